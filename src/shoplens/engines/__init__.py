@@ -1,0 +1,64 @@
+"""Engines: where the data lives and the SQL runs.
+
+``connect(url)`` picks the engine from the URL scheme:
+
+- ``duckdb:///abs/path.duckdb``, ``duckdb:rel/path.duckdb``, a bare ``*.duckdb`` path,
+  or ``duckdb:///:memory:`` — embedded DuckDB (the default, ``./shoplens.duckdb``);
+- ``postgresql://user:pass@host:port/db`` — PostgreSQL 15 or newer.
+"""
+
+from __future__ import annotations
+
+import os
+
+from shoplens.engines.base import Engine, redact
+from shoplens.engines.sql import Query, load_sql
+from shoplens.errors import ConfigError
+
+DEFAULT_DB_URL = "duckdb:shoplens.duckdb"
+DB_ENV = "SHOPLENS_DB"
+
+
+def default_url() -> str:
+    return os.environ.get(DB_ENV) or DEFAULT_DB_URL
+
+
+def duckdb_path(url: str) -> str:
+    """The file path (or ``:memory:``) a DuckDB URL names."""
+    if url.startswith("duckdb://"):
+        rest = url[len("duckdb://"):]
+        # duckdb:///abs/path -> /abs/path ; duckdb:///:memory: -> :memory:
+        return ":memory:" if rest.lstrip("/") in ("", ":memory:") else rest
+    if url.startswith("duckdb:"):
+        return url[len("duckdb:"):] or ":memory:"
+    return url
+
+
+def connect(url: str | None = None, *, init: bool = True, **options: object) -> Engine:
+    """Open the engine a URL names and, by default, create the ShopLens schema in it."""
+    url = url or default_url()
+    engine: Engine
+    if url.startswith(("postgresql://", "postgres://")):
+        from shoplens.engines.postgres import PostgresEngine
+
+        try:
+            engine = PostgresEngine(url)
+        except Exception as exc:  # psycopg.OperationalError and friends
+            raise ConfigError(f"cannot connect to PostgreSQL at {redact(url)}: {exc}") from exc
+    elif url.startswith("duckdb:") or url.endswith((".duckdb", ".db")) or url == ":memory:":
+        from shoplens.engines.duckdb import DuckDBEngine
+
+        try:
+            engine = DuckDBEngine(url, duckdb_path(url), **options)  # type: ignore[arg-type]
+        except Exception as exc:
+            raise ConfigError(f"cannot open DuckDB database {duckdb_path(url)}: {exc}") from exc
+    else:
+        raise ConfigError(
+            f"unknown database URL {redact(url)!r}: use duckdb:PATH or postgresql://..."
+        )
+    if init:
+        engine.init_schema()
+    return engine
+
+
+__all__ = ["DB_ENV", "DEFAULT_DB_URL", "Engine", "Query", "connect", "default_url", "load_sql"]

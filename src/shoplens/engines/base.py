@@ -1,0 +1,175 @@
+"""The engine interface every analysis talks to.
+
+An engine runs source-dialect SQL (see :mod:`shoplens.engines.sql`) with bound
+parameters, returns results as pandas or Arrow, bulk-appends Arrow data through the
+engine's own fast path, and groups work in transactions. Everything that differs
+between engines is declared on the engine subclass as class constants or in one
+method; analyses never branch on the engine name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, ClassVar
+
+import pandas as pd
+import pyarrow as pa
+
+from shoplens.engines.sql import Query, load_sql, transpile
+
+Params = Mapping[str, Any] | None
+SQLLike = str | Query
+
+
+class Engine(ABC):
+    """A connection to one analytics database."""
+
+    #: engine name used in messages, benchmarks and snapshot folders
+    name: ClassVar[str]
+    #: SQLGlot dialect the source SQL is transpiled to
+    dialect: ClassVar[str]
+    #: prefix that makes a query print its executed plan with timings
+    explain_analyze: ClassVar[str] = "EXPLAIN ANALYZE"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._tx_depth = 0
+
+    # -- SQL ------------------------------------------------------------------
+    def render(self, query: SQLLike, *, native: bool = False) -> str:
+        """SQL text for this engine; ``native`` means it is already in its dialect."""
+        text = query.sql if isinstance(query, Query) else query
+        return text if native else transpile(text, self.dialect)
+
+    @abstractmethod
+    def _run(self, sql: str, params: Params) -> Any:
+        """Execute rendered SQL and return a cursor-like object."""
+
+    @abstractmethod
+    def _fetch_arrow(self, sql: str, params: Params) -> pa.Table:
+        """Execute rendered SQL and return an Arrow table."""
+
+    def execute(self, query: SQLLike, params: Params = None, *, native: bool = False) -> None:
+        """Run one statement (or a parameterless script) for its effect."""
+        self._run(self.render(query, native=native), params)
+
+    def execute_script(self, query: SQLLike, *, native: bool = False) -> None:
+        """Run every statement of a script, in order, in one transaction."""
+        text = query.sql if isinstance(query, Query) else query
+        statements = (
+            [text] if native else [q.sql for q in Query(text).statements()]
+        )
+        with self.transaction():
+            for stmt in statements:
+                self._run(self.render(stmt, native=native), None)
+
+    def fetch_arrow(self, query: SQLLike, params: Params = None, *, native: bool = False) -> pa.Table:
+        return self._fetch_arrow(self.render(query, native=native), params)
+
+    def fetch_df(self, query: SQLLike, params: Params = None, *, native: bool = False) -> pd.DataFrame:
+        """Result as a pandas DataFrame (numbers as numbers, NULL as NaN/NaT/None)."""
+        return self.fetch_arrow(query, params, native=native).to_pandas()
+
+    def fetch_all(self, query: SQLLike, params: Params = None, *, native: bool = False) -> list[tuple]:
+        table = self.fetch_arrow(query, params, native=native)
+        cols = [c.to_pylist() for c in table.columns]
+        return list(zip(*cols, strict=True)) if cols else []
+
+    def scalar(self, query: SQLLike, params: Params = None, *, native: bool = False) -> Any:
+        rows = self.fetch_all(query, params, native=native)
+        return rows[0][0] if rows else None
+
+    # -- transactions -----------------------------------------------------------
+    @abstractmethod
+    def _begin(self) -> None: ...
+
+    @abstractmethod
+    def _commit(self) -> None: ...
+
+    @abstractmethod
+    def _rollback(self) -> None: ...
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Engine]:
+        """All or nothing. Nested calls join the outer transaction."""
+        if self._tx_depth:
+            self._tx_depth += 1
+            try:
+                yield self
+            finally:
+                self._tx_depth -= 1
+            return
+        self._begin()
+        self._tx_depth = 1
+        try:
+            yield self
+        except BaseException:
+            self._tx_depth = 0
+            self._rollback()
+            raise
+        else:
+            self._tx_depth = 0
+            self._commit()
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._tx_depth > 0
+
+    # -- bulk data --------------------------------------------------------------
+    @abstractmethod
+    def append_arrow(self, table: str, data: pa.Table | pa.RecordBatch) -> int:
+        """Append rows through the engine's bulk path; columns are matched by name."""
+
+    def append_df(self, table: str, df: pd.DataFrame) -> int:
+        """Append a pandas DataFrame (convenience for small data and tests)."""
+        return self.append_arrow(table, pa.Table.from_pandas(df, preserve_index=False))
+
+    # -- catalog ----------------------------------------------------------------
+    @abstractmethod
+    def table_exists(self, table: str) -> bool: ...
+
+    @abstractmethod
+    def columns(self, table: str) -> list[str]: ...
+
+    def explain(self, query: SQLLike, params: Params = None, *, native: bool = False) -> str:
+        """The executed plan with timings, as the engine prints it."""
+        sql = f"{self.explain_analyze} {self.render(query, native=native)}"
+        rows = self.fetch_all(sql, params, native=True)
+        return "\n".join(str(r[-1]) for r in rows)
+
+    # -- schema -----------------------------------------------------------------
+    #: extra DDL (files in shoplens.engines) run after the portable schema
+    schema_extras: ClassVar[Sequence[str]] = ()
+
+    def init_schema(self) -> None:
+        """Create the ShopLens tables if they are missing (idempotent)."""
+        with self.transaction():
+            self.execute_script(load_sql("shoplens.schema", "tables.sql"))
+            for extra in self.schema_extras:
+                self.execute_script(load_sql("shoplens.engines", extra), native=True)
+
+    # -- lifecycle --------------------------------------------------------------
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {redact(self.url)}>"
+
+
+def redact(url: str) -> str:
+    """The URL with any password replaced, for messages and logs."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url

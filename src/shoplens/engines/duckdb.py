@@ -1,0 +1,77 @@
+"""DuckDB: the embedded default engine (no server, no key, no network)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import duckdb
+import pyarrow as pa
+
+from shoplens.engines.base import Engine, Params
+
+
+class DuckDBEngine(Engine):
+    name: ClassVar[str] = "duckdb"
+    dialect: ClassVar[str] = "duckdb"
+    explain_analyze: ClassVar[str] = "EXPLAIN ANALYZE"
+
+    def __init__(self, url: str, path: str, *, read_only: bool = False,
+                 memory_limit: str | None = None) -> None:
+        super().__init__(url)
+        self.path = path
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        config: dict[str, Any] = {}
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+        self.con = duckdb.connect(path, read_only=read_only, config=config)
+
+    def _run(self, sql: str, params: Params) -> Any:
+        return self.con.execute(sql, dict(params) if params else None)
+
+    def _fetch_arrow(self, sql: str, params: Params) -> pa.Table:
+        rel = self.con.sql(sql, params=dict(params) if params else None)
+        if rel is None:
+            return pa.table({})
+        return rel.to_arrow_table()
+
+    def _begin(self) -> None:
+        self.con.execute("BEGIN TRANSACTION")
+
+    def _commit(self) -> None:
+        self.con.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        self.con.execute("ROLLBACK")
+
+    def append_arrow(self, table: str, data: pa.Table | pa.RecordBatch) -> int:
+        if isinstance(data, pa.RecordBatch):
+            data = pa.Table.from_batches([data])
+        if data.num_rows == 0:
+            return 0
+        cols = ", ".join(f'"{c}"' for c in data.column_names)
+        view = "__shoplens_append"
+        self.con.register(view, data)
+        try:
+            self.con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM {view}')
+        finally:
+            self.con.unregister(view)
+        return data.num_rows
+
+    def table_exists(self, table: str) -> bool:
+        return bool(self.scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = :t",
+            {"t": table},
+        ))
+
+    def columns(self, table: str) -> list[str]:
+        rows = self.fetch_all(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = :t "
+            "ORDER BY ordinal_position",
+            {"t": table},
+        )
+        return [r[0] for r in rows]
+
+    def close(self) -> None:
+        self.con.close()

@@ -1,0 +1,112 @@
+"""PostgreSQL through psycopg 3; bulk loads use COPY."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any, ClassVar
+
+import psycopg
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from shoplens.engines.base import Engine, Params
+
+# psycopg treats '%' as the start of a placeholder once parameters are passed, so a
+# literal '%' (LIKE '%x') must be doubled; the '%(name)s' SQLGlot writes must not.
+_LITERAL_PERCENT = re.compile(r"%(?!\(\w+\)s)")
+_COPY_CHUNK_ROWS = 200_000
+
+
+class PostgresEngine(Engine):
+    name: ClassVar[str] = "postgres"
+    dialect: ClassVar[str] = "postgres"
+    explain_analyze: ClassVar[str] = "EXPLAIN (ANALYZE, BUFFERS)"
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        # autocommit, with BEGIN/COMMIT issued by Engine.transaction(): a statement
+        # outside a transaction commits by itself, as on DuckDB.
+        self.conn = psycopg.connect(url, autocommit=True)
+
+    def _run(self, sql: str, params: Params) -> Any:
+        cur = self.conn.cursor()
+        if params:
+            cur.execute(_LITERAL_PERCENT.sub("%%", sql), dict(params))
+        else:
+            cur.execute(sql)
+        return cur
+
+    def _fetch_arrow(self, sql: str, params: Params) -> pa.Table:
+        cur = self._run(sql, params)
+        if cur.description is None:
+            return pa.table({})
+        names = [d.name for d in cur.description]
+        rows = cur.fetchall()
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+        return pa.table({n: pa.array(list(c)) for n, c in zip(names, columns, strict=True)}) \
+            if rows else pa.table({n: pa.array([], type=pa.null()) for n in names})
+
+    def _begin(self) -> None:
+        self.conn.execute("BEGIN")
+
+    def _commit(self) -> None:
+        self.conn.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        self.conn.execute("ROLLBACK")
+
+    def append_arrow(self, table: str, data: pa.Table | pa.RecordBatch) -> int:
+        if isinstance(data, pa.RecordBatch):
+            data = pa.Table.from_batches([data])
+        if data.num_rows == 0:
+            return 0
+        data = _lists_to_pg_arrays(data)
+        cols = ", ".join(f'"{c}"' for c in data.column_names)
+        sql = f'COPY "{table}" ({cols}) FROM STDIN (FORMAT csv, HEADER false)'
+        with self.conn.cursor() as cur, cur.copy(sql) as copy:
+            for batch in data.to_batches(max_chunksize=_COPY_CHUNK_ROWS):
+                buf = io.BytesIO()
+                pacsv.write_csv(batch, buf, pacsv.WriteOptions(include_header=False))
+                copy.write(buf.getbuffer())
+        return data.num_rows
+
+    def copy_csv(self, table: str, columns: list[str], chunks: Any) -> None:
+        """COPY raw CSV bytes (an iterable of chunks) into ``table``."""
+        cols = ", ".join(f'"{c}"' for c in columns)
+        sql = f'COPY "{table}" ({cols}) FROM STDIN (FORMAT csv, HEADER false)'
+        with self.conn.cursor() as cur, cur.copy(sql) as copy:
+            for chunk in chunks:
+                copy.write(chunk)
+
+    def table_exists(self, table: str) -> bool:
+        return bool(self.scalar("SELECT to_regclass(:t) IS NOT NULL", {"t": table}))
+
+    def columns(self, table: str) -> list[str]:
+        rows = self.fetch_all(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = :t AND table_schema = current_schema() ORDER BY ordinal_position",
+            {"t": table},
+        )
+        return [r[0] for r in rows]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _lists_to_pg_arrays(data: pa.Table) -> pa.Table:
+    """Render list columns as PostgreSQL array literals ({"a","b"}) for CSV COPY."""
+    for i, field in enumerate(data.schema):
+        if not pa.types.is_list(field.type) and not pa.types.is_large_list(field.type):
+            continue
+        col = data.column(i).combine_chunks()
+        values = pc.cast(col.flatten(), pa.string())
+        escaped = pc.replace_substring(pc.replace_substring(values, "\\", "\\\\"), '"', '\\"')
+        quoted = pc.binary_join_element_wise('"', escaped, '"', "")
+        rebuilt = pa.ListArray.from_arrays(col.offsets, quoted, mask=col.is_null())
+        joined = pc.binary_join(rebuilt, ",")
+        literal = pc.binary_join_element_wise("{", pc.fill_null(joined, ""), "}", "")
+        literal = pc.if_else(col.is_null(), pa.scalar(None, pa.string()), literal)
+        data = data.set_column(i, field.name, literal)
+    return data

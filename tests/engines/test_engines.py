@@ -1,0 +1,75 @@
+"""The engine layer on both backends: bound parameters, transactions, bulk appends."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from shoplens.engines import Engine, connect, duckdb_path
+from shoplens.errors import ConfigError
+
+
+def test_schema_is_idempotent(engine: Engine) -> None:
+    engine.init_schema()
+    engine.init_schema()
+    for table in ("users", "products", "events", "orders", "order_items", "search_logs",
+                  "sessions", "loads", "quarantine"):
+        assert engine.table_exists(table), table
+    assert engine.columns("events")[:3] == ["event_id", "user_id", "session_id"]
+
+
+def test_hostile_values_are_bound_not_pasted(engine: Engine) -> None:
+    name = "O'Brien's \"best\" 100% -- ; DROP TABLE products"
+    engine.append_df("products", pd.DataFrame(
+        {"product_id": ["p1"], "category": ["x"], "price": [Decimal("1.5")], "name": [name]}))
+    got = engine.scalar("SELECT name FROM products WHERE name = :n AND name LIKE '%100%%'",
+                        {"n": name})
+    assert got == name
+    assert engine.scalar("SELECT count(*) FROM products") == 1
+
+
+def test_transaction_rolls_back_everything(engine: Engine) -> None:
+    df = pd.DataFrame({"user_id": ["a", "b"], "country": ["FR", "DE"]})
+    with pytest.raises(RuntimeError), engine.transaction():
+        engine.append_df("users", df)
+        assert engine.scalar("SELECT count(*) FROM users") == 2
+        raise RuntimeError("boom")
+    assert engine.scalar("SELECT count(*) FROM users") == 0
+    with engine.transaction():
+        engine.append_df("users", df)
+    assert engine.scalar("SELECT count(*) FROM users") == 2
+
+
+def test_append_arrow_lists_nulls_and_money(engine: Engine) -> None:
+    table = pa.table({
+        "search_id": pa.array([1, 2, 3], pa.int64()),
+        "user_id": ["u1", "u2", "u3"],
+        "search_query": ['red "running" shoes', "", "tv, 55 inch"],
+        "clicked_product_ids": pa.array([["p1", "p,2"], None, []], pa.list_(pa.string())),
+        "ts": pa.array([pd.Timestamp("2024-01-01 10:00:00")] * 3, pa.timestamp("us")),
+    })
+    assert engine.append_arrow("search_logs", table) == 3
+    df = engine.fetch_df("SELECT search_query, clicked_product_ids FROM search_logs ORDER BY search_id")
+    assert df["search_query"].tolist() == ['red "running" shoes', "", "tv, 55 inch"]
+    assert list(df["clicked_product_ids"][0]) == ["p1", "p,2"]
+    assert df["clicked_product_ids"][1] is None
+    assert list(df["clicked_product_ids"][2]) == []
+
+
+def test_money_sums_are_exact(engine: Engine) -> None:
+    engine.append_df("products", pd.DataFrame({
+        "product_id": [f"p{i}" for i in range(10)], "price": [Decimal("0.1")] * 10}))
+    assert engine.scalar("SELECT sum(price) FROM products") == Decimal("1.0")
+
+
+def test_urls() -> None:
+    assert duckdb_path("duckdb:///tmp/x.duckdb") == "/tmp/x.duckdb"
+    assert duckdb_path("duckdb:rel/x.duckdb") == "rel/x.duckdb"
+    assert duckdb_path("duckdb:///:memory:") == ":memory:"
+    with pytest.raises(ConfigError, match="unknown database URL"):
+        connect("mysql://x")
+    with pytest.raises(ConfigError, match=r"cannot connect to PostgreSQL at postgresql://u:\*\*\*@"):
+        connect("postgresql://u:secret@127.0.0.1:1/db")
