@@ -1,0 +1,72 @@
+"""Build the report: collect every section, draw the charts, write the four outputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from shoplens.engines import Engine
+from shoplens.report import readings
+from shoplens.report.charts import render_pngs
+from shoplens.report.collectors import ReportContext, collect
+from shoplens.report.html import render_html
+from shoplens.report.model import SECTION_KEYS, ReportData
+from shoplens.report.pdf import render_pdf
+
+
+class ReportParams(BaseModel):
+    """Options of ``shoplens report``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    out: Path = Path("report")
+    search_url: str | None = None
+    llm: str = "offline"
+    bench_repeat: int = 3
+    interactive: bool = True
+    title: str = "ShopLens report"
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    folder: Path
+    html: Path
+    pdf: Path
+    json: Path
+    pngs: tuple[Path, ...]
+
+
+def write_report(report: ReportData, out: Path, *, interactive: bool = True) -> ReportFiles:
+    """Render an already collected :class:`ReportData` into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob("*.png"):
+        stale.unlink()
+    readings.fill(report)
+    pngs = render_pngs(report, out)
+    json_path = out / "results.json"
+    json_path.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+    html = render_html(report, out, interactive=interactive)
+    pdf = render_pdf(report, out)
+    return ReportFiles(out, html, pdf, json_path, tuple(pngs))
+
+
+def build_report(engine: Engine, params: ReportParams | None = None,
+                 *, context: ReportContext | None = None,
+                 keys: tuple[str, ...] = SECTION_KEYS) -> tuple[ReportData, ReportFiles]:
+    """Collect every section from ``engine`` and write ``index.html``, ``summary.pdf``,
+    ``results.json`` and the PNGs into ``params.out``.
+
+    Notes
+    -----
+    A section whose capability is missing or fails is written as unavailable with its
+    reason; the report is still complete in every other section.
+    """
+    params = params or ReportParams()
+    ctx = context or ReportContext(engine=engine, out=params.out, search_url=params.search_url,
+                                   llm=params.llm, bench_repeat=params.bench_repeat)
+    report = collect(ctx, keys)
+    report.title = params.title
+    files = write_report(report, params.out, interactive=params.interactive)
+    return report, files

@@ -1,0 +1,68 @@
+"""How numbers read on the page: one place, used by the template, the charts and the PDF."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from typing import Any
+
+
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def num(v: Any, digits: int = 0) -> str:
+    """1234567 -> '1.23M', 12345 -> '12,345', 12.5 -> '12.5' (with ``digits``)."""
+    if _missing(v):
+        return "–"
+    v = float(v)
+    if abs(v) >= 10_000_000:
+        return f"{v / 1e6:.1f}M"
+    if abs(v) >= 1_000_000:
+        return f"{v / 1e6:.2f}M"
+    return f"{v:,.{digits}f}"
+
+
+def money(v: Any) -> str:
+    if _missing(v):
+        return "–"
+    v = float(v)
+    if abs(v) >= 1_000_000:
+        return f"{v / 1e6:.2f}M"
+    if abs(v) >= 10_000:
+        return f"{v / 1e3:.0f}k"
+    return f"{v:,.2f}" if abs(v) < 1000 else f"{v:,.0f}"
+
+
+def pct(v: Any, digits: int = 1) -> str:
+    """A fraction as a percentage; missing stays blank-ish, never 0 %."""
+    if _missing(v):
+        return "–"
+    return f"{float(v) * 100:.{digits}f}%"
+
+
+def ms(v: Any) -> str:
+    if _missing(v):
+        return "–"
+    v = float(v)
+    return f"{v:,.0f} ms" if v >= 100 else f"{v:.2f} ms" if v < 10 else f"{v:.1f} ms"
+
+
+def short_label(x: Any) -> str:
+    """Dates and months as short axis labels: 2024-03-01 -> '2024-03' for month starts."""
+    if isinstance(x, datetime):
+        x = x.date()
+    if isinstance(x, date):
+        return x.strftime("%Y-%m") if x.day == 1 else x.isoformat()
+    text = str(x)
+    if len(text) >= 10 and text[4] == "-" and text[7] == "-":
+        return text[:7] if text[8:10] == "01" and len(text.strip()) in (10, 19) else text[:10]
+    return text
+
+
+def kpi_value(value: Any, unit: str) -> str:
+    if unit == "%":
+        return pct(value)
+    if unit == "currency":
+        return money(value)
+    return num(value, 0 if _missing(value) or float(value) >= 100 else 1)
