@@ -1,0 +1,1 @@
+"""SQL of the event analyses (PostgreSQL dialect, transpiled by the engine)."""

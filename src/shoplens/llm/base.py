@@ -1,0 +1,244 @@
+"""What every language-model provider shares: settings, retries with backoff, JSON
+answers validated against a pydantic schema.
+
+A provider implements one call (:meth:`Provider._generate`) and says which of its
+client's errors are transient (:meth:`Provider._transient`). Everything else lives here:
+
+- transient failures (HTTP 429 rate limits, 5xx, timeouts, dropped connections) are
+  retried up to ``max_retries`` times, waiting what the server's ``Retry-After`` header
+  asks for, else ``backoff * 2**attempt`` seconds (capped at ``max_backoff``);
+- :meth:`Provider.complete_json` asks for JSON, parses and validates it; an answer that
+  is not valid JSON or does not fit the schema is sent back once with the validation
+  error, and a second invalid answer raises :class:`LLMError` saying what was wrong;
+- API keys come from the environment only and are scrubbed from every message.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shoplens.errors import ShopLensError, UnsupportedOperationError
+
+T = TypeVar("T", bound=BaseModel)
+ProviderName = Literal["offline", "gemini", "openai"]
+
+
+class LLMError(ShopLensError):
+    """A language model could not give a usable answer (after retries)."""
+
+
+class LLMSettings(BaseModel):
+    """Which model answers and how patiently we wait for it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    provider: ProviderName = "offline"
+    model: str | None = Field(None, description="model name; each provider has a default")
+    base_url: str | None = Field(None, description="endpoint, e.g. an OpenAI-compatible server")
+    timeout: float = Field(60.0, gt=0, description="seconds per request")
+    max_retries: int = Field(3, ge=0, description="retries of rate limits, 5xx and timeouts")
+    backoff: float = Field(1.0, ge=0, description="first wait in seconds, doubled per retry")
+    max_backoff: float = Field(30.0, ge=0, description="longest single wait, also caps Retry-After")
+    temperature: float = Field(0.2, ge=0, le=2)
+
+
+@dataclass
+class Transient:
+    """A failure worth retrying, with the wait the server asked for (if any)."""
+
+    reason: str
+    retry_after: float | None = None
+
+
+@dataclass
+class CallLog:
+    """What the last :meth:`Provider.generate` did: attempts and waits, for tests and logs."""
+
+    attempts: int = 0
+    waits: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+JSON_INSTRUCTIONS = (
+    "Answer with one JSON object only: no prose, no markdown fences. "
+    "It must validate against this JSON schema:\n{schema}"
+)
+
+
+class Provider(ABC):
+    """A language model behind a real client library."""
+
+    name: ClassVar[str]
+    default_model: ClassVar[str]
+    key_env: ClassVar[str | None] = None
+
+    def __init__(self, settings: LLMSettings) -> None:
+        self.settings = settings
+        self.model = settings.model or self.default_model
+        self.last_call = CallLog()
+        self._secrets: list[str] = []
+        self._sleep: Callable[[float], None] = time.sleep
+
+    # -- one request --------------------------------------------------------------
+    @abstractmethod
+    def _generate(self, system: str, prompt: str, *, json_mode: bool) -> str:
+        """Send one request and return the model's text."""
+
+    def _transient(self, exc: Exception) -> Transient | None:
+        """``Transient`` if ``exc`` is worth retrying, else ``None``."""
+        return None
+
+    # -- retries ------------------------------------------------------------------
+    def generate(self, prompt: str, *, system: str = "", json_mode: bool = False) -> str:
+        """The model's text for ``prompt``, retrying transient failures with backoff."""
+        s = self.settings
+        log = self.last_call = CallLog()
+        while True:
+            log.attempts += 1
+            try:
+                return self._generate(system, prompt, json_mode=json_mode)
+            except ShopLensError:
+                raise
+            except Exception as exc:
+                transient = self._transient(exc)
+                if transient is None:
+                    raise LLMError(
+                        f"{self.name} request failed: {self.scrub(_describe(exc))}") from None
+                log.failures.append(transient.reason)
+                if log.attempts > s.max_retries:
+                    raise LLMError(
+                        f"{self.name} request failed after {log.attempts} attempts "
+                        f"({', '.join(log.failures)}): {self.scrub(_describe(exc))}"
+                    ) from None
+                wait = self._wait(log.attempts, transient.retry_after)
+                log.waits.append(wait)
+                self._sleep(wait)
+
+    def _wait(self, attempt: int, retry_after: float | None) -> float:
+        s = self.settings
+        if retry_after is not None and retry_after >= 0:
+            return min(retry_after, s.max_backoff)
+        base = s.backoff * 2 ** (attempt - 1)
+        # a little jitter so that parallel clients do not retry in lockstep
+        return min(base * (1 + 0.1 * random.random()), s.max_backoff)
+
+    # -- JSON answers ---------------------------------------------------------------
+    def complete_json(self, prompt: str, schema: type[T], *, system: str = "",
+                      fallback: Callable[[], Any] | None = None) -> T:
+        """Ask for JSON that fits ``schema``; retry once with the validation error.
+
+        ``fallback`` is only used by the offline provider, which answers from rules.
+        """
+        instructions = JSON_INSTRUCTIONS.format(
+            schema=json.dumps(schema.model_json_schema(), separators=(",", ":")))
+        full_system = f"{system}\n\n{instructions}".strip()
+        answer = self.generate(prompt, system=full_system, json_mode=True)
+        try:
+            return parse_json(answer, schema)
+        except ValueError as first:
+            retry_prompt = (
+                f"{prompt}\n\nYour previous answer was not valid:\n{first}\n"
+                f"Previous answer (truncated):\n{answer[:2000]}\n\n"
+                "Answer again with one JSON object that fits the schema exactly."
+            )
+            answer = self.generate(retry_prompt, system=full_system, json_mode=True)
+            try:
+                return parse_json(answer, schema)
+            except ValueError as second:
+                raise LLMError(
+                    f"{self.name} model {self.model} returned invalid JSON twice; "
+                    f"last error: {second}"
+                ) from None
+
+    # -- secrets --------------------------------------------------------------------
+    def scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
+    def describe(self) -> dict[str, str | None]:
+        return {"provider": self.name, "model": self.model, "base_url": self.settings.base_url}
+
+    def __repr__(self) -> str:  # never show the key
+        return f"<{type(self).__name__} model={self.model!r}>"
+
+
+class OfflineProvider(Provider):
+    """No network, no key: answers only questions ShopLens can settle by rules.
+
+    :meth:`complete_json` validates what the caller's ``fallback`` computes from the
+    statistics (rules and templates) against the same schema a model's answer must fit.
+    """
+
+    name: ClassVar[str] = "offline"
+    default_model: ClassVar[str] = "rules-and-templates"
+
+    def _generate(self, system: str, prompt: str, *, json_mode: bool) -> str:
+        raise UnsupportedOperationError(
+            "the offline provider does not answer free prompts; choose --llm gemini or "
+            "--llm openai for that"
+        )
+
+    def complete_json(self, prompt: str, schema: type[T], *, system: str = "",
+                      fallback: Callable[[], Any] | None = None) -> T:
+        if fallback is None:
+            return self._generate(system, prompt, json_mode=True)  # type: ignore[return-value]
+        try:
+            return schema.model_validate(fallback())
+        except ValidationError as exc:  # a bug in our own templates: say so plainly
+            raise LLMError(f"offline rules produced an invalid answer: {exc}") from None
+
+
+_FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
+
+
+def parse_json(text: str, schema: type[T]) -> T:
+    """Parse a model's answer (tolerating a markdown fence) and validate it.
+
+    Raises ``ValueError`` with a short, model-readable explanation.
+    """
+    m = _FENCE.match(text or "")
+    body = m.group(1) if m else (text or "").strip()
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()[:10]
+        )
+        raise ValueError(f"does not fit the schema: {problems}") from None
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) < 500 else text[:500] + "..."
