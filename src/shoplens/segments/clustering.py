@@ -1,0 +1,118 @@
+"""Clustering users: MiniBatchKMeans (default), Gaussian mixtures or HDBSCAN.
+
+Notes
+-----
+``k="auto"`` chooses the number of clusters on a seeded sample of ``sample_size`` users:
+for k-means, the k in ``k_min..k_max`` with the highest mean silhouette coefficient
+(Rousseeuw 1987) computed on up to 5,000 of the sampled points; for GMM, the k with the
+lowest Bayesian information criterion (Schwarz 1978). The final model is then fitted on
+all users (GMM on up to 200,000 sampled users, then every user is assigned).
+HDBSCAN (Campello, Moulavi & Sander 2013; ``sklearn.cluster.HDBSCAN``) is fitted on up
+to ``hdbscan_max_fit`` sampled users; the others take the label of their nearest fitted
+neighbour; noise is label ``-1``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.cluster import HDBSCAN, MiniBatchKMeans
+from sklearn.metrics import silhouette_score
+from sklearn.mixture import GaussianMixture
+from sklearn.neighbors import KNeighborsClassifier
+
+from shoplens.errors import ConfigError
+from shoplens.segments.params import SegmentParams
+
+_SILHOUETTE_POINTS = 5_000
+_GMM_MAX_FIT = 200_000
+
+
+@dataclass
+class Clusterer:
+    """scikit-learn style: ``fit(X)`` returns self; ``labels_``, ``k_``, ``scores_`` after."""
+
+    params: SegmentParams
+    labels_: np.ndarray = field(init=False)
+    k_: int = field(init=False)
+    scores_: dict[int, float] = field(init=False, default_factory=dict)
+    criterion_: str = field(init=False, default="")
+
+    def fit(self, X: np.ndarray) -> Clusterer:
+        n = X.shape[0]
+        if n == 0:
+            raise ConfigError("segment: no users with events to segment (load data first)")
+        p = self.params
+        if p.method == "hdbscan":
+            self.labels_ = self._hdbscan(X)
+            self.k_ = int(len(set(self.labels_.tolist()) - {-1}))
+            return self
+        if isinstance(p.k, int):
+            if p.k > n:
+                raise ConfigError(f"--k {p.k} is larger than the number of users ({n})")
+            k = p.k
+        else:
+            k = self._choose_k(X)
+        self.k_ = k
+        self.labels_ = self._kmeans(X, k) if p.method == "kmeans" else self._gmm(X, k)
+        return self
+
+    # -- choosing k ----------------------------------------------------------------
+    def _sample(self, X: np.ndarray, size: int, salt: int = 0) -> np.ndarray:
+        if X.shape[0] <= size:
+            return X
+        rng = np.random.default_rng(self.params.seed + salt)
+        return X[np.sort(rng.choice(X.shape[0], size, replace=False))]
+
+    def _choose_k(self, X: np.ndarray) -> int:
+        p = self.params
+        S = self._sample(X, p.sample_size)
+        hi = min(p.k_max, S.shape[0] - 1)
+        ks = list(range(p.k_min, hi + 1))
+        if not ks:
+            return 1
+        if p.method == "gmm":
+            self.criterion_ = "bic"
+            for k in ks:
+                gm = GaussianMixture(k, covariance_type="full", random_state=p.seed, reg_covar=1e-4).fit(S)
+                self.scores_[k] = float(gm.bic(S))
+            return min(ks, key=lambda k: (self.scores_[k], k))
+        self.criterion_ = "silhouette"
+        for k in ks:
+            labels = self._kmeans(S, k)
+            if len(set(labels.tolist())) < 2:
+                self.scores_[k] = -1.0
+                continue
+            self.scores_[k] = float(silhouette_score(
+                S, labels, sample_size=min(_SILHOUETTE_POINTS, S.shape[0]), random_state=p.seed))
+        return max(ks, key=lambda k: (self.scores_[k], -k))
+
+    # -- models ----------------------------------------------------------------------
+    def _kmeans(self, X: np.ndarray, k: int) -> np.ndarray:
+        model = MiniBatchKMeans(n_clusters=k, random_state=self.params.seed, batch_size=4096, n_init=3,
+                                max_no_improvement=20, reassignment_ratio=0.01)
+        return model.fit_predict(X).astype(np.int64)
+
+    def _gmm(self, X: np.ndarray, k: int) -> np.ndarray:
+        S = self._sample(X, _GMM_MAX_FIT, salt=1)
+        gm = GaussianMixture(k, covariance_type="full", random_state=self.params.seed, reg_covar=1e-4,
+                             n_init=2).fit(S)
+        return gm.predict(X).astype(np.int64)
+
+    def _hdbscan(self, X: np.ndarray) -> np.ndarray:
+        p = self.params
+        n = X.shape[0]
+        if n <= p.hdbscan_max_fit:
+            idx = np.arange(n)
+        else:
+            rng = np.random.default_rng(p.seed)
+            idx = np.sort(rng.choice(n, p.hdbscan_max_fit, replace=False))
+        fit = X[idx]
+        mcs = p.hdbscan_min_cluster_size or max(5, len(idx) // 100)
+        labels_fit = HDBSCAN(min_cluster_size=mcs, copy=True).fit_predict(fit).astype(np.int64)
+        if len(idx) == n:
+            return labels_fit
+        labels = KNeighborsClassifier(n_neighbors=1).fit(fit, labels_fit).predict(X).astype(np.int64)
+        labels[idx] = labels_fit
+        return labels

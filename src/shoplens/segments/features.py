@@ -1,0 +1,139 @@
+"""Per-user behavioural features, computed by SQL on the engine.
+
+Notes
+-----
+Definitions (``as_of`` is the latest event time in the database unless given):
+
+- ``recency_days``: days from the user's last event to ``as_of``.
+- ``tenure_days``: days from ``signup_date`` (else ``users.first_seen``, else the first
+  event) to ``as_of``.
+- ``frequency``: purchase occasions — distinct sessions with a purchase (distinct days
+  where the source has no sessions).
+- ``monetary``: revenue, ``sum(price * quantity)`` of purchases minus refunds, with the
+  product's list price where the event has none.
+- ``cart_rate`` = carts / views; ``purchase_rate`` = purchase occasions / sessions;
+  ``conversion`` = purchased items / views (0 where the denominator is 0).
+- ``price_index``: mean over the user's events of price / the mean price of the event's
+  (full) category, e.g. ``electronics.smartphone``; below 1 means cheaper than usual
+  for what they browse.
+- ``share_night|morning|afternoon|evening``: share of events at 0-6, 6-12, 12-18, 18-24 h
+  UTC; ``share_weekend``: share on Saturday or Sunday.
+- ``aff_<category>``: share of the user's events in that top-level category (the
+  ``max_categories`` most frequent; ``aff_other`` for the rest).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from shoplens.engines.base import Engine
+from shoplens.engines.sql import load_sql
+
+#: feature columns by group (category affinity columns are added per data set)
+GROUPS: dict[str, list[str]] = {
+    "activity": ["log_n_events", "log_n_sessions", "log_active_days", "log_frequency", "log_monetary"],
+    "conversion": ["cart_rate", "purchase_rate", "conversion", "events_per_session"],
+    "lifecycle": ["log_recency_days", "log_tenure_days"],
+    "price": ["log_avg_price", "price_index"],
+    "time": ["share_night", "share_morning", "share_afternoon", "share_evening", "share_weekend"],
+}
+
+
+@dataclass
+class UserFeatures:
+    """``frame``: one row per user (index ``user_id``) with raw and model features."""
+
+    frame: pd.DataFrame
+    groups: dict[str, list[str]]
+    as_of: datetime
+
+    @property
+    def user_ids(self) -> pd.Index:
+        return self.frame.index
+
+    def model_columns(self) -> list[str]:
+        return [c for cols in self.groups.values() for c in cols]
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    num = num.astype("float64")
+    den = den.astype("float64")
+    return (num / den.where(den > 0)).fillna(0.0)
+
+
+def compute_features(engine: Engine, *, as_of: datetime | None = None,
+                     max_categories: int = 12) -> UserFeatures:
+    """Behavioural features of every user with at least one event (see module notes)."""
+    base = engine.fetch_df(load_sql("shoplens.segments", "features.sql"))
+    if base.empty:
+        return UserFeatures(pd.DataFrame(index=pd.Index([], name="user_id", dtype="string")),
+                            {**GROUPS, "interest": []}, as_of or datetime(1970, 1, 1))
+    base["user_id"] = base["user_id"].astype("string")
+    base = base.set_index("user_id").sort_index()
+    users = engine.fetch_df(load_sql("shoplens.segments", "users.sql"))
+    users["user_id"] = users["user_id"].astype("string")
+    users = users.drop_duplicates("user_id").set_index("user_id")
+    df = base.join(users, how="left")
+
+    for col in ("first_event", "last_event", "first_seen"):
+        df[col] = pd.to_datetime(df[col])
+    df["signup_date"] = pd.to_datetime(df["signup_date"])
+    as_of_ts = pd.Timestamp(as_of) if as_of is not None else df["last_event"].max()
+    day = pd.Timedelta(days=1)
+    start = df["signup_date"].fillna(df["first_seen"]).fillna(df["first_event"])
+    start = start.where(start <= df["first_event"], df["first_event"])  # signup after first event: trust events
+    df["recency_days"] = ((as_of_ts - df["last_event"]) / day).clip(lower=0)
+    df["tenure_days"] = ((as_of_ts - start) / day).clip(lower=0)
+
+    for col in ("n_events", "n_sessions", "active_days", "views", "carts", "removes", "purchased_items",
+                "frequency"):
+        df[col] = df[col].astype("int64")
+    df["monetary"] = df["monetary"].astype("float64").fillna(0.0)
+    sessions = df["n_sessions"].where(df["n_sessions"] > 0, df["active_days"])  # no session ids: days
+    df["sessions_or_days"] = sessions
+    df["cart_rate"] = _ratio(df["carts"], df["views"]).clip(upper=1.0)
+    df["purchase_rate"] = _ratio(df["frequency"], sessions).clip(upper=1.0)
+    df["conversion"] = _ratio(df["purchased_items"], df["views"]).clip(upper=1.0)
+    df["events_per_session"] = _ratio(df["n_events"], sessions)
+    df["avg_price"] = df["avg_price"].astype("float64")
+    df["price_index"] = df["price_index"].astype("float64").fillna(1.0)
+
+    for col in ("n_events", "n_sessions", "active_days", "frequency", "recency_days", "tenure_days"):
+        df[f"log_{col}"] = np.log1p(df[col].astype("float64"))
+    df["log_monetary"] = np.log1p(df["monetary"].clip(lower=0))
+    df["log_avg_price"] = np.log1p(df["avg_price"].fillna(df["avg_price"].median()).fillna(0.0).clip(lower=0))
+    df["events_per_session"] = np.log1p(df["events_per_session"])
+    for col in GROUPS["time"]:
+        df[col] = df[col].astype("float64")
+
+    aff = category_affinity(engine, df.index, max_categories)
+    df = df.join(aff, how="left")
+    df[list(aff.columns)] = df[list(aff.columns)].fillna(0.0)
+    groups = {**GROUPS, "interest": list(aff.columns)}
+    return UserFeatures(df, groups, as_of_ts.to_pydatetime())
+
+
+def category_affinity(engine: Engine, users: pd.Index, max_categories: int) -> pd.DataFrame:
+    """Share of each user's events per top-level category (``aff_<name>`` columns)."""
+    long = engine.fetch_df(load_sql("shoplens.segments", "categories.sql"))
+    if long.empty:
+        return pd.DataFrame(index=users)
+    long["user_id"] = long["user_id"].astype("string")
+    long["n"] = long["n"].astype("int64")
+    totals = long.groupby("top_category")["n"].sum().sort_values(ascending=False, kind="stable")
+    keep = [c for c in totals.index if c != "unknown"][:max_categories]
+    long["col"] = long["top_category"].where(long["top_category"].isin(keep), "other")
+    wide = long.pivot_table(index="user_id", columns="col", values="n", aggfunc="sum", fill_value=0)
+    wide = wide.div(wide.sum(axis=1), axis=0)
+    wide.columns = [f"aff_{_slug(c)}" for c in wide.columns]
+    cols = [f"aff_{_slug(c)}" for c in keep] + (["aff_other"] if "aff_other" in wide.columns else [])
+    return wide.reindex(index=users, columns=cols).astype("float64")
+
+
+def _slug(text: str) -> str:
+    out = "".join(ch if ch.isalnum() else "_" for ch in str(text).lower()).strip("_")
+    return out or "unknown"

@@ -1,0 +1,84 @@
+"""Parameters of a segmentation run (the CLI only parses options into these)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Method = Literal["kmeans", "gmm", "hdbscan"]
+
+#: default weight of each feature group (see docs/segmentation.md, "Weighting")
+DEFAULT_GROUP_WEIGHTS: dict[str, float] = {
+    "interest": 1.5,     # category affinity: what they shop for
+    "search": 1.5,       # averaged query embeddings: what they say they want
+    "activity": 1.0,     # how much they do (events, sessions, purchases, money)
+    "price": 1.0,        # what they pay relative to the category
+    "conversion": 0.5,   # cart and purchase rates
+    "lifecycle": 0.5,    # recency and tenure
+    "time": 0.25,        # time of day and weekend share
+}
+
+
+class SegmentParams(BaseModel):
+    """How to segment.
+
+    Parameters
+    ----------
+    k
+        Number of clusters, or ``"auto"``: silhouette on a seeded sample (k-means) or the
+        lowest BIC (GMM) over ``k_min..k_max``. Ignored by HDBSCAN, which finds its own.
+    method
+        ``kmeans`` (MiniBatchKMeans, the scalable default), ``gmm`` (Gaussian mixture) or
+        ``hdbscan`` (``sklearn.cluster.HDBSCAN``; users it leaves as noise form the
+        segment ``unclustered``).
+    seed
+        Every random step (sampling, initialisation) is seeded: same data and seed, same
+        segments.
+    group_weights
+        Share of the distance each feature group gets (overrides the defaults).
+    use_search
+        Use the search history from the search engine (query embeddings); off, the
+        segmentation uses database features only.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    k: int | Literal["auto"] = "auto"
+    method: Method = "kmeans"
+    seed: int = 0
+    k_min: int = Field(2, ge=2)
+    k_max: int = Field(10, ge=2)
+    sample_size: int = Field(20_000, ge=100, description="users sampled to choose k")
+    max_categories: int = Field(12, ge=1, description="top-level categories kept as affinity features")
+    embedding_dims: int = Field(16, ge=1, description="PCA dimensions kept of the query embeddings")
+    group_weights: dict[str, float] = Field(default_factory=dict)
+    use_search: bool = True
+    hdbscan_min_cluster_size: int | None = None
+    hdbscan_max_fit: int = Field(30_000, ge=1000, description="HDBSCAN is fitted on at most this many users")
+    embed_batch_size: int = Field(256, ge=1)
+
+    @field_validator("k", mode="before")
+    @classmethod
+    def _parse_k(cls, v: object) -> object:
+        if isinstance(v, str) and v != "auto":
+            try:
+                v = int(v)
+            except ValueError:
+                raise ValueError(f"--k must be 'auto' or an integer >= 2, got {v!r}") from None
+        if isinstance(v, int) and v < 1:
+            raise ValueError(f"--k must be 'auto' or an integer >= 1, got {v}")
+        return v
+
+    @field_validator("group_weights")
+    @classmethod
+    def _known_groups(cls, v: dict[str, float]) -> dict[str, float]:
+        unknown = set(v) - set(DEFAULT_GROUP_WEIGHTS)
+        if unknown:
+            raise ValueError(f"unknown feature group(s) {sorted(unknown)}; known: {sorted(DEFAULT_GROUP_WEIGHTS)}")
+        if any(w < 0 for w in v.values()):
+            raise ValueError("group weights must be >= 0")
+        return v
+
+    def weights(self) -> dict[str, float]:
+        return {**DEFAULT_GROUP_WEIGHTS, **self.group_weights}

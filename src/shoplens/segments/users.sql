@@ -1,0 +1,1 @@
+SELECT user_id, country, signup_date, first_seen FROM users
