@@ -27,7 +27,9 @@ class LoadScope:
 
 
 # "module:function" entries, run in order. A capability adds its own line.
-POST_LOAD_HOOKS: list[str] = []
+POST_LOAD_HOOKS: list[str] = [
+    "shoplens.metrics.rollups:refresh_after_load",
+]
 
 
 def resolve(spec: str) -> Callable[[Engine, LoadScope], None]:

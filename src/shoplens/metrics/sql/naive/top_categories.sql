@@ -1,0 +1,13 @@
+-- Top categorys by net revenue, naive: join every purchase/refund event to its product.
+SELECT p.category,
+       COALESCE(SUM(CASE WHEN e.event_type = 'purchase'
+                         THEN COALESCE(e.price, p.price) * e.quantity
+                         ELSE -COALESCE(e.price, p.price) * e.quantity END), 0) AS revenue,
+       CAST(SUM(CASE WHEN e.event_type = 'purchase' THEN e.quantity ELSE 0 END) AS BIGINT) AS units
+FROM events AS e
+LEFT JOIN products AS p ON p.product_id = e.product_id
+WHERE e.event_type IN ('purchase', 'refund')
+  AND e.event_time >= :day_lo AND e.event_time < :day_hi
+GROUP BY p.category
+ORDER BY revenue DESC, p.category NULLS LAST
+LIMIT :top_n

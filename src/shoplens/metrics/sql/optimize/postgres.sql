@@ -1,0 +1,36 @@
+-- PostgreSQL-only access paths for the metrics (native SQL; idempotent). Each is named
+-- for the plan node it replaces; docs/sql-optimization.md shows the plans.
+
+-- Incremental refreshes read one day of events: a BRIN index on the append-ordered event
+-- time turns the full sequential scan into a bitmap scan of a few block ranges (a few
+-- kilobytes of index for millions of rows).
+CREATE INDEX IF NOT EXISTS events_time_brin ON events USING brin (event_time)
+    WITH (pages_per_range = 32);
+
+-- Revenue refreshes touch only purchases and refunds (a few per cent of events): a
+-- partial, covering index answers them by index-only scan without reading the views.
+CREATE INDEX IF NOT EXISTS events_money_idx ON events (event_time)
+    INCLUDE (event_type, product_id, price, quantity, user_id, session_id)
+    WHERE event_type IN ('purchase', 'refund');
+
+-- Funnel refreshes re-read every funnel event of the sessions and users a load touched.
+CREATE INDEX IF NOT EXISTS events_session_funnel_idx ON events (session_id)
+    WHERE event_type IN ('view', 'cart', 'purchase') AND session_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_user_funnel_idx ON events (user_id)
+    WHERE event_type IN ('view', 'cart', 'purchase');
+
+-- Rollups: keys for the delete-and-reinsert of a refresh and for the metric reads; the
+-- INCLUDE columns make each metric read an index-only scan.
+CREATE INDEX IF NOT EXISTS rollup_user_day_idx ON rollup_user_day (day, user_id);
+CREATE INDEX IF NOT EXISTS rollup_active_counts_idx ON rollup_active_counts (grain, period)
+    INCLUDE (users);
+CREATE INDEX IF NOT EXISTS rollup_rolling_active_idx ON rollup_rolling_active (day)
+    INCLUDE (active_7d, active_28d);
+CREATE INDEX IF NOT EXISTS rollup_revenue_day_idx ON rollup_revenue_day (day);
+CREATE INDEX IF NOT EXISTS rollup_orders_day_idx ON rollup_orders_day (day) INCLUDE (orders);
+CREATE INDEX IF NOT EXISTS rollup_session_funnel_key ON rollup_session_funnel (session_id);
+CREATE INDEX IF NOT EXISTS rollup_session_funnel_entry ON rollup_session_funnel (entry_time)
+    INCLUDE (cart_time, purchase_time);
+CREATE INDEX IF NOT EXISTS rollup_user_funnel_key ON rollup_user_funnel (user_id);
+CREATE INDEX IF NOT EXISTS rollup_user_funnel_entry ON rollup_user_funnel (entry_time)
+    INCLUDE (cart_time, purchase_time);
