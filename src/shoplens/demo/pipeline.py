@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,7 +102,8 @@ def _run_stage(stage: Stage, state: DemoState, done: dict[str, str], console: Co
     return StageTiming(name=stage.key, status=status, seconds=round(seconds, 2), detail=detail)
 
 
-def run_demo(params: DemoParams, console: Console | None = None) -> DemoResult:
+def run_demo(params: DemoParams, console: Console | None = None,
+             stages: Sequence[Stage] = STAGES) -> DemoResult:
     """Run every stage; a failing stage says which and why, later independent stages still
     run, and the report is always written with what succeeded."""
     console = console or Console(stderr=True)
@@ -122,15 +124,15 @@ def run_demo(params: DemoParams, console: Console | None = None) -> DemoResult:
         state.ctx = ReportContext(engine=state.engine, out=state.report_dir, llm=params.llm,
                                   bench_repeat=params.bench_repeat, seed=params.seed)
         done: dict[str, str] = {}
-        total = len(STAGES) + 1
-        titles = [f"{n}/{total} {s.title}" for n, s in enumerate(STAGES, 1)]
+        total = len(stages) + 1
+        titles = [f"{n}/{total} {s.title}" for n, s in enumerate(stages, 1)]
         titles.append(f"{total}/{total} Report")
         progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
                             TimeElapsedColumn(), console=console)
         with progress:
             board = _Board(progress, titles)
             try:
-                for i, stage in enumerate(STAGES):
+                for i, stage in enumerate(stages):
                     timing = _run_stage(stage, state, done, console, board, i)
                     timings.append(timing)
                     done[stage.key] = timing.status

@@ -1,0 +1,52 @@
+"""The report's data part on both engines: exact numbers from a hand-made shop."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from shoplens.engines import Engine
+from shoplens.report import ReportParams, build_report
+from shoplens.report.collectors import ReportContext, collect_section
+
+from .data import load_tiny_shop
+from .helpers import pdf_pages
+
+
+def test_overview_counts_are_exact(engine: Engine, tmp_path: Path) -> None:
+    expected = load_tiny_shop(engine)
+    section = collect_section("overview", ReportContext(engine=engine, out=tmp_path))
+    assert section.available, section.reason
+    assert section.users == expected["users"]
+    assert section.products == expected["products"]
+    assert section.events == expected["events"]
+    assert section.sessions == expected["sessions"]
+    assert section.event_types["view"] == expected["views"]
+    assert section.event_types["purchase"] == expected["purchases"]
+    assert section.first_event.isoformat() == "2024-01-01T09:00:00"
+    assert section.days == 32  # 2024-01-01 .. 2024-02-01 inclusive
+
+
+def test_empty_database_gives_a_report_that_says_so(engine: Engine, tmp_path: Path) -> None:
+    report, files = build_report(engine, ReportParams(out=tmp_path, interactive=False))
+    assert not report.overview.available
+    assert report.overview.reason.startswith("no data")
+    assert files.html.exists()
+    assert len(pdf_pages(files.pdf, tmp_path)) == 1
+
+
+def test_report_on_a_loaded_database(engine: Engine, tmp_path: Path) -> None:
+    expected = load_tiny_shop(engine)
+    report, files = build_report(engine, ReportParams(out=tmp_path, interactive=False))
+    doc = json.loads(files.json.read_text())
+    assert doc["engine"] == engine.name
+    assert doc["overview"]["events"] == expected["events"]
+    for key in ("kpis", "benchmark", "cohorts", "funnel", "paths", "segments", "insights"):
+        section = doc[key]
+        # either real numbers or a reason; a section is never silently empty
+        assert section["available"] or section["reason"], key
+        if not section["available"]:
+            assert section["reason"].startswith(("not available yet", "failed", "no data")), \
+                section["reason"]
+    assert len(pdf_pages(files.pdf, tmp_path)) == 1
+    assert report.generated_at is not None
