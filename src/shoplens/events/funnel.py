@@ -42,11 +42,12 @@ def funnel(engine: Engine, params: SessionParams | None = None) -> list[FunnelSt
 
     Notes
     -----
-    Steps are browse -> consideration -> checkout -> conversion. A session counts at a
-    step when it has at least one event of that stage *and* of every earlier tracked
-    step (in any order within the session); a user counts when one of their sessions
-    does. A stage with no events at all in the data is marked ``tracked: false`` and
-    skipped, so a tracker without checkout events (REES46) still gets a
+    Steps are browse -> consideration -> checkout -> conversion. A session *reaches* a
+    step when it has an event of that stage or of any later step (a purchase implies
+    the steps before it, even where the tracker logged none of them, or logged them in
+    an earlier session); a user reaches a step when one of their sessions does. A
+    stage with no events at all in the data is marked ``tracked: false`` and skipped,
+    so a tracker without checkout events (REES46) gets a
     browse -> consideration -> conversion funnel. Rates are shares of the previous
     tracked step and of the first tracked step, rounded to 4 digits; ``None`` where
     the base is 0. Sessions are the tracker's session ids, or runs of a user's events
@@ -58,8 +59,7 @@ def funnel(engine: Engine, params: SessionParams | None = None) -> list[FunnelSt
             "SELECT DISTINCT t.stage FROM events AS e "
             "JOIN event_taxonomy AS t ON t.raw_event = e.raw_event")
     }
-    skip = {f"skip_{s}": 0 if s in tracked else 1 for s in FUNNEL_STAGES}
-    row = engine.fetch_all(staged_query("funnel"), {**params.bind(), **skip})[0]
+    row = engine.fetch_all(staged_query("funnel"), params.bind())[0]
     sessions = [int(v or 0) for v in row[1:5]]
     users = [int(v or 0) for v in row[6:10]]
     steps: list[FunnelStep] = []

@@ -9,16 +9,15 @@ per_session AS (
     FROM staged
     GROUP BY user_id, session_key
 ),
--- a stage the tracker never logs (:skip_x = 1) does not break the chain
+-- a session reaches a step when it has an event of that step or of a later one: a
+-- purchase implies the steps before it, even where the tracker logged none of them
 chained AS (
     SELECT
         user_id,
-        GREATEST(b, :skip_browse) AS s1,
-        GREATEST(b, :skip_browse) * GREATEST(c, :skip_consideration) AS s2,
-        GREATEST(b, :skip_browse) * GREATEST(c, :skip_consideration)
-            * GREATEST(k, :skip_checkout) AS s3,
-        GREATEST(b, :skip_browse) * GREATEST(c, :skip_consideration)
-            * GREATEST(k, :skip_checkout) * GREATEST(v, :skip_conversion) AS s4
+        GREATEST(b, c, k, v) AS s1,
+        GREATEST(c, k, v) AS s2,
+        GREATEST(k, v) AS s3,
+        v AS s4
     FROM per_session
 ),
 per_user AS (
