@@ -47,8 +47,9 @@ def test_missing_values_never_print_as_zero() -> None:
     assert fmt.pct(0.0) == "0.0%"
     assert fmt.num(1_234_567) == "1.23M"
     assert fmt.num(12_345) == "12,345"
-    assert fmt.short_label("2024-03-01") == "2024-03"
-    assert fmt.short_label("2024-03-04") == "2024-03-04"
+    assert fmt.short_label("2024-03-01") == "2024-03-01"
+    assert fmt.short_label("2024-03-01", month=True) == "2024-03"
+    assert fmt.short_label("2024-W05") == "2024-W05"
 
 
 def test_readings_come_from_the_numbers() -> None:
@@ -69,8 +70,8 @@ def test_readings_come_from_the_numbers() -> None:
     assert "6.0× (revenue) to 50.0× (wau)" in text
     assert "WARNING: results differ for revenue" in text
 
-    rows = [CohortRow(cohort="2024-01-01", size=10, values=[1.0, 0.3, 0.1]),
-            CohortRow(cohort="2024-02-01", size=30, values=[1.0, 0.5, None])]
+    rows = [CohortRow(cohort="2024-01", size=10, values=[1.0, 0.3, 0.1]),
+            CohortRow(cohort="2024-02", size=30, values=[1.0, 0.5, None])]
     c = CohortSection(cohort_by="signup", offset_unit="week", cohorts=rows,
                       average=weighted_average(rows))
     got = readings.cohorts(c)

@@ -68,7 +68,7 @@ def draw_active_users(ax: Axes, kpis: KpiSection) -> None:
 
 def draw_revenue(ax: Axes, kpis: KpiSection) -> None:
     points = [p for p in kpis.series.get("revenue_month", []) if p.y is not None]
-    labels = [short_label(p.x) for p in points]
+    labels = [short_label(p.x, month=True) for p in points]
     ax.bar(range(len(points)), [p.y for p in points], color=BLUE)
     ax.set_xticks(range(len(points)), labels, rotation=45 if len(points) > 8 else 0,
                   ha="right" if len(points) > 8 else "center")

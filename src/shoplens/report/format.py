@@ -48,15 +48,16 @@ def ms(v: Any) -> str:
     return f"{v:,.0f} ms" if v >= 100 else f"{v:.2f} ms" if v < 10 else f"{v:.1f} ms"
 
 
-def short_label(x: Any) -> str:
-    """Dates and months as short axis labels: 2024-03-01 -> '2024-03' for month starts."""
+def short_label(x: Any, *, month: bool = False) -> str:
+    """A date as a short label: the day (``2024-03-04``), or with ``month=True`` the
+    month (``2024-03``); other text (``2024-W05``, ``2024-03``) unchanged."""
     if isinstance(x, datetime):
         x = x.date()
     if isinstance(x, date):
-        return x.strftime("%Y-%m") if x.day == 1 else x.isoformat()
+        return x.strftime("%Y-%m") if month else x.isoformat()
     text = str(x)
     if len(text) >= 10 and text[4] == "-" and text[7] == "-":
-        return text[:7] if text[8:10] == "01" and len(text.strip()) in (10, 19) else text[:10]
+        return text[:7] if month else text[:10]
     return text
 
 

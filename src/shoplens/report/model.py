@@ -109,6 +109,8 @@ class CohortSection(Section):
     cohorts: list[CohortRow] = Field(default_factory=list)
     #: size-weighted mean over the cohorts that can observe each offset
     average: list[float | None] = Field(default_factory=list)
+    #: where signup cohorts fell back to first activity, said by the cohorts capability
+    note: str | None = None
 
 
 # -- funnel and paths -----------------------------------------------------------------
@@ -124,6 +126,11 @@ class FunnelSection(Section):
     basis: str | None = None  # "sessions" or "users"
     steps: list[FunnelStep] = Field(default_factory=list)
     cart_abandonment: float | None = None
+    window_hours: float | None = None
+    #: the same funnel per user (view -> cart -> purchase)
+    user_steps: list[FunnelStep] = Field(default_factory=list)
+    #: journey stages from event analysis (browse -> consideration -> checkout -> conversion)
+    stage_steps: list[FunnelStep] = Field(default_factory=list)
     source: str | None = None  # which capability computed it
 
 
@@ -145,9 +152,11 @@ class SegmentRow(BaseModel):
     size: int
     share: float | None = None
     revenue_share: float | None = None
-    #: the features where it differs most from everyone: feature -> z-score or value
+    #: the features where it differs most from everyone: feature -> z-score
     traits: dict[str, float] = Field(default_factory=dict)
+    #: the traits in words, as the segmentation derived them
     description: str | None = None
+    top_queries: list[str] = Field(default_factory=list)
 
 
 class RfmRow(BaseModel):

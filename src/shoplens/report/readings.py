@@ -37,15 +37,16 @@ def kpis(k: KpiSection) -> dict[str, str]:
                 change = second / first - 1
                 trend = (f"; the second half of the period averages {pct(abs(change), 0)} "
                          f"{'more' if change >= 0 else 'fewer'} daily users than the first")
-        out["active_users"] = (f"DAU averaged {num(mean)} over {len(values)} days and peaked at "
+        avg = num(mean, 1 if mean < 100 else 0)
+        out["active_users"] = (f"DAU averaged {avg} over {len(values)} days and peaked at "
                                f"{num(peak.y)} on {short_label(peak.x)}{trend}.")
     rev = [p for p in k.series.get("revenue_month", []) if p.y is not None]
     if rev:
         best = max(rev, key=lambda p: p.y)
         worst = min(rev, key=lambda p: p.y)
         out["revenue"] = (f"Revenue totals {money(sum(p.y for p in rev))} over {len(rev)} months; "
-                          f"best month {short_label(best.x)} ({money(best.y)}), weakest "
-                          f"{short_label(worst.x)} ({money(worst.y)}).")
+                          f"best month {short_label(best.x, month=True)} ({money(best.y)}), weakest "
+                          f"{short_label(worst.x, month=True)} ({money(worst.y)}).")
     cats = sorted(k.revenue_by_category, key=lambda r: -float(r["revenue"] or 0))
     total = sum(float(r["revenue"] or 0) for r in cats)
     if cats and total > 0:

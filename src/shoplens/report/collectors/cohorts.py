@@ -1,5 +1,5 @@
-"""Cohort retention from :mod:`shoplens.cohorts` (monthly signup cohorts, weekly offsets,
-8 weeks: the brief's default) plus the size-weighted average curve."""
+"""Cohort retention from :mod:`shoplens.cohorts`: the brief's default (monthly signup
+cohorts followed week by week for 8 weeks), with the capability's weighted average."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ def weighted_average(rows: list[CohortRow]) -> list[float | None]:
     -----
     A censored cell (``None``: the period is after the end of the data) is left out of
     both the numerator and the denominator, so late cohorts do not drag the curve to 0;
-    an offset no cohort can observe is ``None``.
+    an offset no cohort can observe is ``None``. Used where a cohort document carries
+    no average of its own.
     """
     width = max((len(r.values) for r in rows), default=0)
     out: list[float | None] = []
@@ -27,19 +28,20 @@ def weighted_average(rows: list[CohortRow]) -> list[float | None]:
 
 
 def collect(ctx: ReportContext) -> CohortSection:
-    if "cohorts" in ctx.cache:
-        doc = ctx.cache["cohorts"]
-    else:
-        mod = require("shoplens.cohorts", "retention")
-        doc = mod.retention(ctx.engine, mod.CohortParams())
-    if hasattr(doc, "model_dump"):
-        doc = doc.model_dump(mode="json")
-    rows = [CohortRow(cohort=str(c["cohort"]), size=int(c["size"]),
+    if "cohorts" not in ctx.cache:
+        mod = require("shoplens.cohorts", "compute_cohorts", "CohortParams")
+        ctx.cache["cohorts"] = mod.compute_cohorts(ctx.engine, mod.CohortParams()).to_json_dict()
+    doc = ctx.cache["cohorts"]
+    rows = [CohortRow(cohort=str(c.get("label") or c["cohort"]), size=int(c["size"]),
                       values=[None if v is None else float(v) for v in c["values"]])
-            for c in doc["cohorts"]]
-    section = CohortSection(cohort_by=doc.get("cohort_by"), period=doc.get("period"),
-                            offset_unit=doc.get("offset_unit"), measure=doc.get("measure"),
-                            cohorts=rows, average=weighted_average(rows))
+            for c in doc["cohorts"] if int(c["size"]) > 0]
+    average = doc.get("average")
+    avg_values = average["values"] if isinstance(average, dict) else average
+    section = CohortSection(
+        cohort_by=doc.get("cohort_by"), period=doc.get("period"),
+        offset_unit=doc.get("offset_unit"), measure=doc.get("measure"), cohorts=rows,
+        average=list(avg_values) if avg_values is not None else weighted_average(rows))
+    section.note = doc.get("note")
     if not rows:
         section.available = False
         section.reason = "no data: no cohort has any user"

@@ -1,10 +1,25 @@
-"""paths: waits for its capability's Python API."""
+"""Top session paths and derived behaviours from :mod:`shoplens.events`."""
 
 from __future__ import annotations
 
-from shoplens.report.collectors import NotAvailable, ReportContext
-from shoplens.report.model import Section
+from shoplens.report.collectors import ReportContext
+from shoplens.report.collectors.events import events_doc
+from shoplens.report.model import PathRow, PathsSection
 
 
-def collect(ctx: ReportContext) -> Section:
-    raise NotAvailable("the paths capability has not landed")
+def collect(ctx: ReportContext) -> PathsSection:
+    doc = events_doc(ctx)
+    pats = doc["patterns"]
+    total = sum(int(s["sessions"]) for s in doc.get("funnel", [])[:1]) or None
+    rows = [PathRow(path=[p.strip() for p in str(row["path"]).split(">")],
+                    count=int(row["sessions"]),
+                    share=int(row["sessions"]) / total if total else None)
+            for row in pats.get("session_paths", [])]
+    behaviours = [{"name": b["name"].replace("_", " "), "definition": b.get("definition"),
+                   "count": b.get("users"), "share": b.get("share_of_users")}
+                  for b in pats.get("behaviours", [])]
+    section = PathsSection(paths=rows, total_sessions=total, behaviours=behaviours)
+    if not rows:
+        section.available = False
+        section.reason = "no data: no session paths"
+    return section
