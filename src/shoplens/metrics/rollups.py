@@ -13,6 +13,7 @@ before every optimized read) rebuilds the rollups when they do not cover every e
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -65,6 +66,18 @@ def create_access_paths(engine: Engine) -> None:
     ddl = optimize_ddl(engine)
     if ddl is not None:
         engine.execute_script(ddl, native=True)
+
+
+def access_path_names(engine: Engine) -> list[str]:
+    """Names of the indexes the engine's access-path DDL creates."""
+    ddl = optimize_ddl(engine)
+    return re.findall(r"CREATE INDEX IF NOT EXISTS (\w+)", ddl.sql) if ddl else []
+
+
+def drop_access_paths(engine: Engine) -> None:
+    """Drop the engine's access paths (the benchmark times their build)."""
+    for name in access_path_names(engine):
+        engine.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 def ensure(engine: Engine) -> None:

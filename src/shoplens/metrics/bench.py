@@ -1,0 +1,320 @@
+"""The benchmark: every metric's naive and optimized form, timed side by side.
+
+:func:`run_bench` optionally fills a fresh schema with about ``events`` generated events,
+builds the optimization (access paths, then rollups) and times it, times a one-day
+incremental refresh (rolled back afterwards), saves the executed plan of both forms of
+every metric (the ``EXPLAIN ANALYZE`` run doubles as the warm-up), then times each form
+``repeat`` times and checks that both return identical rows.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from shoplens.engines import Engine
+from shoplens.errors import ConfigError
+from shoplens.ingest.hooks import LoadScope
+from shoplens.metrics import rollups
+from shoplens.metrics.compute import data_span
+from shoplens.metrics.params import MetricsParams, bind_values
+from shoplens.metrics.registry import BY_NAME, METRICS, bound
+
+#: per-dialect statements that refresh planner statistics after a bulk build
+#: (PostgreSQL's VACUUM also sets the visibility map that index-only scans need)
+MAINTENANCE: dict[str, tuple[str, ...]] = {
+    "postgres": ("VACUUM (ANALYZE)",),
+    "duckdb": ("CHECKPOINT",),
+}
+
+#: per-dialect size of one relation in bytes; ``{t}`` is one of our own table names
+_SIZE_SQL: dict[str, str] = {
+    "postgres": "SELECT pg_total_relation_size(CAST('{t}' AS regclass))",
+    "duckdb": "SELECT COUNT(DISTINCT block_id) * 262144 FROM pragma_storage_info('{t}') "
+              "WHERE block_id >= 0",
+}
+_INDEX_SIZE_SQL: dict[str, str] = {
+    "postgres": "SELECT pg_relation_size(CAST('{t}' AS regclass))",
+}
+
+
+class BenchParams(BaseModel):
+    """What to benchmark.
+
+    Parameters
+    ----------
+    events
+        Generate and load about this many events into a fresh schema first; ``None``
+        benchmarks the data already loaded.
+    repeat
+        Timed runs of each form after the warm-up.
+    plans
+        Folder for the executed plans (``<engine>/<metric>.<form>.txt``); None: not saved.
+    metrics
+        Names of the metrics to run (default: all).
+    days
+        Simulated length of generated data, in days.
+    rolling_days
+        The rolling-actives pair is timed over the last ``rolling_days`` days of the
+        data: its naive form joins every day to 28 days of raw events, so its cost grows
+        with days × events and a whole-year range would dominate the run.
+    seed
+        Seed of the generated data.
+    keep
+        Keep the generated schema afterwards.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    events: int | None = Field(None, ge=100, le=2_000_000_000)
+    repeat: int = Field(5, ge=1, le=1000)
+    plans: Path | None = None
+    metrics: tuple[str, ...] | None = None
+    days: int = Field(182, ge=7, le=3660)
+    rolling_days: int = Field(28, ge=1)
+    seed: int = 42
+    keep: bool = False
+
+
+class BenchRow(BaseModel):
+    metric: str
+    engine: str
+    naive_ms: float
+    optimized_ms: float
+    speedup: float
+    rows_equal: bool
+    naive_p95_ms: float
+    optimized_p95_ms: float
+    rows: int
+
+
+class OptimizationCost(BaseModel):
+    """What the optimization costs: build time, storage, and upkeep per load."""
+
+    access_paths_ms: float | None = Field(None, description="build of engine access paths")
+    access_paths_bytes: int | None = None
+    rollups_ms: float = Field(description="full build of every rollup from the events")
+    rollups_bytes: int | None = None
+    rollup_rows: int = 0
+    refresh_one_day_ms: float | None = Field(None, description="incremental refresh of one new day")
+    one_day_events: int = 0
+
+
+class BenchReport(BaseModel):
+    engine: str
+    events: int
+    first_day: date | None
+    last_day: date | None
+    repeat: int
+    rows: list[BenchRow]
+    cost: OptimizationCost
+    plans: Path | None = None
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 3)
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def _fresh_schema(engine: Engine) -> str:
+    name = f"shoplens_bench_{datetime.now():%Y%m%d_%H%M%S_%f}"
+    engine.execute(f"CREATE SCHEMA {name}")
+    # SET SCHEMA is spelled the same on PostgreSQL (an alias of search_path) and DuckDB.
+    engine.execute(f"SET SCHEMA '{name}'", native=True)
+    engine.init_schema()
+    return name
+
+
+def _populate(engine: Engine, params: BenchParams, progress: Callable[[str], None]) -> None:
+    """Generate and load about ``params.events`` events (the generator and importer when
+    they are installed; otherwise the vectorized writer of :mod:`.synthetic`)."""
+    assert params.events is not None
+    try:
+        from shoplens.generate import generate  # type: ignore[attr-defined]
+        from shoplens.ingest import load  # type: ignore[attr-defined]
+    except ImportError:
+        generate = load = None
+    if generate is not None and load is not None:
+        import tempfile
+
+        from shoplens.generate.params import GenerateParams
+
+        months = max(1, round(params.days / 30.4))
+        with tempfile.TemporaryDirectory(prefix="shoplens-bench-") as tmp:
+            progress(f"generating about {params.events:,} events")
+            generate(GenerateParams(events=params.events, months=months, seed=params.seed,
+                                    parquet=True), Path(tmp))
+            progress("loading")
+            load(engine, [Path(tmp)])
+        return
+    from shoplens.metrics.synthetic import write_shop
+
+    progress(f"writing about {params.events:,} synthetic events")
+    write_shop(engine, params.events, days=params.days, seed=params.seed)
+
+
+def _maintain(engine: Engine) -> None:
+    for stmt in MAINTENANCE.get(engine.dialect, ()):
+        engine.execute(stmt, native=True)
+
+
+def _rollup_bytes(engine: Engine) -> int | None:
+    sql = _SIZE_SQL.get(engine.dialect)
+    if sql is None:
+        return None
+    return int(sum(engine.scalar(sql.format(t=t), native=True) or 0
+                   for t in rollups.ROLLUP_TABLES))
+
+
+def _access_path_bytes(engine: Engine) -> int | None:
+    sql = _INDEX_SIZE_SQL.get(engine.dialect)
+    names = [n for n in rollups.access_path_names(engine) if n.startswith("events_")]
+    if sql is None or not names:
+        return None
+    return int(sum(engine.scalar(sql.format(t=n), native=True) or 0 for n in names))
+
+
+class _Rollback(Exception):
+    pass
+
+
+def refresh_one_day(engine: Engine) -> tuple[float | None, int]:
+    """Time the post-load refresh of one new day (a copy of the last day, shifted by one
+    day), then roll everything back."""
+    last = data_span(engine, "naive")[1]
+    if last is None:
+        return None, 0
+    lo = datetime.combine(last, datetime.min.time())
+    elapsed: list[float] = []
+    count = 0
+    try:
+        with engine.transaction():
+            engine.execute(
+                "INSERT INTO events (event_id, user_id, session_id, event_type, raw_event, "
+                "product_id, price, quantity, event_time, properties, load_id) "
+                "SELECT event_id, user_id, session_id || '+1d', event_type, raw_event, "
+                "product_id, price, quantity, event_time + INTERVAL '1 day', properties, -1 "
+                "FROM events WHERE event_time >= :lo", {"lo": lo})
+            count = engine.scalar("SELECT COUNT(*) FROM events WHERE load_id = -1")
+            scope = LoadScope(load_id=-1, tables=frozenset({"events"}),
+                              min_time=lo + timedelta(days=1), max_time=lo + timedelta(days=2))
+            seconds, _ = _timed(lambda: rollups.refresh_after_load(engine, scope))
+            elapsed.append(seconds)
+            raise _Rollback
+    except _Rollback:
+        pass
+    return _ms(elapsed[0]), int(count or 0)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q))
+
+
+def run_bench(engine: Engine, params: BenchParams | None = None, *,
+              progress: Callable[[str], None] | None = None) -> BenchReport:
+    """Benchmark every metric pair on ``engine``.
+
+    Returns
+    -------
+    BenchReport
+        ``rows``: one :class:`BenchRow` per metric (median and p95 milliseconds of each
+        form, speed-up = naive median / optimized median, whether the rows were equal);
+        ``cost``: build time and size of the optimization, and its refresh time for a
+        new day.
+
+    Notes
+    -----
+    The range is the whole span of the data (rolling actives: its last ``rolling_days``
+    days). Timings are wall-clock milliseconds around the query and the fetch of its
+    result, measured with the engine's caches warm (the ``EXPLAIN ANALYZE`` run is the
+    warm-up). The optimized timings exclude the rollup upkeep, reported as ``cost``.
+    """
+    params = params or BenchParams()
+    say = progress or (lambda _msg: None)
+    names = params.metrics or tuple(m.name for m in METRICS)
+    unknown = [n for n in names if n not in BY_NAME]
+    if unknown:
+        raise ConfigError(f"unknown metric(s) {', '.join(unknown)}; "
+                          f"known: {', '.join(BY_NAME)}")
+    schema = None
+    cost = OptimizationCost(rollups_ms=0.0)
+    try:
+        if params.events is not None:
+            schema = _fresh_schema(engine)
+            _populate(engine, params, say)
+            # a load through the importer has already built the optimization in its
+            # hook; drop the access paths so that their build is measured from scratch
+            rollups.drop_access_paths(engine)
+            say("building access paths")
+            t_paths, _ = _timed(lambda: rollups.ensure(engine))
+            cost.access_paths_ms = _ms(t_paths)
+        else:
+            rollups.ensure(engine)
+        say("building rollups")
+        t_roll, _ = _timed(lambda: rollups.rebuild(engine))
+        cost.rollups_ms = _ms(t_roll)
+        _maintain(engine)
+        cost.rollups_bytes = _rollup_bytes(engine)
+        cost.access_paths_bytes = _access_path_bytes(engine)
+        cost.rollup_rows = int(sum(engine.scalar(f"SELECT COUNT(*) FROM {t}")
+                                   for t in rollups.ROLLUP_TABLES))
+        say("timing a one-day incremental refresh")
+        cost.refresh_one_day_ms, cost.one_day_events = refresh_one_day(engine)
+        _maintain(engine)
+
+        first, last = data_span(engine, "naive")
+        n_events = int(engine.scalar("SELECT COUNT(*) FROM events") or 0)
+        rows: list[BenchRow] = []
+        if first is not None and last is not None:
+            values = bind_values(MetricsParams(), first, last)
+            values["roll_first"] = max(first, last - timedelta(days=params.rolling_days - 1))
+            for name in names:
+                say(f"timing {name}")
+                rows.append(_bench_pair(engine, name, values, params))
+        return BenchReport(engine=engine.name, events=n_events, first_day=first, last_day=last,
+                           repeat=params.repeat, rows=rows, cost=cost, plans=params.plans)
+    finally:
+        if schema is not None and not params.keep:
+            engine.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def _bench_pair(engine: Engine, name: str, values: dict[str, Any],
+                params: BenchParams) -> BenchRow:
+    timings: dict[str, list[float]] = {}
+    results: dict[str, list[tuple]] = {}
+    for form in ("naive", "optimized"):
+        query = BY_NAME[name].query(form)
+        bind = bound(query, values)
+        plan = engine.explain(query, bind)
+        if params.plans is not None:
+            folder = params.plans / engine.name
+            folder.mkdir(parents=True, exist_ok=True)
+            rendered = engine.render(query)
+            (folder / f"{name}.{form}.txt").write_text(
+                f"-- {engine.explain_analyze}\n{rendered}\n\n{plan}\n", encoding="utf-8")
+        runs = []
+        for _ in range(params.repeat):
+            seconds, rows = _timed(lambda q=query, b=bind: engine.fetch_all(q, b))
+            runs.append(seconds * 1000)
+            results.setdefault(form, rows)
+        timings[form] = runs
+    naive, optimized = statistics.median(timings["naive"]), statistics.median(timings["optimized"])
+    return BenchRow(
+        metric=name, engine=engine.name, naive_ms=round(naive, 3), optimized_ms=round(optimized, 3),
+        speedup=round(naive / optimized, 1) if optimized > 0 else float("inf"),
+        rows_equal=results["naive"] == results["optimized"],
+        naive_p95_ms=round(_percentile(timings["naive"], 95), 3),
+        optimized_p95_ms=round(_percentile(timings["optimized"], 95), 3),
+        rows=len(results["naive"]))
