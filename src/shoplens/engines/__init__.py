@@ -4,7 +4,9 @@
 
 - ``duckdb:///abs/path.duckdb``, ``duckdb:rel/path.duckdb``, a bare ``*.duckdb`` path,
   or ``duckdb:///:memory:`` — embedded DuckDB (the default, ``./shoplens.duckdb``);
-- ``postgresql://user:pass@host:port/db`` — PostgreSQL 15 or newer.
+- ``postgresql://user:pass@host:port/db`` — PostgreSQL 15 or newer;
+- ``spark://local[*]?lake=PATH`` or ``spark://HOST:PORT?lake=PATH`` — Apache Spark over a
+  Parquet lake (needs the ``spark`` extra and Java 17).
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ def connect(url: str | None = None, *, init: bool = True, **options: object) -> 
             engine = DuckDBEngine(url, duckdb_path(url), **options)  # type: ignore[arg-type]
         except Exception as exc:
             raise ConfigError(f"cannot open DuckDB database {duckdb_path(url)}: {exc}") from exc
+    elif url.startswith("spark://"):
+        from shoplens.engines.spark import SparkEngine
+
+        engine = SparkEngine(url)
     else:
         raise ConfigError(
             f"unknown database URL {redact(url)!r}: use duckdb:PATH or postgresql://..."

@@ -1,0 +1,900 @@
+"""Apache Spark over a Parquet lake (PySpark; local mode or a cluster).
+
+``spark://local[2]?lake=PATH`` runs Spark in this process's JVM on two cores;
+``spark://HOST:PORT?lake=PATH`` connects to a standalone cluster (the lake path must
+then be readable by every executor: a shared filesystem). Tables are Parquet folders in
+the lake (see :mod:`shoplens.lake.catalog`), registered as temporary views; ``events``
+is partitioned by event date, Hive-style.
+
+Parquet files cannot be changed in place, so the engine keeps PostgreSQL's semantics
+itself: a transaction stages new files under ``LAKE/_staging/<tx>`` and a commit renames
+them into place (journalled, all or nothing); DELETE and UPDATE rewrite the partitions
+holding matching rows; ``INSERT … ON CONFLICT DO NOTHING`` is an anti-join on the key.
+Queries see their own transaction's staged writes. Statements the lake cannot run
+(MERGE, UPDATE … FROM, …) raise :class:`~shoplens.errors.UnsupportedOperationError`.
+
+Engine-specific optimizations live here, never in the analyses: a range predicate on
+``events.event_time`` also gets the implied range on the ``event_date`` partition
+column, so Spark reads only the partitions a query can touch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import threading
+import time
+import uuid
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import parse_qs
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as pads
+import sqlglot
+from sqlglot import exp
+
+from shoplens.engines.base import Engine, Params, SQLLike
+from shoplens.engines.sql import SOURCE_DIALECT, Query
+from shoplens.errors import ConfigError, InputError, ShopLensError, UnsupportedOperationError
+from shoplens.lake.catalog import Lake, TableSchema, data_files
+
+HIDDEN_PREFIX = "__lake_"  # view with the partition column too (used by partition pruning)
+
+_LOG4J = """\
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
+"""
+
+
+@dataclass(frozen=True)
+class SparkOptions:
+    """What a ``spark://`` URL says."""
+
+    master: str = "local[2]"
+    lake: str = "shoplens-lake"
+    shuffle_partitions: int = 4
+    driver_memory: str = "2g"
+
+    @classmethod
+    def from_url(cls, url: str) -> SparkOptions:
+        if not url.startswith("spark://"):
+            raise ConfigError(f"not a spark URL: {url!r}")
+        # urlsplit rejects the brackets of local[*]: split by hand.
+        rest = url[len("spark://"):]
+        host, _, query = rest.partition("?")
+        args = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
+        unknown = set(args) - {"lake", "shuffle_partitions", "driver_memory"}
+        if unknown:
+            raise ConfigError(f"unknown spark URL option(s) {sorted(unknown)}: "
+                              "use lake=PATH, shuffle_partitions=N, driver_memory=4g")
+        host = host.rstrip("/") or "local[2]"
+        master = host if host.startswith("local") else f"spark://{host}"
+        try:
+            partitions = int(args.get("shuffle_partitions", 4))
+        except ValueError as exc:
+            raise ConfigError(f"shuffle_partitions must be a number in {url!r}") from exc
+        lake = args.get("lake") or os.environ.get("SHOPLENS_LAKE") or "shoplens-lake"
+        return cls(master, lake, partitions, args.get("driver_memory", "2g"))
+
+
+_SESSION_LOCK = threading.Lock()
+_ROOT_SESSIONS: dict[str, Any] = {}
+
+# Runtime SQL settings every engine session gets (ShopLens semantics, not tuning).
+_SQL_CONF = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.timestampType": "TIMESTAMP_NTZ",
+    "spark.sql.sources.partitionOverwriteMode": "dynamic",
+    "spark.sql.parquet.datetimeRebaseModeInWrite": "CORRECTED",
+    "spark.sql.parquet.int96RebaseModeInWrite": "CORRECTED",
+    "spark.sql.sources.parallelPartitionDiscovery.threshold": "4096",
+}
+
+
+def spark_session(opts: SparkOptions) -> Any:
+    """The process's SparkSession for ``opts.master`` (started once, quiet, no UI)."""
+    with _SESSION_LOCK:
+        if opts.master in _ROOT_SESSIONS:
+            return _ROOT_SESSIONS[opts.master]
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            try:
+                from pyspark.sql import SparkSession
+            except ImportError as exc:
+                raise ConfigError(
+                    "the spark engine needs PySpark: pip install 'shoplens[spark]'") from exc
+        log4j = Path(tempfile.gettempdir(), "shoplens-log4j2.properties")
+        log4j.write_text(_LOG4J, encoding="utf-8")
+        java_opts = f"-Dlog4j2.configurationFile=file:{log4j} -Dlog4j.configurationFile=file:{log4j}"
+        builder = (
+            SparkSession.builder.appName("shoplens").master(opts.master)
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.driver.memory", opts.driver_memory)
+            .config("spark.driver.extraJavaOptions", java_opts)
+            .config("spark.sql.shuffle.partitions", str(opts.shuffle_partitions))
+            .config("spark.default.parallelism", str(max(2, opts.shuffle_partitions)))
+            .config("spark.sql.warehouse.dir", str(Path(tempfile.gettempdir(), "shoplens-spark-wh")))
+        )
+        for key, value in _SQL_CONF.items():
+            builder = builder.config(key, value)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)
+                session = builder.getOrCreate()
+        except Exception as exc:  # Java missing, port clash, bad master URL
+            raise ConfigError(f"cannot start Spark ({opts.master}): {exc}") from exc
+        session.sparkContext.setLogLevel("ERROR")
+        _ROOT_SESSIONS[opts.master] = session
+        return session
+
+
+def stop_spark() -> None:
+    """Stop every SparkSession this process started (tests and benchmarks call it)."""
+    with _SESSION_LOCK:
+        for session in _ROOT_SESSIONS.values():
+            session.stop()
+        _ROOT_SESSIONS.clear()
+
+
+@dataclass
+class _Tx:
+    """What an open transaction changed; nothing is visible to others until commit."""
+
+    id: str
+    created: dict[str, TableSchema] = field(default_factory=dict)
+    dropped: set[str] = field(default_factory=set)
+    removed: dict[str, set[Path]] = field(default_factory=dict)  # committed files deleted
+    views: dict[str, str | None] = field(default_factory=dict)  # view SQL, None = dropped
+
+
+class SparkEngine(Engine):
+    name: ClassVar[str] = "spark"
+    dialect: ClassVar[str] = "spark"
+    explain_analyze: ClassVar[str] = "EXPLAIN FORMATTED"
+
+    def __init__(self, url: str, *, options: SparkOptions | None = None) -> None:
+        super().__init__(url)
+        self.options = options or SparkOptions.from_url(url)
+        self.lake = Lake(self.options.lake)
+        root = spark_session(self.options)
+        # A session of our own: temp views are per session, so two engines on two
+        # lakes can share one SparkContext without seeing each other's tables.
+        self.spark = root.newSession()
+        for key, value in _SQL_CONF.items():
+            self.spark.conf.set(key, value)
+        self.spark.conf.set("spark.sql.shuffle.partitions", str(self.options.shuffle_partitions))
+        self._schemas = self.lake.schemas()
+        self._views = self.lake.views()
+        self._tx: _Tx | None = None
+        self._seq = 0
+        self._dirty: set[str] = set(self._schemas)
+        self._registered: set[str] = set()
+
+    # -- catalog ---------------------------------------------------------------
+    def _schema(self, table: str) -> TableSchema | None:
+        tx = self._tx
+        if tx is not None:
+            if table in tx.created:
+                return tx.created[table]
+            if table in tx.dropped:
+                return None
+        return self._schemas.get(table)
+
+    def _require(self, table: str) -> TableSchema:
+        schema = self._schema(table)
+        if schema is None:
+            raise ShopLensError(f"table {table!r} does not exist in the lake {self.lake.root}")
+        return schema
+
+    def table_exists(self, table: str) -> bool:
+        return self._schema(table) is not None or self._view_sql(table) is not None
+
+    def columns(self, table: str) -> list[str]:
+        schema = self._schema(table)
+        if schema is not None:
+            return schema.column_names
+        if self._view_sql(table) is not None:
+            self._sync_views()
+            return list(self.spark.table(table).columns)
+        return []
+
+    def _view_sql(self, name: str) -> str | None:
+        if self._tx is not None and name in self._tx.views:
+            return self._tx.views[name]
+        return self._views.get(name)
+
+    def _tables(self) -> set[str]:
+        names = set(self._schemas)
+        if self._tx is not None:
+            names = (names - self._tx.dropped) | set(self._tx.created)
+        return names
+
+    # -- files of a table, as this transaction sees them ------------------------------
+    def _stage_dir(self, table: str) -> Path:
+        assert self._tx is not None
+        return self.lake.staging_dir(self._tx.id) / table
+
+    def _committed_files(self, table: str) -> list[Path]:
+        tx = self._tx
+        if tx is not None and table in tx.dropped:
+            return []
+        files = self.lake.files(table)
+        if tx is not None and tx.removed.get(table):
+            files = [f for f in files if f not in tx.removed[table]]
+        return files
+
+    def _staged_files(self, table: str) -> list[Path]:
+        return data_files(self._stage_dir(table)) if self._tx is not None else []
+
+    def _frame(self, table: str) -> Any:
+        """A DataFrame of the table's rows (committed and staged), with the partition column."""
+        schema = self._require(table)
+        ddl = schema.spark_ddl()
+        parts = []
+        for base, files in ((self.lake.table_dir(table), self._committed_files(table)),
+                            (self._stage_dir(table) if self._tx else None, self._staged_files(table))):
+            if not files or base is None:
+                continue
+            tx = self._tx
+            untouched = tx is None or not tx.removed.get(table)
+            paths = [str(base)] if base == self.lake.table_dir(table) and untouched \
+                else [str(f) for f in files]
+            parts.append(self.spark.read.schema(ddl).option("basePath", str(base)).parquet(*paths))
+        if not parts:
+            return self.spark.createDataFrame([], ddl)
+        frame = parts[0]
+        for extra in parts[1:]:
+            frame = frame.unionByName(extra)
+        return frame
+
+    def _sync_views(self) -> None:
+        """(Re-)register the temp views of tables whose files changed."""
+        for table in sorted(self._dirty):
+            schema = self._schema(table)
+            if schema is None:
+                for name in (table, HIDDEN_PREFIX + table):
+                    self.spark.catalog.dropTempView(name)
+                self._registered.discard(table)
+                continue
+            frame = self._frame(table)
+            frame.select(*[f"`{c}`" for c in schema.column_names]).createOrReplaceTempView(table)
+            if schema.partition_column:
+                frame.createOrReplaceTempView(HIDDEN_PREFIX + table)
+            self._registered.add(table)
+        self._dirty.clear()
+        views = dict(self._views)
+        if self._tx is not None:
+            views.update(self._tx.views)
+        for name, sql in views.items():
+            if sql is None:
+                self.spark.catalog.dropTempView(name)
+            else:
+                self.spark.sql(f"CREATE OR REPLACE TEMPORARY VIEW `{name}` AS {sql}")
+
+    # -- running SQL -------------------------------------------------------------
+    def _sql(self, sql: str, params: Params) -> Any:
+        self._sync_views()
+        args = _spark_args(params)
+        if params and any(isinstance(v, dt.datetime) for v in params.values()):
+            sql = _cast_timestamp_params(sql, {k for k, v in params.items()
+                                               if isinstance(v, dt.datetime)})
+        try:
+            return self.spark.sql(sql, args=args) if args else self.spark.sql(sql)
+        except Exception as exc:
+            raise _clean_error(exc, sql) from exc
+
+    def render(self, query: SQLLike, *, native: bool = False) -> str:
+        text = super().render(query, native=native)
+        if native:
+            return text
+        return _prune_partitions(text, self._partitioned())
+
+    def _partitioned(self) -> dict[str, tuple[str, str]]:
+        out = {}
+        for name in self._tables():
+            schema = self._schema(name)
+            if schema and schema.partition_column and schema.partition_source:
+                out[name] = (schema.partition_column, schema.partition_source)
+        return out
+
+    def _run(self, sql: str, params: Params) -> Any:
+        df = self._sql(sql, params)
+        df.collect()
+        return df
+
+    def _fetch_arrow(self, sql: str, params: Params) -> pa.Table:
+        df = self._sql(sql, params)
+        try:
+            return df.toArrow()
+        except Exception as exc:
+            raise _clean_error(exc, sql) from exc
+
+    def execute(self, query: SQLLike, params: Params = None, *, native: bool = False) -> None:
+        text = query.sql if isinstance(query, Query) else query
+        if native:
+            self._run(text, params)
+            return
+        for tree in sqlglot.parse(text, read=SOURCE_DIALECT):
+            if tree is not None:
+                self._statement(tree, params)
+
+    def execute_script(self, query: SQLLike, *, native: bool = False) -> None:
+        text = query.sql if isinstance(query, Query) else query
+        with self.transaction():
+            if native:
+                for stmt in sqlglot.parse(text, read=self.dialect):
+                    if stmt is not None:
+                        self._run(stmt.sql(self.dialect), None)
+            else:
+                self.execute(text)
+
+    def explain(self, query: SQLLike, params: Params = None, *, native: bool = False) -> str:
+        """Spark's executed physical plan (after adaptive execution) and the run time.
+
+        Spark has no ``EXPLAIN ANALYZE``: the query runs, then the final adaptive plan
+        is printed in Spark's ``formatted`` mode with the measured wall time.
+        """
+        sql = self.render(query, native=native)
+        df = self._sql(sql, params)
+        start = time.perf_counter()
+        df.toArrow()
+        elapsed = (time.perf_counter() - start) * 1000
+        jvm = self.spark.sparkContext._jvm
+        plan = jvm.PythonSQLUtils.explainString(df._jdf.queryExecution(), "formatted")
+        return f"{plan}\nExecution Time: {elapsed:.1f} ms"
+
+    # -- statements --------------------------------------------------------------
+    def _statement(self, tree: exp.Expression, params: Params) -> None:
+        if isinstance(tree, exp.Query):
+            self._run(tree.sql(self.dialect), params)
+            return
+        handler = {
+            exp.Create: self._create,
+            exp.Drop: self._drop,
+            exp.Insert: self._insert,
+            exp.Delete: self._delete,
+            exp.Update: self._update,
+            exp.TruncateTable: self._truncate,
+        }.get(type(tree))
+        if handler is None:
+            kind = type(tree).__name__.upper()
+            if isinstance(tree, exp.Command):
+                kind = str(tree.this).upper()
+            raise UnsupportedOperationError(
+                f"{kind} is not available on the spark engine (Parquet lake at {self.lake.root})")
+        with self.transaction():
+            handler(tree, params)
+
+    def _create(self, tree: exp.Create, params: Params) -> None:
+        kind = (tree.args.get("kind") or "").upper()
+        exists_ok = bool(tree.args.get("exists"))
+        replace_ = bool(tree.args.get("replace"))
+        if kind == "INDEX":
+            return  # Parquet has no indexes; partitions and file statistics do their job
+        if kind == "VIEW":
+            name = tree.this.name
+            if self.table_exists(name) and not (replace_ or exists_ok):
+                raise ShopLensError(f"view {name!r} already exists")
+            if exists_ok and self._view_sql(name) is not None:
+                return
+            assert self._tx is not None
+            self._tx.views[name] = tree.expression.sql(self.dialect)
+            return
+        if kind != "TABLE":
+            raise UnsupportedOperationError(f"CREATE {kind} is not available on the spark engine")
+        query = tree.expression
+        target = tree.this
+        name = target.this.name if isinstance(target, exp.Schema) else target.name
+        if self._schema(name) is not None:
+            if exists_ok:
+                return
+            if not replace_:
+                raise ShopLensError(f"table {name!r} already exists in the lake")
+            self._drop_table(name)
+        assert self._tx is not None
+        if query is None:
+            schema = TableSchema.from_create(tree)
+            self._tx.created[name] = schema
+            self._dirty.add(name)
+            return
+        df = self._sql(query.sql(self.dialect), params)
+        schema = _schema_of_frame(name, df)
+        self._tx.created[name] = schema
+        self._dirty.add(name)
+        self._write_frame(name, df)
+
+    def _drop(self, tree: exp.Drop, params: Params) -> None:
+        kind = (tree.args.get("kind") or "").upper()
+        name = tree.this.name
+        assert self._tx is not None
+        if kind == "VIEW":
+            if self._view_sql(name) is None:
+                if tree.args.get("exists"):
+                    return
+                raise ShopLensError(f"view {name!r} does not exist")
+            self._tx.views[name] = None
+            return
+        if kind != "TABLE":
+            raise UnsupportedOperationError(f"DROP {kind} is not available on the spark engine")
+        if self._schema(name) is None:
+            if tree.args.get("exists"):
+                return
+            raise ShopLensError(f"table {name!r} does not exist in the lake")
+        self._drop_table(name)
+
+    def _drop_table(self, name: str) -> None:
+        tx = self._tx
+        assert tx is not None
+        tx.created.pop(name, None)
+        if name in self._schemas:
+            tx.dropped.add(name)
+        _rmtree(self._stage_dir(name))
+        self._dirty.add(name)
+
+    def _truncate(self, tree: exp.TruncateTable, params: Params) -> None:
+        for table in tree.expressions:
+            self._remove_all(table.name)
+
+    def _remove_all(self, table: str) -> None:
+        self._require(table)
+        assert self._tx is not None
+        self._tx.removed.setdefault(table, set()).update(self.lake.files(table))
+        _rmtree(self._stage_dir(table))
+        self._dirty.add(table)
+
+    def _insert(self, tree: exp.Insert, params: Params) -> None:
+        target = tree.this
+        if isinstance(target, exp.Schema):
+            table, cols = target.this.name, [c.name for c in target.expressions]
+        else:
+            table, cols = target.name, None
+        schema = self._require(table)
+        if tree.args.get("returning"):
+            raise UnsupportedOperationError("INSERT … RETURNING is not available on the spark engine")
+        source = tree.expression
+        if isinstance(source, exp.Values):
+            values = source.copy()
+            values.set("alias", exp.TableAlias(this=exp.to_identifier("v")))
+            source = exp.select("*").from_(values)
+        df = self._sql(source.sql(self.dialect), params)
+        cols = cols or schema.column_names[: len(df.columns)]
+        if len(cols) != len(df.columns):
+            raise ShopLensError(
+                f"INSERT INTO {table} has {len(cols)} target columns but {len(df.columns)} values")
+        df = df.toDF(*cols)
+        conflict = tree.args.get("conflict")
+        if conflict is not None:
+            action = str(conflict.args.get("action") or "").upper()
+            if "NOTHING" not in action:
+                raise UnsupportedOperationError(
+                    "INSERT … ON CONFLICT DO UPDATE is not available on the spark engine "
+                    "(Parquet files are immutable; use DELETE then INSERT)")
+            keys = [k.this.name if isinstance(k, exp.Ordered) else k.name
+                    for k in conflict.args.get("conflict_keys") or []] or list(schema.primary_key)
+            if not keys:
+                raise ShopLensError(f"ON CONFLICT needs a key: table {table!r} has no primary key")
+            existing = self._frame(table).select(*keys)
+            df = df.dropDuplicates(keys).join(existing, on=keys, how="left_anti")
+        self._write_frame(table, df)
+
+    def _delete(self, tree: exp.Delete, params: Params) -> None:
+        table_expr = tree.this
+        table = table_expr.name
+        where = tree.args.get("where")
+        if tree.args.get("using") or tree.args.get("returning"):
+            raise UnsupportedOperationError(
+                "DELETE … USING/RETURNING is not available on the spark engine")
+        if where is None:
+            self._remove_all(table)
+            return
+        alias = table_expr.alias_or_name
+        cond = where.this
+        self._rewrite(table, alias, cond, None, params)
+
+    def _update(self, tree: exp.Update, params: Params) -> None:
+        if tree.args.get("from") or tree.args.get("returning"):
+            raise UnsupportedOperationError(
+                "UPDATE … FROM/RETURNING is not available on the spark engine "
+                "(rewrite it as an UPDATE with a subquery in SET or WHERE)")
+        table_expr = tree.this
+        table = table_expr.name
+        where = tree.args.get("where")
+        cond = where.this if where is not None else exp.true()
+        sets = {eq.this.name: eq.expression for eq in tree.expressions}
+        self._rewrite(table, table_expr.alias_or_name, cond, sets, params)
+
+    def _rewrite(self, table: str, alias: str, cond: exp.Expression,
+                 sets: dict[str, exp.Expression] | None, params: Params) -> None:
+        """DELETE (``sets`` None) or UPDATE by rewriting the files that hold matching rows.
+
+        For a partitioned table only the partitions with a matching row are rewritten.
+        Rows where the condition is NULL are kept unchanged, as in SQL.
+        """
+        schema = self._require(table)
+        assert self._tx is not None
+        self._sync_views()
+        part = schema.partition_column
+        source = HIDDEN_PREFIX + table if part else table
+        matched = exp.func("COALESCE", cond.copy(), exp.false())
+        src = exp.to_table(source).as_(alias)
+        scope = None
+        if part:
+            hits = self._sql(
+                exp.select(exp.column(part, alias)).distinct().from_(src.copy())
+                .where(matched.copy()).sql(self.dialect), params).collect()
+            if not hits:
+                return
+            scope = sorted(r[0] for r in hits)
+        elif not self._sql(exp.select("1").from_(src.copy()).where(matched.copy()).limit(1)
+                           .sql(self.dialect), params).collect():
+            return
+        if sets is None:
+            projection: list[exp.Expression] = [exp.column(c, alias) for c in schema.column_names]
+            select = exp.select(*projection).from_(src.copy()).where(exp.not_(matched.copy()))
+        else:
+            unknown = set(sets) - set(schema.column_names)
+            if unknown:
+                raise ShopLensError(f"UPDATE {table}: no column(s) {sorted(unknown)}")
+            projection = [
+                exp.If(this=matched.copy(), true=sets[c].copy(), false=exp.column(c, alias))
+                .as_(c) if c in sets else exp.column(c, alias)
+                for c in schema.column_names
+            ]
+            select = exp.select(*projection).from_(src.copy())
+        if scope is not None:
+            dates = [exp.cast(exp.Literal.string(str(d)), "DATE") for d in scope]
+            select = select.where(exp.column(part, alias).isin(*dates), append=True)
+        staged_before = set(self._staged_files(table))
+        df = self._sql(select.sql(self.dialect), params)
+        self._write_frame(table, df)
+        # the rewrite is written: now retire the files it replaces
+        in_scope_files = (lambda p: True) if scope is None else _partition_filter(part, scope)
+        removed = self._tx.removed.setdefault(table, set())
+        removed.update(f for f in self._committed_files(table) if in_scope_files(f))
+        for f in staged_before:
+            if in_scope_files(f):
+                f.unlink()
+        self._dirty.add(table)
+
+    # -- writing -----------------------------------------------------------------
+    def _next_name(self) -> str:
+        self._seq += 1
+        assert self._tx is not None
+        return f"part-{self._tx.id[:12]}-{self._seq:05d}"
+
+    def _write_frame(self, table: str, df: Any) -> None:
+        """Write a Spark DataFrame into the table's staging folder (cast, checked)."""
+        from pyspark.sql import functions as F
+
+        schema = self._require(table)
+        unknown = [c for c in df.columns if c not in schema.column_names]
+        if unknown:
+            raise ShopLensError(f"table {table!r} has no column(s) {unknown}")
+        cols = []
+        for col in schema.columns:
+            if col.name in df.columns:
+                value = F.col(f"`{col.name}`").cast(col.type)
+            elif col.default is not None:
+                value = F.expr(col.default).cast(col.type)
+            else:
+                value = F.lit(None).cast(col.type)
+            if col.not_null:
+                message = (f"null value in column \"{col.name}\" of table \"{table}\" "
+                           "violates not-null constraint")
+                value = F.when(value.isNull(), F.raise_error(F.lit(message))).otherwise(value)
+            cols.append(value.alias(col.name))
+        out = df.select(*cols)
+        writer_df = out
+        if schema.partition_column:
+            out = out.withColumn(schema.partition_column,
+                                 F.to_date(F.col(f"`{schema.partition_source}`")))
+            writer_df = out.repartition(schema.partition_column)
+        try:
+            writer = writer_df.write.mode("append")
+            if schema.partition_column:
+                writer = writer.partitionBy(schema.partition_column)
+            writer.parquet(str(self._stage_dir(table)))
+        except Exception as exc:
+            raise _clean_error(exc, f"INSERT INTO {table}") from exc
+        self._dirty.add(table)
+
+    def append_arrow(self, table: str, data: pa.Table | pa.RecordBatch) -> int:
+        """Append Arrow rows as Parquet files in the table's partitions (staged until commit).
+
+        No Spark job runs: pyarrow writes the files, Hive-partitioned by event date for
+        the events table. Columns are matched by name and cast to the table's types;
+        missing columns take their DEFAULT or NULL; NOT NULL is enforced.
+        """
+        if isinstance(data, pa.RecordBatch):
+            data = pa.Table.from_batches([data])
+        if data.num_rows == 0:
+            return 0
+        with self.transaction():
+            schema = self._require(table)
+            arrow = _conform(table, schema, data)
+            base = self._stage_dir(table)
+            name = self._next_name()
+            if schema.partition_column:
+                src = arrow.column(schema.partition_source)
+                arrow = arrow.append_column(
+                    pa.field(schema.partition_column, pa.date32()), pc.cast(src, pa.date32()))
+                partitioning = pads.partitioning(
+                    pa.schema([(schema.partition_column, pa.date32())]), flavor="hive")
+            else:
+                partitioning = None
+            pads.write_dataset(
+                arrow, base, format="parquet", partitioning=partitioning,
+                basename_template=f"{name}-{{i}}.parquet",
+                existing_data_behavior="overwrite_or_ignore",
+                max_rows_per_group=1 << 20,
+            )
+            self._dirty.add(table)
+        return data.num_rows
+
+    # -- transactions --------------------------------------------------------------
+    def _begin(self) -> None:
+        self._tx = _Tx(uuid.uuid4().hex)
+        self.lake.staging_dir(self._tx.id).mkdir(parents=True, exist_ok=True)
+
+    def _commit(self) -> None:
+        tx = self._tx
+        assert tx is not None
+        ops: list[tuple[str, ...]] = []
+        meta_tables = self.lake.meta / "tables"
+        for table in sorted(tx.dropped):
+            ops.append(("mv", str(self.lake.table_dir(table)),
+                        str(self.lake.trash_path(tx.id, self.lake.table_dir(table)))))
+            if table not in tx.created:
+                ops.append(("rm", str(meta_tables / f"{table}.json")))
+        for table, schema in sorted(tx.created.items()):
+            ops.append(("write", str(meta_tables / f"{table}.json"), schema.to_json()))
+        for table, files in sorted(tx.removed.items()):
+            if table in tx.dropped:
+                continue
+            for f in sorted(files):
+                ops.append(("mv", str(f), str(self.lake.trash_path(tx.id, f))))
+        stage = self.lake.staging_dir(tx.id)
+        for table in sorted(self._tables()):
+            for f in data_files(stage / table):
+                ops.append(("mv", str(f), str(self.lake.table_dir(table) / f.relative_to(stage / table))))
+        for view, sql in sorted(tx.views.items()):
+            path = self.lake.meta / "views" / f"{view}.sql"
+            ops.append(("write", str(path), sql) if sql is not None else ("rm", str(path)))
+        touched = set(tx.created) | tx.dropped | set(tx.removed) | {
+            t for t in self._tables() if (stage / t).exists()}
+        self._tx = None
+        if ops:
+            self.lake.commit(tx.id, ops)
+        else:
+            self.lake.cleanup(tx.id)
+        self._schemas = self.lake.schemas()
+        self._views = self.lake.views()
+        self._dirty |= touched
+
+    def _rollback(self) -> None:
+        tx = self._tx
+        assert tx is not None
+        touched = set(tx.created) | tx.dropped | set(tx.removed) | set(self._tables())
+        self._tx = None
+        self.lake.cleanup(tx.id)
+        for view, _sql in tx.views.items():
+            if view not in self._views:
+                self.spark.catalog.dropTempView(view)
+        self._dirty |= touched
+
+    def close(self) -> None:
+        if self._tx is not None:
+            self._rollback()
+        for table in list(self._registered):
+            self.spark.catalog.dropTempView(table)
+            self.spark.catalog.dropTempView(HIDDEN_PREFIX + table)
+        self._registered.clear()
+
+
+# -- helpers ---------------------------------------------------------------------------
+def _spark_args(params: Params) -> dict[str, Any] | None:
+    """Bound parameters as Spark literals (named ``:name`` markers)."""
+    if not params:
+        return None
+    from pyspark.sql import functions as F
+
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, dt.datetime):
+            # lit(datetime) would be an instant converted with the Python process's
+            # local zone; ShopLens times are UTC wall-clock readings (TIMESTAMP_NTZ).
+            # The marker is wrapped in CAST(… AS TIMESTAMP_NTZ) by _cast_timestamp_params.
+            if value.tzinfo is not None:
+                value = value.astimezone(dt.UTC).replace(tzinfo=None)
+            out[key] = value.isoformat(sep=" ")
+        elif isinstance(value, tuple | list):
+            out[key] = F.array(*[F.lit(v) for v in value])
+        else:
+            out[key] = value
+    return out
+
+
+def _cast_timestamp_params(sql: str, names: set[str]) -> str:
+    """Wrap the ``:name`` markers of datetime parameters in ``CAST(… AS TIMESTAMP_NTZ)``."""
+    tree = sqlglot.parse_one(sql, read="spark")
+
+    def wrap(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Placeholder) and node.name in names:
+            return exp.Cast(this=node.copy(), to=exp.DataType.build("TIMESTAMP_NTZ", dialect="spark"))
+        return node
+
+    return tree.transform(wrap).sql("spark")
+
+
+def _conform(table: str, schema: TableSchema, data: pa.Table) -> pa.Table:
+    """Cast ``data`` to the table's Arrow schema, filling defaults; names the bad column."""
+    unknown = [c for c in data.column_names if c not in schema.column_names]
+    if unknown:
+        raise ShopLensError(f"table {table!r} has no column(s) {unknown}")
+    arrays = []
+    n = data.num_rows
+    for col in schema.columns:
+        target = col.arrow_type
+        if col.name in data.column_names:
+            arr = data.column(col.name)
+            try:
+                if pa.types.is_timestamp(arr.type) and pa.types.is_timestamp(target):
+                    # tz-aware -> UTC wall clock; nanoseconds truncated as DuckDB does
+                    arr = arr.cast(target, safe=False)
+                elif not arr.type.equals(target):
+                    arr = pc.cast(arr, target)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                raise InputError(f"cannot store column as {col.type}: {exc}",
+                                 file=f"table {table}", field=col.name) from exc
+        elif col.default is not None:
+            arr = pa.array([_default_value(col.default)] * n).cast(target)
+        else:
+            arr = pa.nulls(n, target)
+        if col.not_null and arr.null_count:
+            raise ShopLensError(
+                f'null value in column "{col.name}" of table "{table}" violates not-null constraint')
+        arrays.append(arr)
+    return pa.Table.from_arrays(arrays, schema=schema.arrow_schema())
+
+
+def _default_value(sql: str) -> Any:
+    node = sqlglot.parse_one(sql, read="spark")
+    if isinstance(node, exp.Literal):
+        return node.this if node.is_string else (
+            int(node.this) if node.this.lstrip("-").isdigit() else Decimal(node.this))
+    if isinstance(node, exp.Boolean):
+        return node.this
+    if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal):
+        return -_default_value(node.this.sql("spark"))
+    if isinstance(node, exp.Null):
+        return None
+    if isinstance(node, exp.CurrentTimestamp):
+        return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    raise UnsupportedOperationError(f"column default {sql} is not available on the spark engine")
+
+
+def _schema_of_frame(name: str, df: Any) -> TableSchema:
+    """Table schema of a query result (CREATE TABLE … AS SELECT)."""
+    from shoplens.lake.catalog import PARTITIONED, Column
+
+    cols = []
+    for f in df.schema.fields:
+        t = f.dataType.simpleString().upper()
+        t = "TIMESTAMP_NTZ" if t == "TIMESTAMP_NTZ" else ("TIMESTAMP_LTZ" if t == "TIMESTAMP" else t)
+        cols.append(Column(f.name, t.replace("STRUCT", "STRUCT"), False, None))
+    part_col, part_src = PARTITIONED.get(name, (None, None))
+    if part_src not in {c.name for c in cols}:
+        part_col = part_src = None
+    return TableSchema(name, tuple(cols), (), part_col, part_src)
+
+
+def _partition_filter(part: str, values: list[Any]) -> Any:
+    wanted = {f"{part}={v}" for v in values}
+    return lambda p: any(seg in wanted for seg in Path(p).parts)
+
+
+def _rmtree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _clean_error(exc: Exception, sql: str) -> ShopLensError:
+    """A Spark/Py4J error as one readable line (Spark's error class and message)."""
+    if isinstance(exc, ShopLensError):
+        return exc
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return ShopLensError(f"spark: {text[:500]}")
+
+
+_RANGE = {exp.GTE: ">=", exp.GT: ">=", exp.LTE: "<=", exp.LT: "<="}
+
+
+def _prune_partitions(sql: str, partitioned: Mapping[str, tuple[str, str]]) -> str:
+    """Add the partition range implied by range predicates on the partition source.
+
+    ``WHERE e.event_time >= :start AND e.event_time < :end`` on ``events`` gains
+    ``e.event_date >= CAST(:start AS DATE) AND e.event_date <= CAST(:end AS DATE)`` and
+    reads the hidden view that exposes ``event_date``, so Spark lists and scans only the
+    partitions in range. Results are unchanged: the implied range is weaker than the
+    original predicate. Selects with ``*`` keep the plain view (no extra column leaks).
+    """
+    if not partitioned or not any(t in sql for t in partitioned):
+        return sql
+    try:
+        trees = sqlglot.parse(sql, read="spark")
+    except sqlglot.errors.ParseError:
+        return sql
+    if len(trees) != 1 or trees[0] is None:
+        return sql
+    tree = trees[0]
+    changed = False
+    for select in tree.find_all(exp.Select):
+        where = select.args.get("where")
+        if where is None or any(isinstance(e, exp.Star) or
+                                (isinstance(e, exp.Column) and isinstance(e.this, exp.Star))
+                                for e in select.expressions):
+            continue
+        tables = [t for t in select.find_all(exp.Table)
+                  if t.parent_select is select and t.name in partitioned and not t.args.get("db")]
+        if len(tables) != 1:
+            continue
+        table = tables[0]
+        part, source = partitioned[table.name]
+        alias = table.alias_or_name
+        n_sources = len([t for t in select.find_all(exp.Table) if t.parent_select is select])
+        extra: list[exp.Expression] = []
+        for cond in where.this.flatten() if isinstance(where.this, exp.And) else [where.this]:
+            pairs: list[tuple[str, exp.Expression]] = []
+            if isinstance(cond, exp.Between) and _is_col(cond.this, source, alias, n_sources):
+                pairs = [(">=", cond.args["low"]), ("<=", cond.args["high"])]
+            elif type(cond) in _RANGE:
+                left, right = cond.this, cond.expression
+                op = _RANGE[type(cond)]
+                if _is_col(left, source, alias, n_sources) and _is_const(right):
+                    pairs = [(op, right)]
+                elif _is_col(right, source, alias, n_sources) and _is_const(left):
+                    pairs = [({">=": "<=", "<=": ">="}[op], left)]
+            for op, bound in pairs:
+                cast = exp.Cast(this=bound.copy(), to=exp.DataType.build("DATE"))
+                col = exp.column(part, alias)
+                extra.append(exp.GTE(this=col, expression=cast) if op == ">="
+                             else exp.LTE(this=col, expression=cast))
+        if extra:
+            table.set("this", exp.to_identifier(HIDDEN_PREFIX + table.name))
+            if not table.alias:
+                table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
+            for e in extra:
+                select.where(e, append=True, copy=False)
+            changed = True
+    return tree.sql("spark") if changed else sql
+
+
+def _is_col(node: exp.Expression, name: str, alias: str, n_sources: int) -> bool:
+    if not isinstance(node, exp.Column) or node.name != name:
+        return False
+    return node.table == alias or (not node.table and n_sources == 1)
+
+
+def _is_const(node: exp.Expression) -> bool:
+    return not any(isinstance(n, exp.Column | exp.Query) for n in node.walk())
+
+
+__all__ = ["SparkEngine", "SparkOptions", "spark_session", "stop_spark"]

@@ -1,0 +1,1 @@
+"""The Parquet lake: the storage behind the Spark engine, and ``shoplens export``."""
