@@ -13,7 +13,7 @@ u4  S5  d1 13:00 add_to_wishlist p1 | 13:01 add_to_wishlist p2 | 13:02 add_to_wi
         (wishlist collector, never buys)
 u5  no session id: d1 08:00 viewed p1 | 08:10 add-to-cart p1 | 08:20 purchased p1
         (one gap-session, converted), d1 10:00 viewed p2 | 10:05 add-to-cart p2
-        (a second gap-session, 100 min later: abandoned, never recovered)
+        (a second gap-session, 100 min later: abandoned; recovered 167.93 h later)
     and d8 10:00 viewed p1 | 10:01 purchased p1 (third gap-session; converts)
 """
 

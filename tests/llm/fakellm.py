@@ -65,7 +65,7 @@ def openai_body(text: str) -> dict[str, Any]:
 
 def start(fake: FakeLLM) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             n = int(self.headers.get("content-length") or 0)
             raw = self.rfile.read(n)
             body = json.loads(raw) if raw else {}

@@ -143,9 +143,8 @@ def insights_cmd(
 
     params = InsightsParams(llm=_settings(llm, llm_model, llm_base_url, llm_timeout),
                             mapping=mapping)
-    with engine_from(db) as engine:
-        with console.status(f"asking {llm} for insights..."):
-            doc = analyze(engine, params)
+    with engine_from(db) as engine, console.status(f"asking {llm} for insights..."):
+        doc = analyze(engine, params)
     path = write_results(doc, out_path or default_out_path())
     if json_:
         print_json(doc)

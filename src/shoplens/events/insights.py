@@ -11,6 +11,7 @@ templates (:func:`offline_insights`), validated against the same schema.
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -48,7 +49,8 @@ def statistics(engine: Engine, params: InsightsParams, *,
     taxonomy = categorize(engine, CategorizeParams(llm=params.llm, mapping=params.mapping),
                           provider=provider)
     totals = engine.fetch_all(
-        "SELECT COUNT(*), COUNT(DISTINCT user_id), MIN(event_time), MAX(event_time) FROM events")[0]
+        "SELECT COUNT(*) AS n_events, COUNT(DISTINCT user_id) AS n_users, "
+        "MIN(event_time) AS first_event, MAX(event_time) AS last_event FROM events")[0]
     by_stage = engine.fetch_all(staged_query("stage_counts"), params.patterns.bind())
     return {
         "totals": {"events": int(totals[0]), "users": int(totals[1]),
@@ -163,7 +165,7 @@ def _pct(x: float | None) -> str:
 
 def _funnel_drop(stats: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
     steps = [s for s in stats["funnel"] if s["tracked"]]
-    pairs = [(a, b) for a, b in zip(steps, steps[1:], strict=False) if a["sessions"]]
+    pairs = [(a, b) for a, b in pairwise(steps) if a["sessions"]]
     if not pairs:
         return []
     a, b = min(pairs, key=lambda p: p[1]["sessions"] / p[0]["sessions"])

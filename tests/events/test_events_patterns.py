@@ -1,0 +1,100 @@
+"""Funnel and patterns on the hand-made shop (events_shop.py), counted by hand, on both engines."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from events_shop import seed
+
+from shoplens.engines import Engine
+from shoplens.events.funnel import funnel
+from shoplens.events.patterns import PatternParams, patterns
+from shoplens.events.taxonomy import categorize
+
+
+@pytest.fixture
+def shop(engine: Engine) -> Engine:
+    seed(engine)
+    categorize(engine)
+    return engine
+
+
+def test_funnel(shop: Engine) -> None:
+    steps = {s.stage: s for s in funnel(shop)}
+    # 8 sessions: s1..s5 plus three gap-sessions of u5; s5 (wishlist only) reaches
+    # consideration and so counts as having passed browse
+    assert [(s.stage, s.sessions, s.users) for s in steps.values()] == [
+        ("browse", 8, 5), ("consideration", 7, 4), ("checkout", 4, 3), ("conversion", 4, 3)]
+    assert steps["consideration"].session_rate_from_previous == round(7 / 8, 4)
+    assert steps["conversion"].session_rate_from_start == 0.5
+
+
+def test_untracked_stage_is_skipped(engine: Engine) -> None:
+    from events_shop import ROWS
+    seed(engine, [r for r in ROWS if r[2] != "begin_checkout"])
+    categorize(engine)
+    steps = {s.stage: s for s in funnel(engine)}
+    assert not steps["checkout"].tracked and steps["checkout"].sessions == 0
+    assert steps["conversion"].session_rate_from_previous == round(4 / 7, 4)
+
+
+def test_patterns(shop: Engine) -> None:
+    doc = patterns(shop)
+    paths = {p["path"]: p["sessions"] for p in doc["session_paths"]}
+    assert paths == {
+        "browse > consideration > conversion": 2,      # s3, u5's first gap-session
+        "browse > consideration > checkout": 1,        # s1
+        "browse > consideration > removal": 1,         # s2
+        "browse > consideration > (exit)": 1,          # u5's second gap-session
+        "browse > conversion > (exit)": 1,             # u5's third
+        "browse > (exit)": 1,                          # s4
+        "consideration > (exit)": 1,                   # s5
+    }
+    tr = {(t["from"], t["to"]): (t["count"], t["share"]) for t in doc["transitions"]}
+    assert tr[("browse", "consideration")] == (5, 0.5)
+    assert tr[("browse", "browse")] == (3, 0.3)
+    assert tr[("conversion", "(exit)")] == (4, 1.0)
+    assert tr[("consideration", "removal")] == (1, 0.125)
+    assert doc["dropoffs"] == {"sessions": 8, "converted_sessions": 4, "dropped_after": [
+        {"stage": "consideration", "sessions": 3, "share_of_sessions": 0.375},
+        {"stage": "browse", "sessions": 1, "share_of_sessions": 0.125}]}
+    st = {(r["from"], r["to"]): r for r in doc["step_times"]}
+    # browse->consideration: 120, 60, 120, 600, 300 s
+    assert st[("browse", "consideration")]["sessions"] == 5
+    assert st[("browse", "consideration")]["median_seconds"] == 120.0
+    assert st[("browse", "consideration")]["mean_seconds"] == 240.0
+    assert st[("checkout", "conversion")]["median_seconds"] == 120.0
+    assert doc["repeat_purchases"] == {
+        "buyers": 3, "purchase_sessions": 4, "repeat_buyers": 1, "repeat_rate": 0.3333,
+        "intervals": 1, "p25_days": 7.07, "median_days": 7.07, "p75_days": 7.07,
+        "mean_days": 7.07}   # u5: d1 08:20 -> d8 10:01 = 7 d 1 h 41 min
+    ca = doc["cart_abandonment"]
+    assert (ca["cart_sessions"], ca["abandoned_sessions"], ca["recovered_sessions"]) == (5, 2, 2)
+    # recovered after 22.03 h (s2 -> s3) and 167.93 h (u5): median 94.98 h
+    assert ca["median_hours_to_recovery"] == 94.98
+    b = {x["name"]: x["users"] for x in doc["behaviours"]}
+    assert b == {"hesitant_checkout": 0, "price_sensitive_browsing": 1, "quick_deciders": 3,
+                 "wishlist_collectors": 1}
+
+
+def test_pattern_parameters_are_bound(shop: Engine) -> None:
+    doc = patterns(shop, PatternParams(recovery_days=1, hesitant_sessions=1, n_steps=2,
+                                       quick_seconds=1200, price_spread=4.0))
+    assert doc["cart_abandonment"]["recovered_sessions"] == 1       # only s2 within a day
+    b = {x["name"]: x["users"] for x in doc["behaviours"]}
+    assert b["hesitant_checkout"] == 2                               # u2 and u5
+    assert b["quick_deciders"] == 3                                  # u5's 20-minute session too
+    assert b["price_sensitive_browsing"] == 0                        # 30/10 < 4
+    assert {p["path"] for p in doc["session_paths"]} >= {"browse > consideration",
+                                                          "consideration > (exit)"}
+
+
+def test_patterns_cli(shop: Engine, db_url: str, cli) -> None:  # type: ignore[no-untyped-def]
+    shop.close()
+    res = cli("events", "patterns", "--db", db_url, "--json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["cart_abandonment"]["abandoned_sessions"] == 2
+    res = cli("events", "patterns", "--db", db_url)
+    assert res.exit_code == 0 and "browse > consideration > conversion" in res.stdout
