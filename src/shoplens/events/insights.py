@@ -11,9 +11,9 @@ templates (:func:`offline_insights`), validated against the same schema.
 from __future__ import annotations
 
 import json
-from itertools import pairwise
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
