@@ -129,6 +129,7 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def _fresh_schema(engine: Engine) -> str:
+    """Create an empty schema with the ShopLens tables and make it current."""
     name = f"shoplens_bench_{datetime.now():%Y%m%d_%H%M%S_%f}"
     engine.execute(f"CREATE SCHEMA {name}")
     # SET SCHEMA is spelled the same on PostgreSQL (an alias of search_path) and DuckDB.
@@ -249,6 +250,7 @@ def run_bench(engine: Engine, params: BenchParams | None = None, *,
         raise ConfigError(f"unknown metric(s) {', '.join(unknown)}; "
                           f"known: {', '.join(BY_NAME)}")
     schema = None
+    previous_schema = engine.scalar("SELECT current_schema()")
     cost = OptimizationCost(rollups_ms=0.0)
     try:
         if params.events is not None:
@@ -286,8 +288,10 @@ def run_bench(engine: Engine, params: BenchParams | None = None, *,
         return BenchReport(engine=engine.name, events=n_events, first_day=first, last_day=last,
                            repeat=params.repeat, rows=rows, cost=cost, plans=params.plans)
     finally:
-        if schema is not None and not params.keep:
-            engine.execute(f"DROP SCHEMA {schema} CASCADE")
+        if schema is not None:
+            engine.execute(f"SET SCHEMA '{previous_schema}'", native=True)
+            if not params.keep:
+                engine.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def _bench_pair(engine: Engine, name: str, values: dict[str, Any],
