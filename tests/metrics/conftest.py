@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from shoplens.engines import Engine
+
 from .shop import load_shop
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from shoplens.engines import Engine
 from shoplens.metrics import MetricsParams, compute_metrics
-from shoplens.metrics.registry import METRICS, run
 from shoplens.metrics.params import bind_values
+from shoplens.metrics.registry import METRICS, run
 
 FORMS = ("naive", "optimized")
 D = date.fromisoformat
