@@ -99,3 +99,13 @@ class Calendar:
         """Traffic weight of the day that contains ``t``."""
         idx = np.clip(((t - self.t0) // DAY).astype(np.int64), 0, self.n_days - 1)
         return self.weights[idx]
+
+    def day_conversion(self, t: np.ndarray) -> np.ndarray:
+        """Conversion multiplier on the day of ``t``: busy days (sales, December) convert
+        better, by the square root of their traffic weight."""
+        return np.sqrt(np.clip(self.day_weight(t), 0.7, 2.0))
+
+    def conversion_lift(self) -> float:
+        """Mean of :meth:`day_conversion` over sessions (days weighted by traffic)."""
+        lift = np.sqrt(np.clip(self.weights, 0.7, 2.0))
+        return float((lift * self.weights).sum() / self.weights.sum())

@@ -3,7 +3,9 @@ and a power-law (Zipf) popularity within each category.
 
 Products are grouped by (category, price band) — the cheapest, middle and dearest third
 of a category — so that a shopper's price preference and the popularity of products can
-be sampled together with one vectorized lookup (:meth:`Catalog.sample`).
+be sampled together in O(1) per draw with Walker's alias method (one alias table per
+group; Vose, "A linear algorithm for generating random numbers with a given
+distribution", IEEE TSE 17(9), 1991).
 """
 
 from __future__ import annotations
@@ -32,19 +34,26 @@ class Catalog:
     price: np.ndarray  # float64, two decimals
     brand: list[str]
     name: list[str]
-    #: cumulative popularity: group g's products span (g, g+1]
-    _cum: np.ndarray
+    #: first row and number of rows of each (category, band) group
+    group_start: np.ndarray
+    group_size: np.ndarray
+    #: alias tables over all rows (within each group): keep row with prob, else alias
+    alias_prob: np.ndarray
+    alias: np.ndarray
 
     @property
     def size(self) -> int:
         return len(self.product_id)
 
-    def sample(self, category: np.ndarray, band: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """Row indices of products drawn by popularity from each (category, band),
-        using the uniform draws ``u`` in [0, 1)."""
-        key = category.astype(np.float64) * N_BANDS + band + u
-        idx = np.searchsorted(self._cum, key, side="right")
-        return np.minimum(idx, self.size - 1)
+    def sample(self, category: np.ndarray, band: np.ndarray, rng: np.random.Generator
+               ) -> np.ndarray:
+        """Row indices of products drawn by popularity from each (category, band)."""
+        g = category.astype(np.int64) * N_BANDS + band
+        size = self.group_size[g]
+        row = self.group_start[g] + np.minimum((rng.random(len(g)) * size).astype(np.int64),
+                                               size - 1)
+        keep = rng.random(len(g)) < self.alias_prob[row]
+        return np.where(keep, row, self.alias[row])
 
     def to_arrow(self) -> pa.Table:
         codes = np.array([c.code for c in CATEGORIES], dtype=object)
@@ -106,10 +115,33 @@ def build_catalog(n_products: int, rng: np.random.Generator) -> Catalog:
 
     group = category.astype(np.int64) * N_BANDS + band
     n_groups = len(CATEGORIES) * N_BANDS
-    totals = np.bincount(group, weights=pop, minlength=n_groups)
-    within = np.cumsum(pop) - np.concatenate([[0.0], np.cumsum(totals)])[group]
-    cum = group + within / totals[group]
-    cum[np.r_[group[1:] != group[:-1], True]] = group[np.r_[group[1:] != group[:-1], True]] + 1.0
+    size = np.bincount(group, minlength=n_groups)
+    start = np.concatenate([[0], np.cumsum(size)[:-1]])
+    alias_prob = np.ones(len(pop))
+    alias = np.arange(len(pop))
+    for g in range(n_groups):
+        lo, n = int(start[g]), int(size[g])
+        if n:
+            alias_prob[lo : lo + n], alias[lo : lo + n] = _alias_table(pop[lo : lo + n])
+            alias[lo : lo + n] += lo
 
     ids = rng.choice(9_000_000, size=len(price), replace=False).astype(np.int64) + 1_000_000
-    return Catalog(ids, category, band, price, brand, name, cum)
+    return Catalog(ids, category, band, price, brand, name, start, size, alias_prob, alias)
+
+
+def _alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vose's alias table: draw slot i uniformly, keep it with ``prob[i]``, else take
+    ``alias[i]``; the result has probability ``weights / weights.sum()``."""
+    n = len(weights)
+    scaled = weights * (n / weights.sum())
+    prob = np.ones(n)
+    alias = np.arange(n)
+    small = [i for i in range(n) if scaled[i] < 1.0]
+    large = [i for i in range(n) if scaled[i] >= 1.0]
+    while small and large:
+        s, g = small.pop(), large.pop()
+        prob[s], alias[s] = scaled[s], g
+        scaled[g] -= 1.0 - scaled[s]
+        (small if scaled[g] < 1.0 else large).append(g)
+    # leftovers are 1 up to rounding
+    return prob, alias

@@ -15,14 +15,15 @@ import numpy as np
 
 from shoplens.generate.calendar import Calendar
 from shoplens.generate.catalog import Catalog
+from shoplens.generate.personas import persona_categories
 from shoplens.generate.sessions import MAX_VIEWS, Sessions
 from shoplens.generate.users import Users
 
 VIEW, CART, REMOVE, PURCHASE = 0, 1, 2, 3
 #: the legacy platform's spellings, by event code
 LEGACY_NAMES = ("viewed", "add-to-cart", "remove-from-cart", "purchased")
-#: share of views (after the first) that stray to another favourite category
-CROSS_VIEW = 0.07
+#: share of stray views that go to one of the user's favourites (else the persona's mix)
+STRAY_TO_FAVOURITE = 0.5
 #: add-to-cart propensity by price band: cheap things go to the cart more easily
 BAND_CART = np.array([1.15, 1.0, 0.8])
 #: mean seconds before each kind of event
@@ -51,11 +52,14 @@ class Clicks:
     product: np.ndarray
 
 
-def expected_events_per_session(users: Users) -> np.ndarray:
-    """Approximate expected events per session for each user (for ``--events``)."""
+def expected_events_per_session(users: Users, cal: Calendar) -> np.ndarray:
+    """Expected events per session of each user (for ``--events``): views, plus carts
+    (by the user's price bands and the season's conversion lift) and what follows them."""
     views = np.maximum(users.views, 1.05)
-    carts = views * users.cart
-    bought = users.purchase
+    band_p = np.diff(users.band_cum, axis=1, prepend=0.0)
+    lift = cal.conversion_lift()
+    carts = views * np.minimum(users.cart * (band_p @ BAND_CART) * lift, 0.9)
+    bought = np.minimum(users.purchase * lift, 0.95)
     removed = (1 - bought) * users.remove
     return views + carts * (1 + bought + removed)
 
@@ -73,16 +77,19 @@ def build_events(sessions: Sessions, users: Users, catalog: Catalog, cal: Calend
     # what is viewed: the session's category (search results first), sometimes another
     # favourite; a price band from the user's preference; a product by popularity
     category = sessions.category[v_sess].copy()
-    stray = (pos >= np.maximum(1, sessions.n_clicks[v_sess])) & (rng.random(nv_total) < CROSS_VIEW)
-    k = rng.integers(0, users.favourites.shape[1], int(stray.sum()))
-    category[stray] = users.favourites[v_user[stray], k]
+    stray = (pos >= np.maximum(1, sessions.n_clicks[v_sess])) & (
+        rng.random(nv_total) < users.stray[v_user])
+    to_fav = stray & (rng.random(nv_total) < STRAY_TO_FAVOURITE)
+    k = rng.integers(0, users.favourites.shape[1], int(to_fav.sum()))
+    category[to_fav] = users.favourites[v_user[to_fav], k]
+    to_mix = np.flatnonzero(stray & ~to_fav)
+    category[to_mix] = persona_categories(users.persona[v_user[to_mix]], rng)
     u = rng.random(nv_total)
-    bc = users.band_cum[v_user]
-    band = (u > bc[:, 0]).astype(np.int8) + (u > bc[:, 1])
-    product = catalog.sample(category, band, rng.random(nv_total) * (1 - 1e-9))
+    band = (u > users.band_cum[:, 0][v_user]).astype(np.int8) + (u > users.band_cum[:, 1][v_user])
+    product = catalog.sample(category, band, rng)
 
     # season: busy days convert better
-    conv = np.sqrt(np.clip(cal.day_weight(sessions.start), 0.7, 2.0))
+    conv = cal.day_conversion(sessions.start)
     p_cart = users.cart[v_user] * BAND_CART[catalog.band[product]] * conv[v_sess]
     carted = rng.random(nv_total) < np.minimum(p_cart, 0.9)
     c_idx = np.flatnonzero(carted)

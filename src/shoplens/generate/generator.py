@@ -19,24 +19,19 @@ from shoplens.generate.params import GenerateParams
 from shoplens.generate.personas import PERSONA_NAMES
 from shoplens.generate.search import build_searches, vocabulary
 from shoplens.generate.sessions import build_sessions, expected_sessions
-from shoplens.generate.users import Users, build_users
+from shoplens.generate.streams import CATALOG, CHUNK, stream
+from shoplens.generate.users import BLOCK, Users, build_users, draw_users
 
 #: users per chunk; fixed (not machine-dependent) because each chunk has its own stream
 CHUNK_USERS = 20_000
 #: users drawn to estimate events per user for ``--events``
-PILOT_USERS = 20_000
+PILOT_USERS = 8_192
 #: share of the work bar spent generating (the rest is writing)
 GENERATE_SHARE = 0.75
 
 #: ``progress(description, fraction_done)``
 ProgressFn = Callable[[str, float], None]
 
-# stream ids of SeedSequence spawn keys: one per stage, so adding a stage never shifts another
-_CATALOG, _USERS, _CHUNK, _PILOT = 1, 2, 3, 4
-
-
-def _rng(seed: int, *key: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
 
 
 @dataclass
@@ -65,15 +60,25 @@ class ShopData:
 def users_for_events(params: GenerateParams) -> int:
     """Number of users whose expected event total is ``params.events``.
 
-    Expected events per user (first visit plus a Poisson number of later sessions over
-    the traffic-weighted active span, times the expected events of its sessions) are
-    averaged over a pilot draw of users on the same calendar.
+    A user's expected events are its expected sessions (the first visit plus a Poisson
+    number over its traffic-weighted active span) times its sessions' expected events.
+    Users are drawn prefix-stable (see :func:`build_users`), so the running sum of these
+    expectations over the very users the run will generate picks the count: the heavy
+    tail of a few very active users cannot throw a small target off.
     """
     assert params.events is not None
     cal = Calendar.build(params.start, params.months)
-    pilot = build_users(PILOT_USERS, cal, _rng(params.seed, _PILOT))
-    per_user = expected_sessions(pilot, cal) * expected_events_per_session(pilot)
-    return max(1, round(params.events / float(per_user.mean())))
+
+    def expected(users: Users) -> np.ndarray:
+        return expected_sessions(users, cal) * expected_events_per_session(users, cal)
+
+    per_user = float(expected(draw_users(PILOT_USERS, cal, params.seed)).mean())
+    pool = max(BLOCK, int(1.5 * params.events / per_user))
+    while True:
+        cum = np.cumsum(expected(draw_users(pool, cal, params.seed)))
+        if cum[-1] >= params.events:
+            return int(np.searchsorted(cum, params.events)) + 1
+        pool *= 2
 
 
 def _uuid4(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -105,8 +110,8 @@ def generate_tables(params: GenerateParams, progress: ProgressFn | None = None) 
     n_users = users_for_events(params) if params.events is not None else params.users
     cal = Calendar.build(params.start, params.months)
     report("catalogue and users", 0.0)
-    catalog = build_catalog(params.catalog_size(n_users), _rng(params.seed, _CATALOG))
-    users = build_users(n_users, cal, _rng(params.seed, _USERS))
+    catalog = build_catalog(params.catalog_size(n_users), stream(params.seed, CATALOG))
+    users = build_users(n_users, cal, params.seed)
 
     ev_user, ev_kind, ev_prod, ev_ts, ev_sess = [], [], [], [], []
     se_user, se_query, se_ts, se_sess, cl_sess, cl_prod = [], [], [], [], [], []
@@ -116,7 +121,7 @@ def generate_tables(params: GenerateParams, progress: ProgressFn | None = None) 
     for ci in range(n_chunks):
         lo = ci * CHUNK_USERS
         chunk: Users = users.take(slice(lo, lo + CHUNK_USERS))
-        rng = _rng(params.seed, _CHUNK, ci)
+        rng = stream(params.seed, CHUNK, ci)
         sessions = build_sessions(chunk, cal, rng)
         events, clicks = build_events(sessions, chunk, catalog, cal, rng)
         searches = build_searches(sessions, chunk, rng)

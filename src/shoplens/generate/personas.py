@@ -9,6 +9,7 @@ be recovered from behaviour and search words, but not by a single threshold.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -50,6 +51,10 @@ class Persona:
     remove_rate: float
     #: probability that a session starts with a site search
     search_rate: float
+    #: probability that a session leaves the user's favourite categories
+    explore: float
+    #: probability that a view (after the first) strays to another category
+    stray: float
     #: search templates wrapped around a category phrase; ``{brand}`` takes a brand
     templates: tuple[str, ...]
     #: hour-of-day weights (UTC)
@@ -65,13 +70,15 @@ PERSONAS: tuple[Persona, ...] = (
                      "construction": 0.01},
         price_band=(0.18, 0.42, 0.40),
         sessions_per_week=1.4,
-        loyal=0.45,
-        lifetime_days=45,
+        loyal=0.22,
+        lifetime_days=18,
         views_per_session=6.5,
         cart_rate=0.09,
         purchase_rate=0.45,
         remove_rate=0.35,
         search_rate=0.55,
+        explore=0.12,
+        stray=0.06,
         templates=("{}", "{}", "best {}", "{} review", "{} 2024", "{} specs", "{} pro",
                    "{brand} {}", "{brand} {}", "{} vs {brand}"),
         hours=_hours((21.0, 2.0, 1.0), (0.5, 1.5, 0.35), (13.0, 1.5, 0.2)),
@@ -84,13 +91,15 @@ PERSONAS: tuple[Persona, ...] = (
                      "construction": 0.04, "country_yard": 0.03},
         price_band=(0.72, 0.22, 0.06),
         sessions_per_week=2.0,
-        loyal=0.40,
-        lifetime_days=35,
+        loyal=0.20,
+        lifetime_days=15,
         views_per_session=9.0,
         cart_rate=0.065,
         purchase_rate=0.34,
         remove_rate=0.45,
         search_rate=0.65,
+        explore=0.30,
+        stray=0.2,
         templates=("cheap {}", "{} sale", "discount {}", "{} under 50", "{} deal",
                    "{} clearance", "best price {}", "{} promo code", "{}", "used {}"),
         hours=_hours((8.0, 1.2, 0.5), (12.5, 1.0, 0.7), (20.0, 1.8, 0.9)),
@@ -102,13 +111,15 @@ PERSONAS: tuple[Persona, ...] = (
                      "kids": 0.03, "furniture": 0.02, "appliances": 0.02},
         price_band=(0.28, 0.45, 0.27),
         sessions_per_week=1.6,
-        loyal=0.45,
-        lifetime_days=40,
+        loyal=0.22,
+        lifetime_days=18,
         views_per_session=8.0,
         cart_rate=0.12,
         purchase_rate=0.44,
         remove_rate=0.40,
         search_rate=0.45,
+        explore=0.12,
+        stray=0.06,
         templates=("{}", "{}", "trendy {}", "{} new collection", "{} women", "{} black",
                    "summer {}", "{} outfit", "{brand} {}", "{brand} {} new"),
         hours=_hours((12.5, 1.2, 0.6), (20.5, 2.0, 1.0)),
@@ -119,14 +130,16 @@ PERSONAS: tuple[Persona, ...] = (
         top_weights={"furniture": 0.34, "appliances": 0.36, "kids": 0.14, "construction": 0.06,
                      "country_yard": 0.04, "electronics": 0.03, "apparel": 0.02, "sport": 0.01},
         price_band=(0.30, 0.50, 0.20),
-        sessions_per_week=0.9,
-        loyal=0.50,
-        lifetime_days=50,
+        sessions_per_week=1.1,
+        loyal=0.25,
+        lifetime_days=20,
         views_per_session=5.5,
         cart_rate=0.10,
         purchase_rate=0.55,
         remove_rate=0.30,
         search_rate=0.40,
+        explore=0.12,
+        stray=0.06,
         templates=("{}", "{}", "{} white", "{} for family", "{} with delivery",
                    "best {} for home", "{brand} {}", "{} installation", "quiet {}"),
         hours=_hours((10.0, 1.8, 1.0), (14.5, 1.5, 0.6), (20.0, 1.5, 0.35)),
@@ -138,14 +151,16 @@ PERSONAS: tuple[Persona, ...] = (
                      "accessories": 0.07, "furniture": 0.10, "sport": 0.08, "kids": 0.08,
                      "construction": 0.02, "country_yard": 0.01},
         price_band=(0.33, 0.45, 0.22),
-        sessions_per_week=0.15,
-        loyal=0.12,
-        lifetime_days=20,
-        views_per_session=2.6,
+        sessions_per_week=0.10,
+        loyal=0.40,
+        lifetime_days=45,
+        views_per_session=2.3,
         cart_rate=0.035,
         purchase_rate=0.25,
         remove_rate=0.30,
         search_rate=0.15,
+        explore=0.55,
+        stray=0.45,
         templates=("{}",),
         hours=_hours((19.0, 3.0, 1.0), (11.0, 2.5, 0.4)),
     ),
@@ -168,6 +183,20 @@ def category_weights(persona: Persona) -> np.ndarray:
     return w / w.sum()
 
 
+@lru_cache(maxsize=1)
 def category_matrix() -> np.ndarray:
     """(personas x categories) matrix of :func:`category_weights`."""
-    return np.vstack([category_weights(p) for p in PERSONAS])
+    m = np.vstack([category_weights(p) for p in PERSONAS])
+    m.flags.writeable = False
+    return m
+
+
+def persona_categories(persona: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One category per element, drawn from that element's persona's category mix."""
+    cum = np.cumsum(category_matrix(), axis=1)
+    out = np.empty(len(persona), np.int16)
+    for p in range(len(PERSONAS)):
+        idx = np.flatnonzero(persona == p)
+        pick = np.searchsorted(cum[p], rng.random(len(idx)) * cum[p, -1], side="right")
+        out[idx] = np.minimum(pick, cum.shape[1] - 1)
+    return out

@@ -9,7 +9,7 @@ import numpy as np
 
 from shoplens.generate.calendar import Calendar
 from shoplens.generate.categories import CATEGORIES
-from shoplens.generate.personas import PERSONAS, category_matrix
+from shoplens.generate.personas import PERSONAS, persona_categories
 from shoplens.generate.users import Users
 
 #: longest session, in product views (keeps the in-session sort key bounded)
@@ -74,12 +74,8 @@ def build_sessions(users: Users, cal: Calendar, rng: np.random.Generator) -> Ses
     explore = rng.random(s) < users.explore[user]
     anywhere = explore & (rng.random(s) < RANDOM_EXPLORE)
     category[anywhere] = rng.integers(0, len(CATEGORIES), int(anywhere.sum()))
-    mix = explore & ~anywhere
-    cat_cum = np.cumsum(category_matrix(), axis=1)
-    for p in range(len(PERSONAS)):
-        idx = np.flatnonzero(mix & (persona == p))
-        pick = np.searchsorted(cat_cum[p], rng.random(len(idx)) * cat_cum[p, -1], side="right")
-        category[idx] = np.minimum(pick, len(CATEGORIES) - 1)
+    mix = np.flatnonzero(explore & ~anywhere)
+    category[mix] = persona_categories(persona[mix], rng)
 
     # views: 1 + negative binomial around the user's mean (a long tail of long sessions)
     extra = np.maximum(users.views[user] - 1.0, 0.05)

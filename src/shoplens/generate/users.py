@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from shoplens.generate.calendar import DAY, Calendar
 from shoplens.generate.personas import PERSONA_NAMES, PERSONAS, category_matrix, persona_shares
+from shoplens.generate.streams import USER_IDS, USERS, stream
 
 COUNTRIES = ("US", "GB", "DE", "FR", "PL", "ES", "IT", "NL", "CA", "SE", "UA", "BR", "AU", "IE")
 COUNTRY_WEIGHTS = np.array([30, 12, 12, 9, 7, 6, 6, 4, 4, 2, 2, 3, 2, 1], dtype=float)
@@ -17,6 +18,8 @@ COUNTRY_WEIGHTS = np.array([30, 12, 12, 9, 7, 6, 6, 4, 4, 2, 2, 3, 2, 1], dtype=
 GROWTH = 2.5
 #: favourite categories per user
 N_FAVOURITES = 3
+#: users per independently drawn block
+BLOCK = 4096
 #: sessions close to the period end would be cut off: sign-ups stop this early
 TAIL = 2 * 3600
 
@@ -40,13 +43,14 @@ class Users:
     favourites: np.ndarray  # (n, N_FAVOURITES) category indices
     fav_cum: np.ndarray  # (n, N_FAVOURITES) cumulative favourite weights
     explore: np.ndarray  # probability a session leaves the favourites
+    stray: np.ndarray  # probability a view strays from the session's category
     hour_shift: np.ndarray  # int8, the user's own shift of the persona's hours
 
     def __len__(self) -> int:
         return len(self.user_id)
 
-    def take(self, sl: slice) -> Users:
-        return Users(**{k: v[sl] for k, v in self.__dict__.items()})
+    def take(self, rows: slice | np.ndarray) -> Users:
+        return Users(**{k: v[rows] for k, v in self.__dict__.items()})
 
     def to_arrow(self) -> pa.Table:
         signup = self.signup.astype("datetime64[s]").astype("datetime64[D]")
@@ -68,18 +72,39 @@ def _lognormal(rng: np.random.Generator, mean: np.ndarray, sigma: float) -> np.n
     return mean * np.exp(rng.normal(-0.5 * sigma**2, sigma, len(mean)))
 
 
-def build_users(n: int, cal: Calendar, rng: np.random.Generator) -> Users:
-    """Draw ``n`` users who sign up during the period."""
+def build_users(n: int, cal: Calendar, seed: int) -> Users:
+    """Draw ``n`` users who sign up during the period, in sign-up order, with ids.
+
+    Users are drawn in fixed blocks, each from its own stream, so the first ``k`` users
+    drawn for ``n`` are the same for every ``n >= k`` (which lets ``--events`` pick the
+    number of users from the expected activity of the very users it will generate).
+    """
+    users = draw_users(n, cal, seed)
+    users = users.take(np.argsort(users.signup, kind="stable"))
+    # ids increase with sign-up, with gaps (like a real auto-increment after deletes)
+    span = max(10 * n, 1_000_000)
+    rng = stream(seed, USER_IDS)
+    users.user_id = np.sort(rng.choice(span, size=n, replace=False)).astype(np.int64) + 100_000
+    return users
+
+
+def draw_users(n: int, cal: Calendar, seed: int) -> Users:
+    """The first ``n`` users in draw order (not sorted, without ids)."""
+    blocks = [_draw_block(BLOCK, cal, stream(seed, USERS, b)) for b in range(-(-n // BLOCK))]
+    if not blocks:
+        return _draw_block(0, cal, stream(seed, USERS, 0))
+    return Users(**{k: np.concatenate([getattr(b, k) for b in blocks])[:n]
+                    for k in blocks[0].__dict__})
+
+
+def _draw_block(n: int, cal: Calendar, rng: np.random.Generator) -> Users:
     # sign-up times: traffic-weighted days with exponential growth
     t_lo, t_hi = cal.t0, cal.t_end - TAIL
     growth = np.log(GROWTH) * np.arange(cal.n_days) / max(1, cal.n_days - 1)
     day_w = cal.weights * np.exp(growth)
     day = rng.choice(cal.n_days, size=n, p=day_w / day_w.sum())
     signup = np.minimum(cal.t0 + day * DAY + rng.integers(0, DAY, n), t_hi - 1)
-    signup = np.sort(np.maximum(signup, t_lo))
-    # ids increase with sign-up, with gaps (like a real auto-increment after deletes)
-    span = max(10 * n, 1_000_000)
-    user_id = np.sort(rng.choice(span, size=n, replace=False)).astype(np.int64) + 100_000
+    signup = np.maximum(signup, t_lo)
 
     persona = rng.choice(len(PERSONAS), size=n, p=persona_shares()).astype(np.int8)
     country = rng.choice(len(COUNTRIES), size=n,
@@ -117,9 +142,10 @@ def build_users(n: int, cal: Calendar, rng: np.random.Generator) -> Users:
         favourites[:, k] = np.minimum((rows < u[:, k : k + 1]).sum(axis=1), rows.shape[1] - 1)
     fw = rng.gamma(np.full((n, N_FAVOURITES), 1.2))
     fav_cum = np.cumsum(fw / fw.sum(axis=1, keepdims=True), axis=1)
-    explore = rng.uniform(0.08, 0.25, n)
+    explore = np.clip(per("explore") * rng.uniform(0.6, 1.4, n), 0.0, 0.9)
+    stray = np.clip(per("stray") * rng.uniform(0.6, 1.4, n), 0.0, 0.9)
     hour_shift = rng.integers(-1, 2, n).astype(np.int8)
 
-    return Users(user_id, signup.astype(np.int64), country, persona, active_until, session_rate,
+    return Users(np.zeros(n, np.int64), signup.astype(np.int64), country, persona, active_until, session_rate,
                  views, cart, purchase, remove, search, band_cum, favourites, fav_cum, explore,
-                 hour_shift)
+                 stray, hour_shift)

@@ -36,7 +36,7 @@ CSV_FILES = ("users.csv", "products.csv", "events.csv", "search_logs.jsonl", "pe
 PARQUET_FILES = tuple(f"{n}.parquet" for n in ("users", "products", "events", "search_logs",
                                                 "personas"))
 #: rows per batch written to a CSV (bounded memory for the text rendering)
-CSV_BATCH = 1_000_000
+CSV_BATCH = 16_384
 
 
 def write_shop(data: ShopData, out: Path, *, parquet: bool = False,
