@@ -42,6 +42,7 @@ from shoplens.llm.schema import EventLabels
 
 TABLE = "event_taxonomy"
 UNKNOWN_CONFIDENCE = 0.1
+_DELETE_CHUNK = 500
 
 
 class CategorizeParams(BaseModel):
@@ -335,7 +336,11 @@ def _write_cache(engine: Engine, entries: list[TaxonomyEntry]) -> None:
         "updated_at": [now] * len(entries),
     })
     with engine.transaction():
-        # delete-then-insert: the same two statements on every engine (no dialect upsert)
-        for e in entries:
-            engine.execute("DELETE FROM event_taxonomy WHERE raw_event = :raw", {"raw": e.raw})
+        # delete-then-insert: the same statements on every engine (no dialect upsert);
+        # names are bound as numbered placeholders, in chunks
+        for start in range(0, len(entries), _DELETE_CHUNK):
+            chunk = entries[start:start + _DELETE_CHUNK]
+            marks = ", ".join(f":n{i}" for i in range(len(chunk)))
+            engine.execute(f"DELETE FROM event_taxonomy WHERE raw_event IN ({marks})",
+                           {f"n{i}": e.raw for i, e in enumerate(chunk)})
         engine.append_df(TABLE, df)
