@@ -182,6 +182,11 @@ class SparkEngine(Engine):
         self.spark.conf.set("spark.sql.shuffle.partitions", str(self.options.shuffle_partitions))
         self._schemas = self.lake.schemas()
         self._views = self.lake.views()
+        # Temporary tables (CREATE TEMPORARY TABLE): this session's only, written in
+        # place under the lake's _staging folder and never committed to the catalog.
+        self._temp: dict[str, TableSchema] = {}
+        self._temp_root = self.lake.root / "_staging" / f"session-{uuid.uuid4().hex[:12]}"
+        self.path = str(self.lake.root)  # quarantine CSVs go beside the lake
         self._tx: _Tx | None = None
         self._seq = 0
         self._dirty: set[str] = set(self._schemas)
@@ -189,6 +194,8 @@ class SparkEngine(Engine):
 
     # -- catalog ---------------------------------------------------------------
     def _schema(self, table: str) -> TableSchema | None:
+        if table in self._temp:
+            return self._temp[table]
         tx = self._tx
         if tx is not None:
             if table in tx.created:
@@ -228,10 +235,14 @@ class SparkEngine(Engine):
 
     # -- files of a table, as this transaction sees them ------------------------------
     def _stage_dir(self, table: str) -> Path:
+        if table in self._temp:
+            return self._temp_root / table
         assert self._tx is not None
         return self.lake.staging_dir(self._tx.id) / table
 
     def _committed_files(self, table: str) -> list[Path]:
+        if table in self._temp:
+            return []
         tx = self._tx
         if tx is not None and table in tx.dropped:
             return []
@@ -241,7 +252,9 @@ class SparkEngine(Engine):
         return files
 
     def _staged_files(self, table: str) -> list[Path]:
-        return data_files(self._stage_dir(table)) if self._tx is not None else []
+        if table in self._temp or self._tx is not None:
+            return data_files(self._stage_dir(table))
+        return []
 
     def _frame(self, table: str) -> Any:
         """A DataFrame of the table's rows (committed and staged), with the partition column."""
@@ -249,7 +262,8 @@ class SparkEngine(Engine):
         ddl = schema.spark_ddl()
         parts = []
         for base, files in ((self.lake.table_dir(table), self._committed_files(table)),
-                            (self._stage_dir(table) if self._tx else None, self._staged_files(table))):
+                            (self._stage_dir(table) if self._tx or table in self._temp else None,
+                             self._staged_files(table))):
             if not files or base is None:
                 continue
             tx = self._tx
@@ -301,10 +315,10 @@ class SparkEngine(Engine):
             raise _clean_error(exc, sql) from exc
 
     def render(self, query: SQLLike, *, native: bool = False) -> str:
-        text = super().render(query, native=native)
+        text = query.sql if isinstance(query, Query) else query
         if native:
             return text
-        return _prune_partitions(text, self._partitioned())
+        return _prune_partitions(_to_spark(text), self._partitioned())
 
     def _partitioned(self) -> dict[str, tuple[str, str]]:
         out = {}
@@ -333,7 +347,7 @@ class SparkEngine(Engine):
             return
         for tree in sqlglot.parse(text, read=SOURCE_DIALECT):
             if tree is not None:
-                self._statement(tree, params)
+                self._statement(tree.transform(_spark_compat), params)
 
     def execute_script(self, query: SQLLike, *, native: bool = False) -> None:
         text = query.sql if isinstance(query, Query) else query
@@ -409,20 +423,28 @@ class SparkEngine(Engine):
                 raise ShopLensError(f"table {name!r} already exists in the lake")
             self._drop_table(name)
         assert self._tx is not None
+        df = None
         if query is None:
             schema = TableSchema.from_create(tree)
+        else:
+            df = self._sql(query.sql(self.dialect), params)
+            schema = _schema_of_frame(name, df, temporary=_is_temporary(tree))
+        if schema.temporary:
+            self._temp[name] = schema
+            self._stage_dir(name).mkdir(parents=True, exist_ok=True)
+        else:
             self._tx.created[name] = schema
-            self._dirty.add(name)
-            return
-        df = self._sql(query.sql(self.dialect), params)
-        schema = _schema_of_frame(name, df)
-        self._tx.created[name] = schema
         self._dirty.add(name)
-        self._write_frame(name, df)
+        if df is not None:
+            self._write_frame(name, df)
 
     def _drop(self, tree: exp.Drop, params: Params) -> None:
+        targets = tree.args.get("tables") or [tree.this]
+        for target in targets:
+            self._drop_one(tree, target.name)
+
+    def _drop_one(self, tree: exp.Drop, name: str) -> None:
         kind = (tree.args.get("kind") or "").upper()
-        name = tree.this.name
         assert self._tx is not None
         if kind == "VIEW":
             if self._view_sql(name) is None:
@@ -440,6 +462,11 @@ class SparkEngine(Engine):
         self._drop_table(name)
 
     def _drop_table(self, name: str) -> None:
+        if name in self._temp:
+            _rmtree(self._stage_dir(name))
+            del self._temp[name]
+            self._dirty.add(name)
+            return
         tx = self._tx
         assert tx is not None
         tx.created.pop(name, None)
@@ -455,7 +482,8 @@ class SparkEngine(Engine):
     def _remove_all(self, table: str) -> None:
         self._require(table)
         assert self._tx is not None
-        self._tx.removed.setdefault(table, set()).update(self.lake.files(table))
+        if table not in self._temp:
+            self._tx.removed.setdefault(table, set()).update(self.lake.files(table))
         _rmtree(self._stage_dir(table))
         self._dirty.add(table)
 
@@ -509,16 +537,74 @@ class SparkEngine(Engine):
         self._rewrite(table, alias, cond, None, params)
 
     def _update(self, tree: exp.Update, params: Params) -> None:
-        if tree.args.get("from") or tree.args.get("returning"):
+        if tree.args.get("returning"):
             raise UnsupportedOperationError(
-                "UPDATE … FROM/RETURNING is not available on the spark engine "
-                "(rewrite it as an UPDATE with a subquery in SET or WHERE)")
+                "UPDATE … RETURNING is not available on the spark engine")
         table_expr = tree.this
         table = table_expr.name
         where = tree.args.get("where")
         cond = where.this if where is not None else exp.true()
         sets = {eq.this.name: eq.expression for eq in tree.expressions}
+        if tree.args.get("from_") or tree.args.get("from"):
+            self._update_from(tree, table, table_expr.alias_or_name, cond, sets, params)
+            return
         self._rewrite(table, table_expr.alias_or_name, cond, sets, params)
+
+    def _update_from(self, tree: exp.Update, table: str, alias: str, cond: exp.Expression,
+                     sets: dict[str, exp.Expression], params: Params) -> None:
+        """``UPDATE t SET … FROM s WHERE …`` as a join on ``t``'s primary key.
+
+        As in PostgreSQL, a target row joined to several source rows is updated from one
+        of them (which one is unspecified); rows without a match keep their values.
+        """
+        schema = self._require(table)
+        if not schema.primary_key:
+            raise UnsupportedOperationError(
+                f"UPDATE … FROM on table {table!r} without a primary key is not available "
+                "on the spark engine")
+        unknown = set(sets) - set(schema.column_names)
+        if unknown:
+            raise ShopLensError(f"UPDATE {table}: no column(s) {sorted(unknown)}")
+        self._sync_views()
+        part = schema.partition_column
+        source = HIDDEN_PREFIX + table if part else table
+        keys = list(schema.primary_key) + ([part] if part else [])
+        from_ = tree.args.get("from_") or tree.args["from"]
+        match = exp.select(
+            *[exp.column(k, alias).as_(f"__k{i}") for i, k in enumerate(keys)],
+            *[sets[c].copy().as_(f"__s_{c}") for c in sets],
+        ).from_(exp.to_table(source).as_(alias))
+        for item in [from_.this, *from_.expressions]:
+            match = match.join(item.copy(), join_type="cross")
+        for join in tree.args.get("joins") or []:
+            match = match.join(join.copy())
+        match = match.where(cond.copy())
+        key_cols = ", ".join(f"`__k{i}`" for i in range(len(keys)))
+        firsts = ", ".join(f"first(`__s_{c}`) AS `__s_{c}`" for c in sets)
+        matched_sql = (f"SELECT {key_cols}, {firsts} FROM ({match.sql(self.dialect)}) AS __m "
+                       f"GROUP BY {key_cols}")
+        matched = self._sql(matched_sql, params).localCheckpoint()
+        if part:
+            scope = sorted(r[0] for r in matched.select(f"__k{len(keys) - 1}").distinct().collect())
+        else:
+            scope = None if matched.limit(1).count() else []
+        if scope == []:
+            return
+        name = f"__shoplens_upd_{uuid.uuid4().hex[:8]}"
+        matched.createOrReplaceTempView(name)
+        on = " AND ".join(f"`{alias}`.`{k}` = `{name}`.`__k{i}`" for i, k in enumerate(keys))
+        proj = ", ".join(
+            f"CASE WHEN `{name}`.`__k0` IS NOT NULL THEN `{name}`.`__s_{c}` "
+            f"ELSE `{alias}`.`{c}` END AS `{c}`" if c in sets else f"`{alias}`.`{c}`"
+            for c in schema.column_names)
+        sql = f"SELECT {proj} FROM `{source}` AS `{alias}` LEFT JOIN `{name}` ON {on}"
+        if scope is not None:
+            dates = ", ".join(f"DATE '{d}'" for d in scope)
+            sql += f" WHERE `{alias}`.`{part}` IN ({dates})"
+        try:
+            self._replace_rows(table, self._sql(sql, None), scope)
+        finally:
+            self.spark.catalog.dropTempView(name)
 
     def _rewrite(self, table: str, alias: str, cond: exp.Expression,
                  sets: dict[str, exp.Expression] | None, params: Params) -> None:
@@ -561,15 +647,22 @@ class SparkEngine(Engine):
         if scope is not None:
             dates = [exp.cast(exp.Literal.string(str(d)), "DATE") for d in scope]
             select = select.where(exp.column(part, alias).isin(*dates), append=True)
+        self._replace_rows(table, self._sql(select.sql(self.dialect), params), scope)
+
+    def _replace_rows(self, table: str, df: Any, scope: list[Any] | None) -> None:
+        """Write ``df`` as the new content of ``table`` (of the partitions in ``scope``)."""
+        schema = self._require(table)
         staged_before = set(self._staged_files(table))
-        df = self._sql(select.sql(self.dialect), params)
         self._write_frame(table, df)
         # the rewrite is written: now retire the files it replaces
-        in_scope_files = (lambda p: True) if scope is None else _partition_filter(part, scope)
-        removed = self._tx.removed.setdefault(table, set())
-        removed.update(f for f in self._committed_files(table) if in_scope_files(f))
+        part = schema.partition_column
+        in_scope = (lambda p: True) if scope is None or part is None \
+            else _partition_filter(part, scope)
+        if self._tx is not None and table not in self._temp:
+            removed = self._tx.removed.setdefault(table, set())
+            removed.update(f for f in self._committed_files(table) if in_scope(f))
         for f in staged_before:
-            if in_scope_files(f):
+            if in_scope(f):
                 f.unlink()
         self._dirty.add(table)
 
@@ -702,6 +795,10 @@ class SparkEngine(Engine):
     def close(self) -> None:
         if self._tx is not None:
             self._rollback()
+        for name in list(self._temp):
+            self.spark.catalog.dropTempView(name)
+        self._temp.clear()
+        _rmtree(self._temp_root)
         for table in list(self._registered):
             self.spark.catalog.dropTempView(table)
             self.spark.catalog.dropTempView(HIDDEN_PREFIX + table)
@@ -729,6 +826,32 @@ def _spark_args(params: Params) -> dict[str, Any] | None:
         else:
             out[key] = value
     return out
+
+
+def _to_spark(sql: str) -> str:
+    """Source-dialect SQL rendered for Spark, with the fixes SQLGlot's Spark dialect needs."""
+    return ";\n".join(t.transform(_spark_compat).sql("spark")
+                      for t in sqlglot.parse(sql, read=SOURCE_DIALECT) if t is not None)
+
+
+def _spark_compat(node: exp.Expression) -> exp.Expression:
+    """Rewrite source constructs SQLGlot does not render as valid Spark SQL.
+
+    ``FROM generate_series(a, b, step) AS g(d)`` (a set-returning function used as a
+    table) becomes ``FROM (SELECT explode(sequence(a, b, step)) AS d) AS g``; Spark's
+    ``sequence`` includes both ends, as ``generate_series`` does.
+    """
+    if isinstance(node, exp.Table) and isinstance(node.this, exp.ExplodingGenerateSeries):
+        series = node.this
+        alias = node.args.get("alias")
+        cols = alias.args.get("columns") if alias is not None else None
+        col = cols[0].name if cols else "generate_series"
+        name = alias.name if alias is not None and alias.name else "generate_series"
+        seq = exp.func("sequence", series.args["start"].copy(), series.args["end"].copy(),
+                       *([series.args["step"].copy()] if series.args.get("step") else []))
+        inner = exp.select(exp.Explode(this=seq).as_(col))
+        return inner.subquery(name)
+    return node
 
 
 def _cast_timestamp_params(sql: str, names: set[str]) -> str:
@@ -790,19 +913,24 @@ def _default_value(sql: str) -> Any:
     raise UnsupportedOperationError(f"column default {sql} is not available on the spark engine")
 
 
-def _schema_of_frame(name: str, df: Any) -> TableSchema:
+def _schema_of_frame(name: str, df: Any, *, temporary: bool = False) -> TableSchema:
     """Table schema of a query result (CREATE TABLE … AS SELECT)."""
     from shoplens.lake.catalog import PARTITIONED, Column
 
     cols = []
     for f in df.schema.fields:
         t = f.dataType.simpleString().upper()
-        t = "TIMESTAMP_NTZ" if t == "TIMESTAMP_NTZ" else ("TIMESTAMP_LTZ" if t == "TIMESTAMP" else t)
-        cols.append(Column(f.name, t.replace("STRUCT", "STRUCT"), False, None))
+        t = "TIMESTAMP_LTZ" if t == "TIMESTAMP" else t
+        cols.append(Column(f.name, t, False, None))
     part_col, part_src = PARTITIONED.get(name, (None, None))
-    if part_src not in {c.name for c in cols}:
+    if temporary or part_src not in {c.name for c in cols}:
         part_col = part_src = None
-    return TableSchema(name, tuple(cols), (), part_col, part_src)
+    return TableSchema(name, tuple(cols), (), part_col, part_src, temporary)
+
+
+def _is_temporary(create: exp.Create) -> bool:
+    props = create.args.get("properties")
+    return bool(props and any(isinstance(p, exp.TemporaryProperty) for p in props.expressions))
 
 
 def _partition_filter(part: str, values: list[Any]) -> Any:
