@@ -11,7 +11,14 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from shoplens.demo.stages import STAGES, DemoState, Stage, StageUnavailable, stop_search
 from shoplens.engines import connect
@@ -57,16 +64,23 @@ class _Board:
         self.progress = progress
         self.titles = titles
         self.tasks: list[TaskID] = [
-            progress.add_task(f"[dim]  {t}[/]", total=1, start=False) for t in titles]
+            progress.add_task(f"[dim]  {t}[/]", total=None, start=False, note="")
+            for t in titles]
 
     def running(self, i: int) -> None:
         self.progress.start_task(self.tasks[i])
         self.progress.update(self.tasks[i], description=f"[bold]  {self.titles[i]}[/] …")
 
+    def step(self, i: int, what: str, fraction: float | None) -> None:
+        """A long stage's own progress: what it does now and how far it is."""
+        self.progress.update(self.tasks[i], note=what[:48],
+                             total=None if fraction is None else 1.0,
+                             completed=0 if fraction is None else fraction)
+
     def finish(self, i: int, status: str) -> None:
         colour = _STYLE[status]
         self.progress.start_task(self.tasks[i])  # a skipped stage never started its clock
-        self.progress.update(self.tasks[i], completed=1, description=(
+        self.progress.update(self.tasks[i], total=1, completed=1, note="", description=(
             f"[{colour}]{_MARK[status]} {self.titles[i]}[/] [{colour}]{status}[/]"))
         self.progress.stop_task(self.tasks[i])
 
@@ -85,6 +99,9 @@ def _run_stage(stage: Stage, state: DemoState, done: dict[str, str], console: Co
                 state.report.section(key).reason = f"not computed: demo stage {stage.key!r} {detail}"
         return StageTiming(name=stage.key, status="skipped", seconds=0.0, detail=detail)
     board.running(i)
+    state.progress = lambda what, fraction: board.step(i, what, fraction)
+    if state.ctx is not None:
+        state.ctx.progress = state.progress
     start = time.perf_counter()
     try:
         detail = stage.run(state)
@@ -128,7 +145,8 @@ def run_demo(params: DemoParams, console: Console | None = None,
         titles = [f"{n}/{total} {s.title}" for n, s in enumerate(stages, 1)]
         titles.append(f"{total}/{total} Report")
         progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
-                            TimeElapsedColumn(), console=console)
+                            BarColumn(bar_width=24), TimeElapsedColumn(),
+                            TextColumn("[dim]{task.fields[note]}"), console=console)
         with progress:
             board = _Board(progress, titles)
             try:

@@ -17,6 +17,7 @@ from typing import Any
 
 from shoplens.engines import Engine
 from shoplens.report.collectors import NotAvailable, ReportContext, collect_section, require
+from shoplens.report.collectors.funnel import stage_steps
 from shoplens.report.model import ReportData
 
 
@@ -33,6 +34,8 @@ class DemoState:
     ctx: ReportContext | None = None
     search_server: Any = None
     results: dict[str, Any] = field(default_factory=dict)
+    #: ``progress(what, fraction_done_or_None)`` of the running stage
+    progress: Callable[[str, float | None], None] = lambda _what, _fraction: None
 
     @property
     def data_dir(self) -> Path:
@@ -89,7 +92,8 @@ def generate(state: DemoState) -> str:
     if state.data_dir.exists():
         shutil.rmtree(state.data_dir)
     summary = gen.generate(gen.GenerateParams(users=state.users, months=state.months,
-                                              seed=state.seed), state.data_dir)
+                                              seed=state.seed), state.data_dir,
+                           progress=state.progress)
     state.results["generate"] = summary
     return (f"{summary.users:,} users, {summary.events:,} events, {summary.sessions:,} sessions, "
             f"{summary.searches:,} searches ({summary.start} to {summary.end})")
@@ -98,7 +102,10 @@ def generate(state: DemoState) -> str:
 def load(state: DemoState) -> str:
     ingest = require("shoplens.ingest", "load")
     assert state.engine is not None
-    report = ingest.load(state.engine, [state.data_dir])
+    def progress(what: str, done: int, total: int | None) -> None:
+        state.progress(f"{what} {done:,} rows", min(done / total, 1.0) if total else None)
+
+    report = ingest.load(state.engine, [state.data_dir], progress=progress)
     state.results["load"] = report
     loaded = getattr(report, "rows_loaded", None)
     quarantined = getattr(report, "rows_quarantined", None)
@@ -110,7 +117,7 @@ def load(state: DemoState) -> str:
 
 
 def metrics(state: DemoState) -> str:
-    return _collect(state, "overview", "kpis")
+    return _collect(state, "overview", "kpis", "funnel")
 
 
 def bench(state: DemoState) -> str:
@@ -149,7 +156,14 @@ def segment(state: DemoState) -> str:
 
 
 def events(state: DemoState) -> str:
-    return _collect(state, "funnel", "paths", "insights")
+    detail = _collect(state, "paths", "insights")
+    assert state.report is not None and state.ctx is not None
+    doc = state.ctx.cache.get("events")
+    if doc and state.report.funnel.available:
+        state.report.funnel.stage_steps = stage_steps(doc)
+    elif doc and not state.report.funnel.available:
+        detail += ", " + _collect(state, "funnel")
+    return detail
 
 
 def stop_search(state: DemoState) -> str:
@@ -163,7 +177,7 @@ def stop_search(state: DemoState) -> str:
 STAGES: tuple[Stage, ...] = (
     Stage("generate", "Generate the shop", generate),
     Stage("load", "Load into DuckDB", load, needs=("generate",)),
-    Stage("metrics", "Metrics", metrics, needs=("load",), fills=("overview", "kpis")),
+    Stage("metrics", "Metrics", metrics, needs=("load",), fills=("overview", "kpis", "funnel")),
     Stage("bench", "Benchmark naive vs optimized", bench, needs=("load",), fills=("benchmark",)),
     Stage("cohorts", "Cohorts", cohorts, needs=("load",), fills=("cohorts",)),
     Stage("search", "Start the bundled search server", search_server),
@@ -171,7 +185,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("segment", "Segment the shoppers", segment, needs=("load", "index"),
           fills=("segments",)),
     Stage("events", "Events and offline LLM insights", events, needs=("load",),
-          fills=("funnel", "paths", "insights")),
+          fills=("paths", "insights")),
 )
 
 __all__ = ["STAGES", "DemoState", "NotAvailable", "Stage", "StageUnavailable", "stop_search"]

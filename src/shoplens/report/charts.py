@@ -176,14 +176,16 @@ def draw_funnel(ax: Axes, funnel: FunnelSection) -> None:
     ax.barh(y, counts, color=[PALETTE[i % len(PALETTE)] for i in range(len(steps))])
     top = max(counts, default=1) or 1
     for i, s in enumerate(steps):
-        pct = "" if s.from_first is None else f"  {s.from_first * 100:.1f}% of first"
-        prev = "" if i == 0 or s.from_previous is None else f", {s.from_previous * 100:.1f}% of previous"
-        ax.text(s.count + top * 0.01, i, f"{num(s.count)}{pct}{prev}", va="center", fontsize=8)
-    ax.set_yticks(y, [s.stage for s in steps])
+        pct = "" if s.from_first is None or i == 0 else f" ({s.from_first * 100:.1f}%)"
+        ax.text(s.count + top * 0.015, i, f"{num(s.count)}{pct}", va="center", fontsize=8)
+    labels = [s.stage if i == 0 or s.from_previous is None
+              else f"{s.stage}\n{s.from_previous * 100:.1f}% of {steps[i - 1].stage}"
+              for i, s in enumerate(steps)]
+    ax.set_yticks(y, labels)
     ax.invert_yaxis()
-    ax.set_xlim(0, top * 1.9)
+    ax.set_xlim(0, top * 1.35)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: num(v)))
-    ax.set_title(f"Funnel ({funnel.basis or 'sessions'})")
+    ax.set_title(f"Funnel ({funnel.basis or 'sessions'}; % of {steps[0].stage if steps else ''})")
 
 
 def draw_paths(ax: Axes, paths: PathsSection, top: int = 8) -> None:

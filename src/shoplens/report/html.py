@@ -53,10 +53,14 @@ def _interactive(report: ReportData) -> dict[str, str]:
         width = max((len(row) for row in z), default=0)
         z = [row + [None] * (width - len(row)) for row in z]
         text = [["" if v is None else f"{v:.1f}%" for v in row] for row in z]
+        # colour by the later offsets (offset 0 is 100 % by definition) so that their
+        # differences show; blank (None) cells stay blank
+        rest = [v for row in z for v in row[1:] if v is not None]
         fig = go.Figure(go.Heatmap(
             z=z, x=[offset_label(c, j) for j in range(width)],
             y=[f"{row.cohort} (n={row.size})" for row in c.cohorts], text=text,
             texttemplate="%{text}", colorscale="Blues", hoverongaps=False,
+            zmin=0, zmax=max(rest) if rest else None,
             colorbar={"title": "%"},
             hovertemplate="%{y}<br>%{x}: %{z:.1f}%<extra></extra>"))
         fig.update_yaxes(autorange="reversed", type="category")

@@ -42,6 +42,8 @@ class ReportContext:
     seed: int = 42
     cache: dict[str, Any] = field(default_factory=dict)
     log: Callable[[str], None] = lambda _msg: None
+    #: ``progress(what, fraction_done_or_None)`` for long collectors (the demo's board)
+    progress: Callable[[str, float | None], None] = lambda _what, _fraction: None
 
 
 def require(module: str, *names: str) -> Any:
@@ -113,11 +115,16 @@ def new_report(engine: Engine) -> ReportData:
                       database=redact(engine.url), engine=engine.name)
 
 
+#: collection order: the funnel after the event analysis so it can add the journey stages
+COLLECT_ORDER = ("overview", "kpis", "benchmark", "cohorts", "paths", "insights", "funnel",
+                 "segments")
+
+
 def collect(ctx: ReportContext, keys: tuple[str, ...] = SECTION_KEYS,
             report: ReportData | None = None) -> ReportData:
     """Collect ``keys`` into ``report`` (a new one by default)."""
     report = report or new_report(ctx.engine)
-    for key in keys:
+    for key in sorted(keys, key=lambda k: COLLECT_ORDER.index(k) if k in COLLECT_ORDER else 99):
         setattr(report, key, collect_section(key, ctx))
     return report
 

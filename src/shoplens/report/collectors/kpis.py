@@ -89,13 +89,15 @@ def collect(ctx: ReportContext) -> KpiSection:
             # every day of the range: a day without events had 0 active users
             "dau": [Point(x=r.start + timedelta(days=i), y=dau_by_day.get(
                 r.start + timedelta(days=i), 0)) for i in range(days)],
-            "wau": [Point(x=w.week, y=w.users) for w in r.wau],
-            "mau": [Point(x=m.month, y=m.users) for m in r.mau],
+            # full periods only: a week or month cut by the range would show a false dip
+            "wau": [Point(x=p, y=v) for p, v in weeks],
+            "mau": [Point(x=p, y=v) for p, v in months],
             "revenue_month": [Point(x=k, y=round(v, 4)) for k, v in sorted(by_month.items())],
         },
         revenue_by_category=[{"category": c, "revenue": round(v, 4)}
                              for c, v in sorted(by_category.items(), key=lambda kv: -kv[1])],
         top_products=[{"product_id": p.product_id, "name": p.name, "category": p.category,
+                       "brand": p.brand,
                        "revenue": float(p.revenue), "units": p.units} for p in r.top_products],
         raw={"start": r.start.isoformat(), "end": r.end.isoformat(), "form": r.form,
              "window_hours": r.window_hours},

@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from shoplens.report.collectors import ReportContext, require
 from shoplens.report.model import RfmRow, SegmentRow, SegmentSection
+
+
+class _Progress:
+    """The segmentation's progress protocol, forwarded to ``ctx.progress``."""
+
+    def __init__(self, ctx: ReportContext) -> None:
+        self.ctx = ctx
+
+    def stage(self, name: str, total: int | None = None) -> Callable[[int], None]:
+        self.ctx.progress(name, 0.0 if total else None)
+        done = 0
+
+        def tick(n: int) -> None:
+            nonlocal done
+            done += n
+            self.ctx.progress(name, min(done / total, 1.0) if total else None)
+
+        return tick
 
 
 def segmentation(ctx: ReportContext) -> dict[str, Any]:
@@ -13,7 +32,8 @@ def segmentation(ctx: ReportContext) -> dict[str, Any]:
     if "segments" not in ctx.cache:
         seg = require("shoplens.segments", "segment", "SegmentParams")
         # search=None lets the capability use SHOPLENS_SEARCH or start its bundled server
-        result = seg.segment(ctx.engine, seg.SegmentParams(seed=ctx.seed), search=ctx.search_url)
+        result = seg.segment(ctx.engine, seg.SegmentParams(seed=ctx.seed), search=ctx.search_url,
+                             progress=_Progress(ctx))
         ctx.cache["segments"] = result.as_dict()
     return ctx.cache["segments"]
 
@@ -34,7 +54,7 @@ def collect(ctx: ReportContext) -> SegmentSection:
         method=doc.get("method"), k=k, users=doc.get("n_users"), segments=rows, rfm=rfm,
         silhouette=scores.get(str(k)) if doc.get("criterion") == "silhouette" else None,
         search={key: doc.get(key) for key in ("n_searches", "n_distinct_queries",
-                                              "users_with_searches", "criterion")},
+                                              "users_with_searches", "criterion", "timings_s")},
     )
     if not rows:
         section.available = False
