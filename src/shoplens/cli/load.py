@@ -1,0 +1,94 @@
+"""``shoplens load PATH... [--format ...] [--strict] [--guest-orders] [--db URL]``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import BaseModel
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from shoplens.cli.common import DbOption, JsonOption, console, engine_from, out, print_json
+
+
+class LoadParams(BaseModel):
+    paths: list[Path]
+    format: str = "auto"
+    strict: bool = False
+    guest_orders: bool = False
+    quarantine_dir: Path | None = None
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("load")
+    def load_cmd(
+        paths: Annotated[list[Path], typer.Argument(help="Files or platform-csv folders.")],
+        format: Annotated[str, typer.Option(
+            "--format", "-f",
+            help="auto | platform-csv | rees46 | online-retail | clickstream | parquet")] = "auto",
+        strict: Annotated[bool, typer.Option(
+            "--strict", help="Fail on any bad row; nothing is written.")] = False,
+        guest_orders: Annotated[bool, typer.Option(
+            "--guest-orders", help="Load order lines without a customer id as guest orders.")]
+        = False,
+        quarantine_dir: Annotated[Path | None, typer.Option(
+            "--quarantine-dir", help="Folder for the quarantine CSV (default: beside the "
+            "DuckDB file, else ./shoplens-quarantine).")] = None,
+        db: DbOption = None,
+        json: JsonOption = False,
+    ) -> None:
+        """Load event logs, order lines or a platform export into the database."""
+        params = LoadParams(paths=paths, format=format, strict=strict, guest_orders=guest_orders,
+                            quarantine_dir=quarantine_dir)
+        run_load(params, db, json)
+
+
+def run_load(params: LoadParams, db: str | None, as_json: bool) -> None:
+    from shoplens.ingest import load
+
+    with engine_from(db) as engine, Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,} rows"),
+        TimeElapsedColumn(), console=console, transient=True, disable=as_json,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(desc: str, done: int, total: int | None) -> None:
+            if desc not in tasks:
+                tasks[desc] = bar.add_task(escape(desc), total=total)
+            bar.update(tasks[desc], completed=done, total=max(total or 0, done) or None)
+
+        report = load(engine, params.paths, format=params.format, strict=params.strict,
+                      guest_orders=params.guest_orders, quarantine_dir=params.quarantine_dir,
+                      progress=progress)
+    if as_json:
+        doc = report.model_dump(mode="json")
+        doc.update(rows_read=report.rows_read, rows_loaded=report.rows_loaded,
+                   rows_quarantined=report.rows_quarantined,
+                   rows_already_present=report.rows_already_present)
+        print_json(doc)
+        return
+    for f in report.files:
+        console.print(f"detected [bold]{escape(f.format)}[/] ({escape(f.layout)}) in "
+                      f"{escape(f.path)}", highlight=False)
+    table = Table(title=f"load {report.load_id if report.load_id is not None else '(nothing new)'}")
+    for col in ("file", "format", "read", "loaded", "quarantined", "already present"):
+        table.add_column(col, justify="left" if col in ("file", "format") else "right")
+    for f in report.files:
+        table.add_row(escape(f.path), escape(f.layout), f"{f.rows_read:,}", f"{f.rows_loaded:,}",
+                      f"{f.rows_quarantined:,}",
+                      "skipped: already loaded" if f.skipped else f"{f.rows_already_present:,}")
+    table.add_row("total", "", f"{report.rows_read:,}", f"{report.rows_loaded:,}",
+                  f"{report.rows_quarantined:,}", f"{report.rows_already_present:,}",
+                  style="bold")
+    out.print(table)
+    for w in report.warnings:
+        console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
+    if report.quarantine_csv:
+        console.print(f"quarantined rows (file, line, field, reason, raw): "
+                      f"{escape(str(report.quarantine_csv))} and the quarantine table",
+                      highlight=False)
+    console.print(f"{report.rows_read:,} rows in {report.seconds:.1f} s "
+                  f"({report.rows_per_second:,.0f} rows/s)", highlight=False)

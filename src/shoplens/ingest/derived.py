@@ -1,0 +1,176 @@
+"""Derived tables every load maintains incrementally: users, products, sessions.
+
+What a load saw is gathered in the scratch database (see :mod:`shoplens.ingest.sinks`),
+reduced to one row per key, moved to a temporary table on the target and merged there
+with portable SQL: existing rows are updated where something changed, new rows inserted.
+
+Notes
+-----
+- ``users.first_seen`` is the earliest event or order time of the user; a user seen only
+  in events gets ``signup_date`` NULL. The users file (platform layout) is authoritative
+  for ``signup_date`` and ``country``; otherwise the latest non-empty country wins.
+- ``products``: the products file is authoritative; otherwise the latest non-empty value
+  from the events (category = REES46 ``category_code``, else ``category_id``; price = the
+  latest price paid on a non-refund event; name = an order line's description).
+- ``sessions``: start, end and number of events; a load adds its events' counts to the
+  sessions they belong to (events already present are not counted twice).
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from shoplens.ingest.sinks import LoadContext
+
+FAR_FUTURE = "TIMESTAMP '9999-12-31 00:00:00'"
+#: scratch accumulators are reduced once they exceed this many rows
+COMPACT_ROWS = 3_000_000
+
+
+def _latest(col: str) -> str:
+    """The newest non-empty value; a file row (no time) beats any event."""
+    return f"arg_max({col}, coalesce(ts, {FAR_FUTURE})) FILTER (WHERE {col} IS NOT NULL) AS {col}"
+
+
+#: schema-preserving reductions of the scratch accumulators (one row per key and source)
+REDUCE = {
+    "acc_users": (
+        f"SELECT user_id, max(signup_date) AS signup_date, {_latest('country')}, "
+        "min(first_seen) AS first_seen, max(ts) AS ts, src FROM acc_users GROUP BY user_id, src"),
+    "acc_products": (
+        f"SELECT product_id, {_latest('category')}, {_latest('category_id')}, {_latest('price')}, "
+        f"{_latest('brand')}, {_latest('name')}, max(ts) AS ts, src FROM acc_products "
+        "GROUP BY product_id, src"),
+    "acc_sessions": (
+        "SELECT session_id, min(user_id) AS user_id, min(session_start) AS session_start, "
+        "max(session_end) AS session_end, sum(n_events) AS n_events FROM acc_sessions "
+        "GROUP BY session_id"),
+    "acc_orders": (
+        "SELECT order_id, any_value(user_id) AS user_id, min(order_time) AS order_time, "
+        "any_value(country) AS country, bool_or(is_refund) AS is_refund FROM acc_orders "
+        "GROUP BY order_id"),
+}
+
+
+def compact(ctx: LoadContext, *tables: str) -> None:
+    for t in tables:
+        ctx.scratch.compact(t, REDUCE[t], limit=COMPACT_ROWS)
+
+
+def _temp_like(ctx: LoadContext, name: str, table: str, data: pa.Table | None) -> None:
+    eng = ctx.engine
+    eng.execute(f"DROP TABLE IF EXISTS {name}")
+    eng.execute(f"CREATE TEMPORARY TABLE {name} AS SELECT * FROM {table} WHERE 1 = 0")
+    if data is not None and data.num_rows:
+        eng.append_arrow(name, data)
+
+
+def prepare_sessions(ctx: LoadContext) -> None:
+    """Create the target-side collector the staged events add their sessions to."""
+    _temp_like(ctx, "_shoplens_sessions_in", "sessions", None)
+
+
+def merge_sessions(ctx: LoadContext) -> int:
+    sc, eng = ctx.scratch, ctx.engine
+    acc = sc.sql(
+        "SELECT session_id, min(user_id) AS user_id, min(session_start) AS session_start, "
+        "max(session_end) AS session_end, CAST(sum(n_events) AS INTEGER) AS n_events "
+        "FROM acc_sessions GROUP BY session_id")
+    if acc.num_rows:
+        eng.append_arrow("_shoplens_sessions_in", acc)
+    n = eng.scalar("SELECT count(*) FROM _shoplens_sessions_in")
+    if n:
+        eng.execute(
+            "CREATE TEMPORARY TABLE _shoplens_sessions_new AS SELECT session_id, "
+            "min(user_id) AS user_id, min(session_start) AS session_start, "
+            "max(session_end) AS session_end, sum(n_events) AS n_events "
+            "FROM _shoplens_sessions_in GROUP BY session_id")
+        eng.execute(
+            "UPDATE sessions SET "
+            "session_start = CASE WHEN n.session_start < sessions.session_start "
+            "THEN n.session_start ELSE sessions.session_start END, "
+            "session_end = CASE WHEN n.session_end > sessions.session_end "
+            "THEN n.session_end ELSE sessions.session_end END, "
+            "n_events = CAST(sessions.n_events + n.n_events AS INTEGER) "
+            "FROM _shoplens_sessions_new AS n WHERE sessions.session_id = n.session_id")
+        eng.execute(
+            "INSERT INTO sessions (session_id, user_id, session_start, session_end, n_events) "
+            "SELECT session_id, user_id, session_start, session_end, CAST(n_events AS INTEGER) "
+            "FROM _shoplens_sessions_new AS n WHERE NOT EXISTS "
+            "(SELECT 1 FROM sessions s WHERE s.session_id = n.session_id)")
+        eng.execute("DROP TABLE IF EXISTS _shoplens_sessions_new")
+        ctx.tables.add("sessions")
+    eng.execute("DROP TABLE IF EXISTS _shoplens_sessions_in")
+    return int(n or 0)
+
+
+def merge_users(ctx: LoadContext) -> int:
+    sc, eng = ctx.scratch, ctx.engine
+    acc = sc.sql(
+        "SELECT user_id, max(signup_date) FILTER (WHERE src = 0) AS signup_date, "
+        f"{_latest('country')}, min(first_seen) AS first_seen, "
+        "CAST($load AS BIGINT) AS load_id "
+        "FROM acc_users WHERE user_id IS NOT NULL GROUP BY user_id", {"load": ctx.load_id})
+    if not acc.num_rows:
+        return 0
+    _temp_like(ctx, "_shoplens_users_in", "users", acc)
+    eng.execute(
+        "UPDATE users SET signup_date = coalesce(i.signup_date, users.signup_date), "
+        "country = coalesce(i.country, users.country), "
+        "first_seen = CASE WHEN users.first_seen IS NULL OR i.first_seen < users.first_seen "
+        "THEN coalesce(i.first_seen, users.first_seen) ELSE users.first_seen END "
+        "FROM _shoplens_users_in AS i WHERE users.user_id = i.user_id AND ("
+        "(i.signup_date IS NOT NULL AND users.signup_date IS DISTINCT FROM i.signup_date) OR "
+        "(i.country IS NOT NULL AND users.country IS DISTINCT FROM i.country) OR "
+        "(i.first_seen IS NOT NULL AND (users.first_seen IS NULL "
+        "OR i.first_seen < users.first_seen)))")
+    eng.execute(
+        "INSERT INTO users (user_id, signup_date, country, first_seen, load_id) "
+        "SELECT user_id, signup_date, country, first_seen, load_id FROM _shoplens_users_in AS i "
+        "WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.user_id = i.user_id)")
+    eng.execute("DROP TABLE IF EXISTS _shoplens_users_in")
+    ctx.tables.add("users")
+    return acc.num_rows
+
+
+def merge_products(ctx: LoadContext) -> int:
+    sc, eng = ctx.scratch, ctx.engine
+    acc = sc.sql(
+        f"SELECT product_id, {_latest('category')}, {_latest('category_id')}, {_latest('price')}, "
+        f"{_latest('brand')}, {_latest('name')}, CAST($load AS BIGINT) AS load_id "
+        f"FROM acc_products WHERE product_id IS NOT NULL GROUP BY product_id",
+        {"load": ctx.load_id})
+    if not acc.num_rows:
+        return 0
+    _temp_like(ctx, "_shoplens_products_in", "products", acc)
+    cols = ("category", "category_id", "price", "brand", "name")
+    sets = ", ".join(f"{c} = coalesce(i.{c}, products.{c})" for c in cols)
+    changed = " OR ".join(
+        f"(i.{c} IS NOT NULL AND products.{c} IS DISTINCT FROM i.{c})" for c in cols)
+    eng.execute(f"UPDATE products SET {sets} FROM _shoplens_products_in AS i "
+                f"WHERE products.product_id = i.product_id AND ({changed})")
+    eng.execute(
+        "INSERT INTO products (product_id, category, category_id, price, brand, name, load_id) "
+        "SELECT product_id, category, category_id, price, brand, name, load_id "
+        "FROM _shoplens_products_in AS i "
+        "WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.product_id = i.product_id)")
+    eng.execute("DROP TABLE IF EXISTS _shoplens_products_in")
+    ctx.tables.add("products")
+    return acc.num_rows
+
+
+def sessionize_sql(staged: str, gap_minutes: int = 30) -> str:
+    """Sessions by inactivity for events without a session column: a new session starts
+    after ``gap_minutes`` without an event of the user; its id is derived from the user
+    and the session's first event time, so a re-load derives the same ids."""
+    return (
+        f"WITH o AS (SELECT *, CASE WHEN lag(event_time) OVER w IS NULL OR event_time - "
+        f"lag(event_time) OVER w > INTERVAL {int(gap_minutes)} MINUTE THEN 1 ELSE 0 END AS _new "
+        f"FROM {staged} WINDOW w AS (PARTITION BY user_id ORDER BY event_time, _line)), "
+        f"n AS (SELECT *, sum(_new) OVER (PARTITION BY user_id ORDER BY event_time, _line "
+        f"ROWS UNBOUNDED PRECEDING) AS _sno FROM o), "
+        f"s AS (SELECT *, min(event_time) OVER (PARTITION BY user_id, _sno) AS _sstart FROM n) "
+        f"SELECT * EXCLUDE (session_id, _new, _sno, _sstart), "
+        f"'s-' || lower(hex(hash('session', user_id, _sstart))) AS session_id "
+        f"FROM s ORDER BY _line"
+    )

@@ -1,0 +1,288 @@
+"""``load()``: files in, one transaction, a report out."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from shoplens.engines import Engine
+from shoplens.errors import InputError
+from shoplens.ingest import derived
+from shoplens.ingest.detect import Planned, plan
+from shoplens.ingest.hooks import LoadScope, run_post_load
+from shoplens.ingest.ids import FINGERPRINT, hash_fingerprint
+from shoplens.ingest.layout import KIND_COLUMNS, Options
+from shoplens.ingest.quarantine import Quarantine
+from shoplens.ingest.report import FileReport, LoadReport
+from shoplens.ingest.scratch import Scratch
+from shoplens.ingest.sinks import (
+    EventsSink,
+    LoadContext,
+    OrderLinesSink,
+    ProductsSink,
+    SearchSink,
+    UsersSink,
+)
+
+#: rows per batch streamed from the scratch DuckDB to the target
+BATCH_ROWS = 1 << 20
+
+#: ``progress(description, rows_done, rows_total_estimate_or_None)``
+ProgressFn = Callable[[str, int, int | None], None]
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(8 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _estimate_rows(path: Path, container: str) -> int | None:
+    if container == "parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    lines = head.count(b"\n")
+    if lines < 2:
+        return None
+    return max(1, round(size / (len(head) / lines)) - (1 if container == "csv" else 0))
+
+
+def default_quarantine_dir(engine: Engine) -> Path:
+    """Beside the database file (DuckDB), else ``./shoplens-quarantine``."""
+    path = getattr(engine, "path", None)
+    if isinstance(path, str) and path and path != ":memory:":
+        return Path(path).resolve().parent
+    return Path("shoplens-quarantine").resolve()
+
+
+def _quarantine_csv_name(engine: Engine, load_id: int) -> str:
+    path = getattr(engine, "path", None)
+    stem = Path(path).stem if isinstance(path, str) and path not in ("", ":memory:") else "shoplens"
+    return f"{stem}.quarantine.load-{load_id}.csv"
+
+
+def load(
+    engine: Engine,
+    paths: str | Path | Iterable[str | Path],
+    *,
+    format: str = "auto",
+    strict: bool = False,
+    guest_orders: bool = False,
+    quarantine_dir: str | Path | None = None,
+    progress: ProgressFn | None = None,
+) -> LoadReport:
+    """Load files into the ShopLens tables, in one transaction.
+
+    Parameters
+    ----------
+    engine
+        Target database; written only through ``Engine`` methods.
+    paths
+        Files, or platform-csv folders.
+    format
+        ``auto`` (detect from each header/schema), ``platform-csv``, ``rees46``,
+        ``online-retail``, ``clickstream`` or ``parquet`` (any layout, as Parquet).
+    strict
+        Any bad row (or an event before its user's signup) fails the load; nothing is
+        written.
+    guest_orders
+        Load order lines without a customer id as orders with no user instead of
+        quarantining them (they get no events, which belong to users).
+    quarantine_dir
+        Where the quarantine CSV goes; default beside the DuckDB file, else
+        ``./shoplens-quarantine``.
+    progress
+        Called as ``progress(description, rows_done, rows_total_estimate)``.
+
+    Returns
+    -------
+    LoadReport
+        Per file: rows read, loaded, quarantined, already present.
+
+    Notes
+    -----
+    Row ids hash the normalized row, so loading the same rows again (the same file, the
+    file split in parts, the same data as Parquet) adds nothing; a file whose SHA-256 an
+    earlier load recorded is skipped outright. Missing columns, unreadable files and
+    unknown formats raise :class:`~shoplens.errors.InputError` before anything is written.
+    """
+    started = time.perf_counter()
+    items = [paths] if isinstance(paths, str | Path) else list(paths)
+    if not items:
+        raise InputError("no input files given")
+    path_list = [Path(p) for p in items]
+    notes: list[str] = []
+    report_progress = progress or (lambda _d, _n, _t: None)
+    with Scratch() as scratch:
+        planned = plan(path_list, format, scratch.con, notes)
+        if hash_fingerprint(scratch.con) != FINGERPRINT:
+            notes.append("this DuckDB computes row ids differently from the one earlier loads "
+                         "used: re-loading files loaded before will not be recognised as "
+                         "duplicates")
+        digests = [sha256_of(p.src.path) for p in planned]
+        with engine.transaction():
+            load_id = int(engine.scalar("SELECT coalesce(max(load_id), 0) + 1 FROM loads"))
+            previous = _previous_digests(engine)
+            files = [p.src.name for p in planned]
+            quarantine = Quarantine(scratch, files, strict=strict)
+            ctx = LoadContext(engine=engine, scratch=scratch, load_id=load_id, strict=strict,
+                              quarantine=quarantine, files=files)
+            derived.prepare_sessions(ctx)
+            events = EventsSink(ctx)
+            sinks = {"events": events, "order_lines": OrderLinesSink(ctx, events),
+                     "search": SearchSink(ctx), "users": UsersSink(ctx),
+                     "products": ProductsSink(ctx)}
+            reports: list[FileReport] = []
+            opts = Options(guest_orders=guest_orders)
+            for file_no, (p, digest) in enumerate(zip(planned, digests, strict=True)):
+                rep = FileReport(path=p.src.name, format=p.layout.format, layout=p.layout.name,
+                                 sha256=digest)
+                reports.append(rep)
+                if digest in previous:
+                    rep.skipped = f"identical to a file of load {previous[digest]}; not read again"
+                    continue
+                rep.rows_read = _run_file(ctx, file_no, p, opts, sinks, report_progress)
+            sinks["order_lines"].finish()  # type: ignore[attr-defined]
+            sinks["search"].finish()  # type: ignore[attr-defined]
+            events.finish()
+            derived.merge_users(ctx)
+            derived.merge_products(ctx)
+            derived.merge_sessions(ctx)
+            for i, rep in enumerate(reports):
+                if rep.skipped:
+                    continue
+                rep.rows_quarantined = quarantine.counts[i]
+                rep.rows_already_present = ctx.already_present[i]
+                rep.rows_loaded = rep.rows_read - rep.rows_quarantined - rep.rows_already_present
+            warnings = list(notes)
+            if ctx.early_events:
+                file, line = ctx.early_first or ("?", 0)
+                warnings.append(
+                    f"data quality: {ctx.early_events} event(s) precede their user's signup "
+                    f"date (first: {file}, line {line}); loaded as they are")
+            quarantine.flush(engine, load_id)
+            wrote = any(not r.skipped for r in reports)
+            if wrote:
+                engine.execute(
+                    "INSERT INTO loads (load_id, source, format, sha256, started_at, "
+                    "finished_at, rows_read, rows_loaded, rows_quarantined, rows_duplicate, "
+                    "warnings) VALUES (:id, :source, :format, :sha, :started, :finished, :read, "
+                    ":loaded, :quarantined, :dup, :warnings)",
+                    {"id": load_id, "source": "\n".join(r.path for r in reports if not r.skipped),
+                     "format": ",".join(sorted({r.layout for r in reports if not r.skipped})),
+                     "sha": " ".join(r.sha256 for r in reports if not r.skipped),
+                     "started": _now(), "finished": _now(),
+                     "read": sum(r.rows_read for r in reports),
+                     "loaded": sum(r.rows_loaded for r in reports),
+                     "quarantined": sum(r.rows_quarantined for r in reports),
+                     "dup": sum(r.rows_already_present for r in reports),
+                     "warnings": "\n".join(warnings) or None},
+                )
+                run_post_load(engine, LoadScope(load_id=load_id, tables=frozenset(ctx.tables),
+                                                min_time=ctx.min_time, max_time=ctx.max_time))
+        csv = None
+        if wrote and quarantine.total:
+            folder = Path(quarantine_dir) if quarantine_dir else default_quarantine_dir(engine)
+            csv = quarantine.write_csv(folder / _quarantine_csv_name(engine, load_id), load_id)
+    return LoadReport(
+        load_id=load_id if wrote else None, files=reports, warnings=warnings,
+        events_before_signup=ctx.early_events, quarantine_csv=csv,
+        tables=_table_counts(engine), seconds=time.perf_counter() - started,
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _previous_digests(engine: Engine) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for load_id, digests in engine.fetch_all("SELECT load_id, sha256 FROM loads ORDER BY load_id"):
+        for d in str(digests).split():
+            out.setdefault(d, int(load_id))
+    return out
+
+
+def _table_counts(engine: Engine) -> dict[str, int]:
+    tables = ("users", "products", "sessions", "events", "orders", "order_items", "search_logs",
+              "quarantine")
+    sql = " UNION ALL ".join(f"SELECT '{t}' AS t, count(*) AS n FROM {t}" for t in tables)
+    return {t: int(n) for t, n in engine.fetch_all(sql)}
+
+
+def _run_file(ctx: LoadContext, file_no: int, p: Planned, opts: Options,
+              sinks: dict[str, object], progress: ProgressFn) -> int:
+    """Stream one file through its layout's SELECT into its sink; returns rows read."""
+    sc = ctx.scratch
+    layout, src = p.layout, p.src
+    sink = sinks[layout.kind]
+    cols = [*KIND_COLUMNS[layout.kind], "_line"]
+    sessionize = layout.sessionize_without is not None and p.resolved[layout.sessionize_without] is None
+    total = _estimate_rows(src.path, src.container)
+    label = f"{src.path.name} ({layout.format})"
+    progress(label, 0, total)
+    sql = layout.build(src, p.resolved, opts)
+    rows = 0
+    staged = f"sessionize_{file_no}"
+    try:
+        reader = sc.con.sql(sql, params={"path": str(src.path)}).to_arrow_reader(BATCH_ROWS)
+        if sessionize:
+            sc.execute(f"CREATE TABLE {staged} AS SELECT {', '.join(cols)} FROM ({sql}) "
+                       "WHERE FALSE", {"path": str(src.path)})
+        for table in _rebatched(reader):
+            rows += table.num_rows
+            reasons = table.column("_reason")
+            if reasons.null_count != table.num_rows:
+                bad = pc.is_valid(reasons)
+                ctx.quarantine.add(file_no, table.filter(bad).select(
+                    ["_line", "_field", "_reason", "_raw"]))
+                table = table.filter(pc.invert(bad))
+            table = table.select(cols)
+            if sessionize:
+                name = sc.register(table)
+                sc.execute(f"INSERT INTO {staged} SELECT * FROM {name}")
+                sc.unregister(name)
+            elif table.num_rows:
+                sink.feed(file_no, table)  # type: ignore[attr-defined]
+            progress(label, rows, total)
+        if sessionize:
+            out = sc.con.sql(derived.sessionize_sql(staged)).to_arrow_reader(BATCH_ROWS)
+            for table in _rebatched(out):
+                sink.feed(file_no, table.select(cols))  # type: ignore[attr-defined]
+            sc.execute(f"DROP TABLE {staged}")
+    except duckdb.Error as exc:
+        raise InputError(f"cannot read the file: {_first_line(exc)}", file=src.name) from exc
+    progress(label, rows, rows)
+    return rows
+
+
+def _rebatched(reader: pa.RecordBatchReader) -> Iterator[pa.Table]:
+    """DuckDB hands out small chunks; group them so per-batch work is paid rarely."""
+    pending: list[pa.RecordBatch] = []
+    n = 0
+    for batch in reader:
+        pending.append(batch)
+        n += batch.num_rows
+        if n >= BATCH_ROWS:
+            yield pa.Table.from_batches(pending)
+            pending, n = [], 0
+    if pending:
+        yield pa.Table.from_batches(pending)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return " ".join(text.splitlines()[:2]) if text else type(exc).__name__

@@ -1,0 +1,89 @@
+"""The scratch DuckDB a load computes in, whatever the target engine.
+
+Files are parsed and validated by DuckDB's own readers and SQL (vectorized, parallel,
+streaming); the scratch database also holds what a load must remember across batches
+(ids seen, quarantined rows, users/products/sessions/orders to merge) in bounded memory:
+it spills to a temporary folder beyond its memory limit.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+#: memory the scratch database may hold before spilling to disk
+MEMORY_LIMIT = "1GB"
+
+_TABLES = """
+CREATE TABLE seen (kind VARCHAR, id BIGINT, file INTEGER, line BIGINT);
+CREATE TABLE quarantine (file INTEGER, line BIGINT, field VARCHAR, reason VARCHAR, raw VARCHAR);
+CREATE TABLE acc_users (user_id VARCHAR, signup_date DATE, country VARCHAR,
+                        first_seen TIMESTAMP, ts TIMESTAMP, src INTEGER);
+CREATE TABLE acc_products (product_id VARCHAR, category VARCHAR, category_id VARCHAR,
+                           price DECIMAL(18, 4), brand VARCHAR, name VARCHAR, ts TIMESTAMP,
+                           src INTEGER);
+CREATE TABLE acc_sessions (session_id VARCHAR, user_id VARCHAR, session_start TIMESTAMP,
+                           session_end TIMESTAMP, n_events BIGINT);
+CREATE TABLE acc_orders (order_id VARCHAR, user_id VARCHAR, order_time TIMESTAMP,
+                         country VARCHAR, is_refund BOOLEAN);
+CREATE TABLE signups (user_id VARCHAR, signup_date DATE);
+"""
+
+
+class Scratch:
+    """An in-memory DuckDB with a spill folder; ``con`` streams, ``cur`` does the rest."""
+
+    def __init__(self, memory_limit: str = MEMORY_LIMIT) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="shoplens-load-")
+        self.con = duckdb.connect(config={
+            "memory_limit": memory_limit,
+            "temp_directory": str(Path(self._tmp.name) / "spill"),
+            "preserve_insertion_order": True,
+        })
+        # Zone-qualified times ("...+02:00") convert to UTC; naive ones are taken as UTC.
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute(_TABLES)
+        self.cur = self.con.cursor()
+        self._n = 0
+
+    def sql(self, query: str, params: dict[str, Any] | None = None) -> pa.Table:
+        return self.cur.sql(query, params=params).to_arrow_table() if params else \
+            self.cur.sql(query).to_arrow_table()
+
+    def execute(self, query: str, params: dict[str, Any] | None = None) -> None:
+        self.cur.execute(query, params or {})
+
+    def one(self, query: str, params: dict[str, Any] | None = None) -> tuple:
+        rows = self.cur.execute(query, params or {}).fetchall()
+        return rows[0] if rows else ()
+
+    def register(self, data: pa.Table | pa.RecordBatch) -> str:
+        """Expose Arrow data as a view for the next queries; returns its name."""
+        self._n += 1
+        name = f"batch_{self._n}"
+        self.cur.register(name, data)
+        return name
+
+    def unregister(self, name: str) -> None:
+        self.cur.unregister(name)
+
+    def compact(self, table: str, query: str, *, limit: int) -> None:
+        """Replace an accumulator by its reduction once it holds more than ``limit`` rows,
+        so it stays about as large as the number of distinct keys."""
+        if self.one(f"SELECT count(*) FROM {table}")[0] > limit:
+            self.execute(f"CREATE OR REPLACE TABLE {table} AS {query}")
+
+    def close(self) -> None:
+        self.cur.close()
+        self.con.close()
+        self._tmp.cleanup()
+
+    def __enter__(self) -> Scratch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,131 @@
+"""Opening a source file: its container (CSV, Parquet, JSON lines), header, encoding and
+the streaming relation the scratch DuckDB reads it through.
+
+Every relation has the file's columns as text plus ``_line``: the line number in a CSV
+(header = line 1, so the first data row is line 2; a quoted field holding a line break
+counts as one line), the line in a JSON-lines file, the 1-based row number in Parquet.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from shoplens.errors import InputError
+from shoplens.ingest.validation import ident
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+_SNIFF_BYTES = 4 << 20
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to read, inspected but not yet read."""
+
+    path: Path
+    container: str  # "csv" | "parquet" | "jsonl"
+    columns: tuple[str, ...]
+    encoding: str = "utf-8"
+    list_columns: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    def relation(self) -> str:
+        """SQL for the streaming relation (binds ``$path``)."""
+        if self.container == "parquet":
+            cols = ", ".join(
+                f"CAST(to_json({ident(c)}) AS VARCHAR) AS {ident(c)}" if c in self.list_columns
+                else f"CAST({ident(c)} AS VARCHAR) AS {ident(c)}"
+                for c in self.columns
+            )
+            return (f"SELECT {cols}, file_row_number + 1 AS _line "
+                    f"FROM read_parquet($path, file_row_number = true)")
+        if self.container == "jsonl":
+            cols = ", ".join(
+                f"CASE WHEN json_valid(_json) THEN CAST(json_extract(_json, {_json_path(c)}) "
+                f"AS VARCHAR) END AS {ident(c)}"
+                if c in self.list_columns else
+                f"CASE WHEN json_valid(_json) THEN json_extract_string(_json, {_json_path(c)}) "
+                f"END AS {ident(c)}"
+                for c in self.columns
+            )
+            # One text column per line: a delimiter and quote that JSON never holds raw.
+            return (
+                "SELECT * FROM (SELECT "
+                f"{cols}, _json, row_number() OVER () AS _line FROM read_csv($path, "
+                "columns = {'_json': 'VARCHAR'}, header = false, delim = '\x1e', quote = '', "
+                "escape = '', auto_detect = false, strict_mode = false)) WHERE _json IS NOT NULL"
+            )
+        return (
+            "SELECT *, row_number() OVER () + 1 AS _line FROM read_csv($path, all_varchar = true, "
+            f"header = true, encoding = '{self.encoding}')"
+        )
+
+
+def _json_path(key: str) -> str:
+    return "'$.\"" + key.replace("'", "''").replace('"', '\\"') + "\"'"
+
+
+def _encoding(path: Path) -> str:
+    """UTF-8 unless the first megabytes are not (exports from spreadsheets are often
+    Latin-1, the UCI Online Retail CSVs among them)."""
+    with path.open("rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the sniff boundary
+            return "latin-1"
+    return "utf-8"
+
+
+def inspect(path: Path, con: duckdb.DuckDBPyConnection) -> SourceFile:
+    """Container and header of ``path``; an unreadable file is an InputError naming it."""
+    if not path.exists():
+        raise InputError("no such file or folder", file=str(path))
+    if path.stat().st_size == 0:
+        raise InputError("the file is empty", file=str(path))
+    suffix = path.suffix.lower()
+    try:
+        if suffix in PARQUET_SUFFIXES:
+            desc = con.sql("DESCRIBE SELECT * FROM read_parquet($p)", params={"p": str(path)}).fetchall()
+            lists = frozenset(r[0] for r in desc if str(r[1]).endswith("[]"))
+            return SourceFile(path, "parquet", tuple(r[0] for r in desc), list_columns=lists)
+        if suffix in JSONL_SUFFIXES:
+            keys: list[str] = []
+            lists: set[str] = set()
+            with path.open(encoding="utf-8", errors="replace") as fh:
+                for _, line in zip(range(100), fh, strict=False):
+                    if not line.strip():
+                        continue
+                    try:
+                        obj = json.loads(line)
+                    except ValueError:
+                        continue
+                    if isinstance(obj, dict):
+                        for k, v in obj.items():
+                            if k not in keys:
+                                keys.append(k)
+                            if isinstance(v, list | dict):
+                                lists.add(k)
+            if not keys:
+                raise InputError("no JSON object in the first 100 lines", file=str(path))
+            return SourceFile(path, "jsonl", tuple(keys), list_columns=frozenset(lists))
+        encoding = _encoding(path)
+        desc = con.sql(
+            "DESCRIBE SELECT * FROM read_csv($p, all_varchar = true, header = true, "
+            f"encoding = '{encoding}')", params={"p": str(path)},
+        ).fetchall()
+        return SourceFile(path, "csv", tuple(r[0] for r in desc), encoding=encoding)
+    except duckdb.Error as exc:
+        raise InputError(f"cannot read the file: {_first_line(exc)}", file=str(path)) from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

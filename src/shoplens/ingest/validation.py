@@ -1,0 +1,139 @@
+"""Vectorized parsing and validation: SQL building blocks run by the scratch DuckDB.
+
+Every format turns its source relation (all columns as text, plus ``_line``) into the
+normalized rows of one kind with one SELECT built here. A row that fails a check keeps
+flowing, with ``_reason`` / ``_field`` / ``_raw`` set, so bad rows are split off by a filter
+instead of a per-row Python loop. The first failing check (in the order listed) names the
+reason.
+
+Only column names taken from a file's header and constants written in this package are
+put into SQL text, names quoted as identifiers; data values never are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+
+def ident(name: str) -> str:
+    """A quoted SQL identifier (file headers may hold spaces, quotes, anything)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(text: str) -> str:
+    """A SQL string literal for a constant written in this package or a header name."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def nz(expr: str) -> str:
+    """Trimmed text, empty as NULL."""
+    return f"NULLIF(trim({expr}), '')"
+
+
+def money(expr: str) -> str:
+    return f"TRY_CAST({nz(expr)} AS DECIMAL(18, 4))"
+
+
+def integer(expr: str) -> str:
+    """A whole number written as ``3`` or ``3.0`` (Parquet doubles); NULL otherwise."""
+    d = f"TRY_CAST({nz(expr)} AS DECIMAL(38, 6))"
+    return f"CASE WHEN {d} = trunc({d}) AND abs({d}) < 2147483648 THEN CAST({d} AS INTEGER) END"
+
+
+def ident_text(expr: str) -> str:
+    """An identifier as text: trimmed, ``17850.0`` (a float export of an integer id) as
+    ``17850``."""
+    return f"regexp_replace({nz(expr)}, '^(-?[0-9]+)\\.0+$', '\\1')"
+
+
+def timestamp(expr: str, formats: Sequence[str] = ()) -> str:
+    """UTC timestamp from text: the listed strptime formats first (fast path), then any
+    ISO 8601 form with an optional zone offset, converted to UTC."""
+    v = nz(expr)
+    parts = []
+    if formats:
+        parts.append(f"try_strptime({v}, [{', '.join(lit(f) for f in formats)}])")
+    parts.append(f"(TRY_CAST({v} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')")
+    return f"coalesce({', '.join(parts)})"
+
+
+def epoch_or_timestamp(expr: str) -> str:
+    """Trackers also write Unix epochs: 10 digits are seconds, 13 milliseconds."""
+    v = nz(expr)
+    return (
+        f"CASE WHEN regexp_full_match({v}, '[0-9]{{13}}') THEN make_timestamp(CAST({v} AS BIGINT) * 1000)"
+        f" WHEN regexp_full_match({v}, '[0-9]{{9,10}}(\\.[0-9]+)?')"
+        f" THEN make_timestamp(CAST(CAST({v} AS DOUBLE) * 1000000 AS BIGINT))"
+        f" ELSE {timestamp(expr)} END"
+    )
+
+
+def mapped(expr: str, mapping: Mapping[str, str], *, lower: bool = True) -> str:
+    """CASE mapping of known spellings (constants) to canonical values; NULL otherwise."""
+    key = f"lower(trim({expr}))" if lower else f"trim({expr})"
+    whens = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in mapping.items())
+    return f"CASE {key} {whens} END"
+
+
+def csv_line(columns: Sequence[str]) -> str:
+    """The source row rebuilt as one CSV line (RFC 4180 quoting), for the quarantine."""
+    cells = []
+    for c in columns:
+        q = ident(c)
+        cells.append(
+            f"CASE WHEN {q} IS NULL THEN '' WHEN regexp_matches({q}, '[\",\\r\\n]') "
+            f"THEN '\"' || replace({q}, '\"', '\"\"') || '\"' ELSE {q} END"
+        )
+    return f"concat_ws(',', {', '.join(cells)})" if cells else "''"
+
+
+def quoted(expr: str) -> str:
+    """A value inside a reason text, truncated so a reason stays one readable line."""
+    return f"'\"' || left(coalesce({expr}, ''), 60) || '\"'"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule: rows where ``cond`` holds are bad, for ``reason`` (a SQL text expression),
+    in the source column ``field``."""
+
+    cond: str
+    field: str | None
+    reason: str
+
+
+def build_select(
+    source: str,
+    renames: Mapping[str, str | None],
+    parsed: Mapping[str, str],
+    outputs: Mapping[str, str],
+    checks: Sequence[Check],
+    raw: str,
+) -> str:
+    """Assemble the validating SELECT.
+
+    ``source`` is the relation with the file's columns (text) and ``_line``; ``renames``
+    maps canonical ``f_*`` names to the file's column (or None when absent); ``parsed``
+    defines ``v_*`` values over those; ``outputs`` are the normalized columns; ``raw`` is
+    the expression that rebuilds the source row for the quarantine.
+    """
+    rename_sql = ", ".join(
+        f"{ident(actual) if actual else 'CAST(NULL AS VARCHAR)'} AS {name}"
+        for name, actual in renames.items()
+    )
+    parsed_sql = ", ".join(f"{expr} AS {name}" for name, expr in parsed.items())
+    reason = "CASE " + " ".join(f"WHEN {c.cond} THEN {c.reason}" for c in checks) + " END" \
+        if checks else "CAST(NULL AS VARCHAR)"
+    field = "CASE " + " ".join(
+        f"WHEN {c.cond} THEN {lit(c.field) if c.field else 'CAST(NULL AS VARCHAR)'}" for c in checks
+    ) + " END" if checks else "CAST(NULL AS VARCHAR)"
+    out_sql = ", ".join(f"{expr} AS {name}" for name, expr in outputs.items())
+    return (
+        f"WITH s AS (SELECT *{', ' + rename_sql if rename_sql else ''} FROM ({source}) AS src), "
+        f"p AS (SELECT *{', ' + parsed_sql if parsed_sql else ''} FROM s), "
+        f"r AS (SELECT *, {reason} AS _reason FROM p) "
+        f"SELECT {out_sql}, _line, _reason, "
+        f"CASE WHEN _reason IS NOT NULL THEN {field} END AS _field, "
+        f"CASE WHEN _reason IS NOT NULL THEN {raw} END AS _raw FROM r"
+    )
