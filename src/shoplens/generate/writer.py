@@ -35,8 +35,10 @@ from shoplens.generate.generator import ShopData
 CSV_FILES = ("users.csv", "products.csv", "events.csv", "search_logs.jsonl", "personas.csv")
 PARQUET_FILES = tuple(f"{n}.parquet" for n in ("users", "products", "events", "search_logs",
                                                 "personas"))
-#: rows per batch written to a CSV (bounded memory for the text rendering)
+#: rows per batch Arrow renders to CSV at a time (small batches stay in cache)
 CSV_BATCH = 16_384
+#: rows written between two progress reports
+SLICE_ROWS = 1_000_000
 
 
 def write_shop(data: ShopData, out: Path, *, parquet: bool = False,
@@ -67,19 +69,22 @@ def write_shop(data: ShopData, out: Path, *, parquet: bool = False,
     done = 0
     files: list[Path] = []
     for name, table in tables.items():
-        report(f"writing {name}", done / total)
+        def step(frac: float, name: str = name, done: int = done) -> None:
+            report(f"writing {name}", (done + frac * weights[name]) / total)
+
+        step(0.0)
         if parquet:
             path = out / f"{name}.parquet"
             _atomic(path, lambda tmp, t=table: _write_parquet(t, tmp))
         elif name == "search_logs":
             path = out / "search_logs.jsonl"
-            _atomic(path, lambda tmp, t=table: _write_jsonl(t, tmp))
+            _atomic(path, lambda tmp, t=table, f=step: _write_jsonl(t, tmp, f))
         elif name == "products":
             path = out / "products.csv"
             _atomic(path, lambda tmp, t=table: _write_products_csv(t, tmp))
         else:
             path = out / f"{name}.csv"
-            _atomic(path, lambda tmp, t=table: _write_plain_csv(t, tmp))
+            _atomic(path, lambda tmp, t=table, f=step: _write_plain_csv(t, tmp, f))
         files.append(path)
         done += weights[name]
     report("written", 1.0)
@@ -102,7 +107,7 @@ def _write_parquet(table: pa.Table, path: Path) -> None:
     pq.write_table(pa.table(cols, names=table.column_names), path, compression="zstd")
 
 
-def _write_plain_csv(table: pa.Table, path: Path) -> None:
+def _write_plain_csv(table: pa.Table, path: Path, step: Callable[[float], None]) -> None:
     """Tables without text that needs quoting (ids, codes, times): Arrow's fast writer.
     ``quoting_style="none"`` refuses any value with a comma, quote or newline, so a value
     that needed quoting fails loudly rather than corrupting the file."""
@@ -110,7 +115,9 @@ def _write_plain_csv(table: pa.Table, path: Path) -> None:
                                  batch_size=CSV_BATCH)
     with open(path, "wb") as fh:
         fh.write((",".join(table.column_names) + "\n").encode())
-        pacsv.write_csv(table, fh, write_options=options)
+        for lo in range(0, table.num_rows, SLICE_ROWS):
+            pacsv.write_csv(table.slice(lo, SLICE_ROWS), fh, write_options=options)
+            step(min(1.0, (lo + SLICE_ROWS) / table.num_rows))
 
 
 def _write_products_csv(table: pa.Table, path: Path) -> None:
@@ -123,11 +130,13 @@ def _write_products_csv(table: pa.Table, path: Path) -> None:
             w.writerow([pid, cat, f"{price:.2f}", brand or "", name or ""])
 
 
-def _write_jsonl(table: pa.Table, path: Path) -> None:
+def _write_jsonl(table: pa.Table, path: Path, step: Callable[[float], None]) -> None:
     """One JSON object per search, rendered column-wise with Arrow compute."""
     with open(path, "wb") as fh:
-        for batch in table.to_batches(CSV_BATCH):
-            fh.write(_jsonl_bytes(batch))
+        for lo in range(0, table.num_rows, SLICE_ROWS):
+            for batch in table.slice(lo, SLICE_ROWS).to_batches():
+                fh.write(_jsonl_bytes(batch))
+            step(min(1.0, (lo + SLICE_ROWS) / table.num_rows))
 
 
 def _jsonl_bytes(batch: pa.RecordBatch) -> memoryview | bytes:
