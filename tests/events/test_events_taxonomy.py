@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shoplens.engines import Engine
 from shoplens.errors import InputError
@@ -152,3 +154,20 @@ def test_bad_mapping_names_file_line_and_field(tmp_path) -> None:  # type: ignor
         load_mapping(bad_action)
     with pytest.raises(InputError, match="mapping file not found"):
         load_mapping(tmp_path / "missing.yaml")
+
+
+_word = st.sampled_from(["add", "to", "cart", "product", "viewed", "checkout", "step",
+                         "order", "completed", "wishlist", "basket", "item", "removed",
+                         "payment", "info", "entered", "search", "list", "page"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_word, min_size=1, max_size=5))
+def test_casing_conventions_do_not_change_the_decision(ws: list[str]) -> None:
+    """snake_case, kebab-case, camelCase, PascalCase, Title Case and SCREAMING_SNAKE of
+    the same words normalize alike and get the same rule decision."""
+    spellings = ["_".join(ws), "-".join(ws), ws[0] + "".join(w.title() for w in ws[1:]),
+                 "".join(w.title() for w in ws), " ".join(w.title() for w in ws),
+                 "_".join(ws).upper()]
+    assert len({rules.normalize(s) for s in spellings}) == 1
+    assert len({rules.match(s) for s in spellings}) == 1
