@@ -38,3 +38,18 @@ def quarantine_rows(engine: Engine) -> list[tuple]:
     return engine.fetch_all("SELECT file, line, field, reason FROM quarantine ORDER BY file, line")
 
 
+
+
+def snapshot(engine: Engine) -> dict[str, list[tuple]]:
+    """Table contents without load ids, sorted: equal snapshots mean equal data."""
+    queries = {
+        "events": "SELECT event_id, user_id, session_id, event_type, raw_event, product_id, "
+                  "price, quantity, event_time, properties FROM events",
+        "users": "SELECT user_id, signup_date, country, first_seen FROM users",
+        "products": "SELECT product_id, category, category_id, price, brand, name FROM products",
+        "sessions": "SELECT session_id, user_id, session_start, session_end, n_events FROM sessions",
+        "orders": "SELECT order_id, user_id, order_time, country, is_refund FROM orders",
+        "order_items": "SELECT item_id, order_id, product_id, description, quantity, unit_price, "
+                       "is_refund FROM order_items",
+    }
+    return {t: sorted(engine.fetch_all(q), key=repr) for t, q in queries.items()}

@@ -31,6 +31,9 @@ from shoplens.ingest.sinks import (
     UsersSink,
 )
 
+#: the table whose rows a file's rows are (order lines also feed events)
+_TARGET = {"events": "events", "order_lines": "order_items", "search": "search_logs",
+           "users": "users", "products": "products"}
 #: rows per batch streamed from the scratch DuckDB to the target
 BATCH_ROWS = 1 << 20
 
@@ -165,7 +168,7 @@ def load(
                 if rep.skipped:
                     continue
                 rep.rows_quarantined = quarantine.counts[i]
-                rep.rows_already_present = ctx.already_present[i]
+                rep.rows_already_present = ctx.already_present[_TARGET[planned[i].layout.kind]][i]
                 rep.rows_loaded = rep.rows_read - rep.rows_quarantined - rep.rows_already_present
             warnings = list(notes)
             if ctx.early_events:

@@ -41,7 +41,9 @@ class LoadContext:
     strict: bool
     quarantine: Quarantine
     files: list[str]
-    already_present: collections.Counter[int] = field(default_factory=collections.Counter)
+    #: per target table and file: rows identical to rows already in the table
+    already_present: dict[str, collections.Counter[int]] = field(
+        default_factory=lambda: collections.defaultdict(collections.Counter))
     tables: set[str] = field(default_factory=set)
     min_time: datetime | None = None
     max_time: datetime | None = None
@@ -133,7 +135,7 @@ class StagedTable:
             f"SELECT stage_file, count(*) FROM {s} WHERE {i} IN (SELECT {i} FROM {t}) "
             f"GROUP BY stage_file"
         ):
-            self.ctx.already_present[int(file_no)] += int(n)
+            self.ctx.already_present[t][int(file_no)] += int(n)
         eng.execute(f"DELETE FROM {s} WHERE {i} IN (SELECT {i} FROM {t})")
         cols = ", ".join((*self.cols, "load_id"))
         eng.execute(f"INSERT INTO {t} ({cols}) SELECT {cols} FROM {s}")
