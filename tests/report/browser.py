@@ -38,8 +38,8 @@ class PageVisit:
 
 
 class _Session:
-    def __init__(self, ws_url: str) -> None:
-        self.ws = connect(ws_url, max_size=None, open_timeout=20)
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
         self.ids = itertools.count(1)
         self.events: list[dict] = []
 
@@ -75,8 +75,6 @@ class _Session:
             except TimeoutError:
                 return
 
-    def close(self) -> None:
-        self.ws.close()
 
 
 def _devtools_port(profile: Path, proc: subprocess.Popen, timeout: float = 30) -> int:
@@ -106,8 +104,9 @@ def visit(page: Path, *, expression: str, screenshot: Path | None = None,
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
                 targets = json.load(r)
             page_target = next(t for t in targets if t.get("type") == "page")
-            s = _Session(page_target["webSocketDebuggerUrl"])
-            try:
+            with connect(page_target["webSocketDebuggerUrl"], max_size=None,
+                         open_timeout=20) as ws:
+                s = _Session(ws)
                 for domain in ("Runtime", "Log", "Network", "Page"):
                     s.send(f"{domain}.enable")
                 s.send("Emulation.setDeviceMetricsOverride",
@@ -146,8 +145,6 @@ def visit(page: Path, *, expression: str, screenshot: Path | None = None,
                             d.get("exception", {}).get("description") or d.get("text", ""))
                     elif method == "Network.requestWillBeSent":
                         result.requests.append(params["request"]["url"])
-            finally:
-                s.close()
         finally:
             proc.terminate()
             try:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from shoplens.cli.common import console, out
+from shoplens.cli.common import console
 
 
 def register(app: typer.Typer) -> None:
@@ -32,6 +32,6 @@ def register(app: typer.Typer) -> None:
                       highlight=False)
         if result.files is None:
             raise typer.Exit(1)
-        out.print(str(result.files.html.resolve()))
+        typer.echo(str(result.files.html.resolve()))  # plain: a path must not be wrapped
         if any(s.status == "failed" for s in result.stages):
             raise typer.Exit(1)

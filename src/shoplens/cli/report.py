@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from shoplens.cli.common import DbOption, console, engine_from, out
+from shoplens.cli.common import DbOption, console, engine_from
 
 
 def register(app: typer.Typer) -> None:
@@ -38,4 +38,4 @@ def register(app: typer.Typer) -> None:
             section = report.section(key)
             if not section.available:
                 console.print(f"[yellow]{key}:[/] {section.reason}", highlight=False)
-        out.print(str(files.html.resolve()))
+        typer.echo(str(files.html.resolve()))  # plain: a path must not be wrapped

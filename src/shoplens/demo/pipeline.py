@@ -113,6 +113,12 @@ def _run_stage(stage: Stage, state: DemoState, done: dict[str, str], console: Co
         with (state.out / "demo-errors.log").open("a", encoding="utf-8") as log:
             log.write(f"--- stage {stage.key}\n{traceback.format_exc()}\n")
     seconds = time.perf_counter() - start
+    assert state.report is not None
+    for key in stage.fills:
+        section = state.report.section(key)
+        if status != "ok" and section.reason == "not collected":
+            section.reason = (f"failed in demo stage {stage.key!r}: {detail}"
+                              if status == "failed" else detail)
     colour = _STYLE[status]
     board.finish(i, status)
     console.print(f"{head}: [{colour}]{status}[/] in {seconds:.1f} s — {detail}", highlight=False)
