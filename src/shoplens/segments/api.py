@@ -145,7 +145,8 @@ def segment(engine: Engine, params: SegmentParams | None = None, *,
         t0 = now
 
     progress.stage("features (SQL)")
-    feats = compute_features(engine, max_categories=params.max_categories)
+    feats = compute_features(engine, max_categories=params.max_categories,
+                             prior_events=params.prior_events)
     lap("features")
     users = feats.user_ids
     with ExitStack() as stack:

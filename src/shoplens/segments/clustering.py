@@ -5,7 +5,9 @@ Notes
 ``k="auto"`` chooses the number of clusters on a seeded sample of ``sample_size`` users:
 for k-means, the k in ``k_min..k_max`` with the highest mean silhouette coefficient
 (Rousseeuw 1987) computed on up to 5,000 of the sampled points; for GMM, the k with the
-lowest Bayesian information criterion (Schwarz 1978). The final model is then fitted on
+lowest Bayesian information criterion (Schwarz 1978). K-means is Lloyd's algorithm
+(``sklearn.cluster.KMeans``, 4 seeded k-means++ starts) up to ``LLOYD_MAX`` users and
+``MiniBatchKMeans`` (Sculley 2010) beyond, which keeps a million users under a minute. The final model is then fitted on
 all users (GMM on up to 200,000 sampled users, then every user is assigned).
 HDBSCAN (Campello, Moulavi & Sander 2013; ``sklearn.cluster.HDBSCAN``) is fitted on up
 to ``hdbscan_max_fit`` sampled users; the others take the label of their nearest fitted
@@ -17,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.cluster import HDBSCAN, MiniBatchKMeans
+from sklearn.cluster import HDBSCAN, KMeans, MiniBatchKMeans
 from sklearn.metrics import silhouette_score
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import KNeighborsClassifier
@@ -27,6 +29,8 @@ from shoplens.segments.params import SegmentParams
 
 _SILHOUETTE_POINTS = 5_000
 _GMM_MAX_FIT = 200_000
+#: up to this many users k-means runs full Lloyd iterations; above, MiniBatchKMeans
+LLOYD_MAX = 50_000
 
 
 @dataclass
@@ -90,7 +94,9 @@ class Clusterer:
 
     # -- models ----------------------------------------------------------------------
     def _kmeans(self, X: np.ndarray, k: int) -> np.ndarray:
-        model = MiniBatchKMeans(n_clusters=k, random_state=self.params.seed, batch_size=4096, n_init=3,
+        if X.shape[0] <= LLOYD_MAX:  # small enough for full k-means: better optima, still fast
+            return KMeans(n_clusters=k, random_state=self.params.seed, n_init=4).fit_predict(X).astype(np.int64)
+        model = MiniBatchKMeans(n_clusters=k, random_state=self.params.seed, batch_size=8192, n_init=3,
                                 max_no_improvement=20, reassignment_ratio=0.01)
         return model.fit_predict(X).astype(np.int64)
 

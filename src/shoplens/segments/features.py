@@ -16,6 +16,15 @@ Definitions (``as_of`` is the latest event time in the database unless given):
 - ``price_index``: mean over the user's events of price / the mean price of the event's
   (full) category, e.g. ``electronics.smartphone``; below 1 means cheaper than usual
   for what they browse.
+- ``price_pct``: mean percentile rank of the viewed products' list prices within their
+  category (0 cheapest, 1 dearest); ``share_cheap`` / ``share_premium``: share of events on
+  products in the cheapest / dearest third of their category (the price band).
+
+Shares and per-event means (affinity, price band, time of day) are shrunk towards the
+event-weighted mean of all users, ``(n * x + m * x_all) / (n + m)`` with ``n`` the user's
+events and ``m = prior_events`` (2 by default): a user seen three times has a noisy share, and
+without shrinkage three electronics views would look like a tech enthusiast's 100 %.
+(Empirical-Bayes smoothing; the raw values are kept in ``raw_<column>``.)
 - ``share_night|morning|afternoon|evening``: share of events at 0-6, 6-12, 12-18, 18-24 h
   UTC; ``share_weekend``: share on Saturday or Sunday.
 - ``aff_<category>``: share of the user's events in that top-level category (the
@@ -38,7 +47,7 @@ GROUPS: dict[str, list[str]] = {
     "activity": ["log_n_events", "log_n_sessions", "log_active_days", "log_frequency", "log_monetary"],
     "conversion": ["cart_rate", "purchase_rate", "conversion", "events_per_session"],
     "lifecycle": ["log_recency_days", "log_tenure_days"],
-    "price": ["log_avg_price", "price_index"],
+    "price": ["log_avg_price", "price_index", "price_pct", "share_cheap", "share_premium"],
     "time": ["share_night", "share_morning", "share_afternoon", "share_evening", "share_weekend"],
 }
 
@@ -66,7 +75,7 @@ def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
 
 
 def compute_features(engine: Engine, *, as_of: datetime | None = None,
-                     max_categories: int = 12) -> UserFeatures:
+                     max_categories: int = 12, prior_events: float = 2.0) -> UserFeatures:
     """Behavioural features of every user with at least one event (see module notes)."""
     base = engine.fetch_df(load_sql("shoplens.segments", "features.sql"))
     if base.empty:
@@ -101,6 +110,9 @@ def compute_features(engine: Engine, *, as_of: datetime | None = None,
     df["events_per_session"] = _ratio(df["n_events"], sessions)
     df["avg_price"] = df["avg_price"].astype("float64")
     df["price_index"] = df["price_index"].astype("float64").fillna(1.0)
+    df["price_pct"] = df["price_pct"].astype("float64").fillna(0.5)
+    df["share_cheap"] = df["share_cheap"].astype("float64").fillna(1 / 3)
+    df["share_premium"] = df["share_premium"].astype("float64").fillna(1 / 3)
 
     for col in ("n_events", "n_sessions", "active_days", "frequency", "recency_days", "tenure_days"):
         df[f"log_{col}"] = np.log1p(df[col].astype("float64"))
@@ -114,7 +126,19 @@ def compute_features(engine: Engine, *, as_of: datetime | None = None,
     df = df.join(aff, how="left")
     df[list(aff.columns)] = df[list(aff.columns)].fillna(0.0)
     groups = {**GROUPS, "interest": list(aff.columns)}
+    shrink = [*aff.columns, *GROUPS["time"], "price_pct", "share_cheap", "share_premium", "price_index"]
+    _shrink(df, shrink, df["n_events"].astype("float64"), prior_events)
     return UserFeatures(df, groups, as_of_ts.to_pydatetime())
+
+
+def _shrink(df: pd.DataFrame, cols: list[str], n: pd.Series, m: float) -> None:
+    if m <= 0 or n.sum() <= 0:
+        return
+    for col in cols:
+        x = df[col].astype("float64")
+        overall = float((x * n).sum() / n.sum())
+        df[f"raw_{col}"] = x
+        df[col] = (n * x + m * overall) / (n + m)
 
 
 def category_affinity(engine: Engine, users: pd.Index, max_categories: int) -> pd.DataFrame:

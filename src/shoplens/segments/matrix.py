@@ -2,13 +2,17 @@
 
 Notes
 -----
-Every behavioural feature is standardised (z-score; a constant column becomes 0). Each
-feature *group* (activity, conversion, lifecycle, price, time, interest, search) is then
+Every behavioural feature is standardised (z-score; a constant column becomes 0),
+except the *shares* of a whole (category affinity, time of day): those are compared as
+distributions, with the Hellinger transform (square root of each share) and no
+per-column standardisation, which would blow up the noise of rare categories (a
+category 1 % of users touch would weigh as much as electronics). Each feature *group* (activity, conversion, lifecycle, price, time, interest, search) is then
 multiplied by ``sqrt(w / n_columns)`` so that the group's total variance equals its
 weight ``w`` no matter how many columns describe it: five correlated activity counts do
 not outvote one price index, and 384 embedding dimensions do not drown the behaviour.
 The query embeddings are first reduced by PCA (fitted on a seeded sample of users who
-searched) to ``embedding_dims`` components, then scaled the same way. Weights are in
+searched) to ``embedding_dims`` components, then scaled the same way; users without searches sit at the centre of this block
+(they carry no search information), not at the projection of a zero vector. Weights are in
 :data:`shoplens.segments.params.DEFAULT_GROUP_WEIGHTS`; see docs/segmentation.md.
 """
 
@@ -22,6 +26,12 @@ from sklearn.decomposition import PCA
 from shoplens.segments.embeddings import UserEmbeddings
 from shoplens.segments.features import UserFeatures
 from shoplens.segments.params import SegmentParams
+
+
+#: groups whose columns are shares of one whole (compared as distributions)
+COMPOSITIONS = frozenset({"interest", "time"})
+#: prior strength (in searches) of the shrinkage of a user's search vector
+SEARCH_PRIOR = 2.0
 
 
 @dataclass
@@ -45,10 +55,17 @@ def build_matrix(features: UserFeatures, emb: UserEmbeddings | None, params: Seg
             continue
         block = features.frame[cols].to_numpy(dtype=np.float64, na_value=0.0)
         block = np.nan_to_num(block, nan=0.0, posinf=0.0, neginf=0.0)
-        mu = block.mean(axis=0)
-        sd = block.std(axis=0)
-        block = np.divide(block - mu, sd, out=np.zeros_like(block), where=sd > 1e-12)
-        block *= np.sqrt(w / len(cols))
+        if group in COMPOSITIONS:
+            block = np.sqrt(np.clip(block, 0.0, None))
+            block -= block.mean(axis=0)
+            total_var = float(block.var(axis=0).sum())
+            if total_var > 1e-12:
+                block *= np.sqrt(w / total_var)
+        else:
+            mu = block.mean(axis=0)
+            sd = block.std(axis=0)
+            block = np.divide(block - mu, sd, out=np.zeros_like(block), where=sd > 1e-12)
+            block *= np.sqrt(w / len(cols))
         blocks.append(block.astype(np.float32))
         columns += cols
         slices[group] = slice(pos, pos + len(cols))
@@ -63,6 +80,9 @@ def build_matrix(features: UserFeatures, emb: UserEmbeddings | None, params: Seg
         pca = PCA(n_components=dims, random_state=params.seed).fit(emb.vectors[fit_rows])
         explained = float(pca.explained_variance_ratio_.sum())
         block = pca.transform(emb.vectors).astype(np.float64)
+        # shrink towards the centre by n / (n + 2): no searches = no information (the centre,
+        # not "the zero query"), one search says less than twenty
+        block *= (emb.n_searches / (emb.n_searches + SEARCH_PRIOR))[:, None]
         total_var = float(block.var(axis=0).sum())
         if total_var > 1e-12:
             block *= np.sqrt(w / total_var)

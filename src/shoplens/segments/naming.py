@@ -53,7 +53,7 @@ PROTOTYPES: tuple[Prototype, ...] = (
               categories=("furniture", "appliances", "kitchen", "home", "garden", "construction", "houseware"),
               anchor="sofa refrigerator kitchen cookware bedding home decor vacuum cleaner"),
     Prototype("bargain_hunters",
-              traits={"price_index": -1.0, "log_avg_price": -0.5},
+              traits={"share_cheap": 1.0, "price_pct": -1.0, "price_index": -0.5},
               anchor="cheap discount deal sale clearance coupon budget"),
     Prototype("occasional_browsers",
               traits={"log_n_events": -1.0, "log_n_sessions": -1.0, "log_active_days": -1.0,

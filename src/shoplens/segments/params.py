@@ -12,11 +12,11 @@ Method = Literal["kmeans", "gmm", "hdbscan"]
 DEFAULT_GROUP_WEIGHTS: dict[str, float] = {
     "interest": 1.5,     # category affinity: what they shop for
     "search": 1.5,       # averaged query embeddings: what they say they want
-    "activity": 1.0,     # how much they do (events, sessions, purchases, money)
-    "price": 1.0,        # what they pay relative to the category
-    "conversion": 0.5,   # cart and purchase rates
-    "lifecycle": 0.5,    # recency and tenure
-    "time": 0.25,        # time of day and weekend share
+    "price": 1.0,        # price band: where in its category's price range what they view sits
+    "activity": 0.5,     # how much they do (events, sessions, purchases, money)
+    "time": 0.5,         # time of day and weekend share
+    "conversion": 0.25,  # cart and purchase rates
+    "lifecycle": 0.25,   # recency and tenure
 }
 
 
@@ -51,6 +51,7 @@ class SegmentParams(BaseModel):
     k_max: int = Field(10, ge=2)
     sample_size: int = Field(20_000, ge=100, description="users sampled to choose k")
     max_categories: int = Field(12, ge=1, description="top-level categories kept as affinity features")
+    prior_events: float = Field(2.0, ge=0, description="shrinkage strength of per-user shares, in events")
     embedding_dims: int = Field(16, ge=1, description="PCA dimensions kept of the query embeddings")
     group_weights: dict[str, float] = Field(default_factory=dict)
     use_search: bool = True
