@@ -79,29 +79,31 @@ def _benchmark_table(ax: Axes, report: ReportData) -> None:
     b = report.benchmark
     ax.set_title("Query optimization (median ms)", fontsize=8.5, loc="left", weight="bold")
     if not b.available:
-        ax.text(0, 0.9, _wrap(f"Section unavailable: {b.reason}", 60), fontsize=7,
+        ax.text(0, 0.95, _wrap(f"Section unavailable: {b.reason}", 60), fontsize=7,
                 color="#92400e", va="top")
         return
-    rows = [[r.metric, r.engine, ms(r.naive_ms), ms(r.optimized_ms),
+    reading = b.readings.get("benchmark", "")
+    ax.text(0, 1.0, _wrap(reading, 72), fontsize=6.2, va="top", color="#374151")
+    rows = [[r.metric, ms(r.naive_ms), ms(r.optimized_ms),
              f"{r.speedup:.1f}×" if r.speedup else "–",
              "yes" if r.rows_equal else "NO" if r.rows_equal is False else "–"]
-            for r in b.rows[:9]]
-    table = ax.table(cellText=rows, colLabels=["metric", "engine", "naive", "optimized", "×",
+            for r in b.rows[:10]]
+    top = 0.80 if reading else 0.98
+    height = min(top, 0.075 * (len(rows) + 1))
+    table = ax.table(cellText=rows, colLabels=["metric", "naive", "optimized", "speed-up",
                                                "equal"],
-                     loc="upper left", cellLoc="right", colLoc="right",
-                     colWidths=[0.3, 0.15, 0.17, 0.17, 0.1, 0.1])
+                     cellLoc="right", colLoc="right", colWidths=[0.38, 0.17, 0.17, 0.14, 0.1],
+                     bbox=(0, top - height, 1, height))
     table.auto_set_font_size(False)
     table.set_fontsize(6.5)
-    table.scale(1, 1.05)
     for (row, col), cell in table.get_celld().items():
         cell.set_linewidth(0.3)
-        if col in (0, 1):
+        if col == 0:
             cell.set_text_props(ha="left")
         if row == 0:
             cell.set_facecolor("#f3f4f6")
-    reading = b.readings.get("benchmark")
-    if reading:
-        ax.text(0, -0.05 - 0.0 * len(rows), "", fontsize=6)
+        if row > 0 and col == 4 and rows[row - 1][4] == "NO":
+            cell.set_text_props(color="#b91c1c", weight="bold")
 
 
 def _insights(ax: Axes, report: ReportData) -> None:
@@ -157,10 +159,10 @@ def render_pdf(report: ReportData, out: Path) -> Path:
     _panel(fig, (MID + 0.13, 0.44, RIGHT - MID - 0.13, 0.20), segs, charts.draw_segments,
            "segments", wrap=56)
 
-    _benchmark_table(fig.add_axes((LEFT, 0.08, MID - LEFT - 0.02, 0.24)), report)
-    if report.benchmark.readings.get("benchmark"):
-        fig.text(LEFT, 0.075, _wrap(report.benchmark.readings["benchmark"], 70), fontsize=6.2,
-                 va="top", color="#374151")
+    engines = sorted({r.engine for r in report.benchmark.rows})
+    _benchmark_table(fig.add_axes((LEFT, 0.04, MID - LEFT - 0.03, 0.27)), report)
+    if engines:
+        fig.text(LEFT, 0.035, f"engine: {', '.join(engines)}", fontsize=6, color="#6b7280")
     _insights(fig.add_axes((MID + 0.02, 0.04, RIGHT - MID - 0.02, 0.33)), report)
     fig.text(LEFT, 0.012, "ShopLens · every number on this page is in results.json; "
              "the HTML report has the full tables and charts.", fontsize=6, color="#9ca3af")
