@@ -77,16 +77,14 @@ def choose_layout(src: SourceFile, fmt: str) -> Layout:
         for layout in candidates:
             if by_stem.get(stem) == layout.name:
                 return layout
-    # A near miss (most required columns present) is reported as missing columns.
-    best, score = None, 0.0
+    # A clear near miss (most required columns of exactly one layout present) is reported
+    # as its missing columns; anything vaguer asks for --format.
     lower = {c.lower() for c in src.columns}
-    for layout in candidates:
-        present = sum(any(s.lower() in lower for s in layout.fields[f]) for f in layout.required)
-        frac = present / len(layout.required)
-        if frac > score:
-            best, score = layout, frac
-    if best is not None and score >= 0.6:
-        return best
+    scored = sorted(
+        ((sum(any(s.lower() in lower for s in lay.fields[f]) for f in lay.required)
+          / len(lay.required), i) for i, lay in enumerate(candidates)), reverse=True)
+    if scored and scored[0][0] >= 0.6 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
+        return candidates[scored[0][1]]
     raise InputError(
         f"cannot tell the format from the columns ({', '.join(src.columns)}); "
         f"name it with --format ({', '.join(FORMATS)})", file=src.name)

@@ -8,6 +8,7 @@ counts as one line), the line in a JSON-lines file, the 1-based row number in Pa
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from shoplens.errors import InputError
-from shoplens.ingest.validation import ident
+from shoplens.ingest.validation import ident, lit
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -30,6 +31,7 @@ class SourceFile:
     container: str  # "csv" | "parquet" | "jsonl"
     columns: tuple[str, ...]
     encoding: str = "utf-8"
+    delimiter: str = ","
     list_columns: frozenset[str] = field(default_factory=frozenset)
 
     @property
@@ -62,9 +64,13 @@ class SourceFile:
                 "columns = {'_json': 'VARCHAR'}, header = false, delim = '\x1e', quote = '', "
                 "escape = '', auto_detect = false, strict_mode = false)) WHERE _json IS NOT NULL"
             )
+        # The header is parsed here, not sniffed: a ragged row is an error, never a guess.
+        columns = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in self.columns) + "}"
         return (
-            "SELECT *, row_number() OVER () + 1 AS _line FROM read_csv($path, all_varchar = true, "
-            f"header = true, encoding = '{self.encoding}')"
+            "SELECT *, row_number() OVER () + 1 AS _line FROM read_csv($path, "
+            f"columns = {columns}, header = true, auto_detect = false, delim = {lit(self.delimiter)}, "
+            f"quote = '\"', escape = '\"', encoding = '{self.encoding}', strict_mode = true, "
+            "null_padding = false)"
         )
 
 
@@ -118,13 +124,28 @@ def inspect(path: Path, con: duckdb.DuckDBPyConnection) -> SourceFile:
                 raise InputError("no JSON object in the first 100 lines", file=str(path))
             return SourceFile(path, "jsonl", tuple(keys), list_columns=frozenset(lists))
         encoding = _encoding(path)
-        desc = con.sql(
-            "DESCRIBE SELECT * FROM read_csv($p, all_varchar = true, header = true, "
-            f"encoding = '{encoding}')", params={"p": str(path)},
-        ).fetchall()
-        return SourceFile(path, "csv", tuple(r[0] for r in desc), encoding=encoding)
+        header, delimiter = _csv_header(path, encoding)
+        return SourceFile(path, "csv", header, encoding=encoding, delimiter=delimiter)
     except duckdb.Error as exc:
         raise InputError(f"cannot read the file: {_first_line(exc)}", file=str(path)) from exc
+
+
+def _csv_header(path: Path, encoding: str) -> tuple[tuple[str, ...], str]:
+    """The header row and delimiter (comma, semicolon, tab or pipe) of a CSV file."""
+    with path.open(encoding=encoding, newline="") as fh:
+        first = fh.readline().lstrip("\ufeff")
+    if not first.strip():
+        raise InputError("the first line is empty (a header row is needed)", file=str(path))
+    counts = {d: first.count(d) for d in (",", ";", "\t", "|")}
+    delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    cells = next(csv.reader([first.rstrip("\r\n")], delimiter=delimiter))
+    names: list[str] = []
+    for i, cell in enumerate(cells):
+        name = cell.strip() or f"column{i + 1}"
+        while name in names:  # DuckDB needs distinct names
+            name += "_"
+        names.append(name)
+    return tuple(names), delimiter
 
 
 def _first_line(exc: BaseException) -> str:
