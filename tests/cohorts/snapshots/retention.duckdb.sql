@@ -1,0 +1,365 @@
+/* Cohort retention matrix, one row per (cohort, offset). PostgreSQL dialect; SQLGlot */
+/* renders it for each engine. Every choice is a bound parameter: */
+/*   :cohort_by (signup | first_activity | first_purchase), :period and :offset_unit */
+/*   (day | week | month), :periods, :measure (users | orders | revenue), */
+/*   :kind (classic | rolling | cumulative), :activity (any | purchase), */
+/*   :observed_from, :observed_until (DATE or NULL = the data's first / last day). */
+/* The parameter CASEs only ever run on small, already aggregated rows (per user-day */
+/* at most); the scans of `events` do not depend on them. */
+WITH bounds AS (
+  SELECT
+    COALESCE(CAST($observed_from AS DATE), MIN(CAST(event_time AS DATE))) AS obs_start,
+    COALESCE(CAST($observed_until AS DATE), MAX(CAST(event_time AS DATE))) AS obs_end
+  FROM events
+), user_days /* Everything the matrix needs from the clickstream, one row per user and day. */ /* A refund is never activity; an unknown event_type (NULL) is. */ AS (
+  SELECT
+    e.user_id,
+    CAST(e.event_time AS DATE) AS day,
+    MAX(CASE WHEN e.event_type IS NULL OR e.event_type <> 'refund' THEN 1 ELSE 0 END) AS any_active,
+    MAX(CASE WHEN e.event_type = 'purchase' THEN 1 ELSE 0 END) AS purchased
+  FROM events AS e
+  CROSS JOIN bounds AS b
+  WHERE
+    CAST(e.event_time AS DATE) <= b.obs_end
+  GROUP BY
+    e.user_id,
+    CAST(e.event_time AS DATE)
+), money_days /* Money, from purchases and refunds only (a small share of a clickstream). An order */ /* is one purchase timestamp of a user: the lines of an invoice share its time. */ /* The price paid where the event has one, else the product's list price. */ AS (
+  SELECT
+    e.user_id,
+    CAST(e.event_time AS DATE) AS day,
+    COUNT(DISTINCT CASE WHEN e.event_type = 'purchase' THEN e.event_time END) AS orders,
+    SUM(
+      CASE WHEN e.event_type = 'refund' THEN -1 ELSE 1 END * COALESCE(e.price, p.price) * e.quantity
+    ) AS revenue
+  FROM events AS e
+  LEFT JOIN products AS p
+    ON p.product_id = e.product_id
+  CROSS JOIN bounds AS b
+  WHERE
+    e.event_type IN ('purchase', 'refund')
+    AND CAST(e.event_time AS DATE) <= b.obs_end
+  GROUP BY
+    e.user_id,
+    CAST(e.event_time AS DATE)
+), first_days AS (
+  SELECT
+    user_id,
+    MIN(CASE WHEN any_active = 1 THEN day END) AS first_activity,
+    MIN(CASE WHEN purchased = 1 THEN day END) AS first_purchase
+  FROM user_days
+  GROUP BY
+    user_id
+), anchors /* The cohort date of every user and where it came from. */ AS (
+  SELECT
+    COALESCE(u.user_id, f.user_id) AS user_id,
+    CASE CAST($cohort_by AS TEXT)
+      WHEN 'signup'
+      THEN COALESCE(u.signup_date, CAST(u.first_seen AS DATE), f.first_activity)
+      WHEN 'first_activity'
+      THEN f.first_activity
+      ELSE f.first_purchase
+    END AS anchor_day,
+    CASE
+      WHEN CAST($cohort_by AS TEXT) <> 'signup'
+      THEN CAST($cohort_by AS TEXT)
+      WHEN u.signup_date IS NOT NULL
+      THEN 'signup_date'
+      WHEN u.first_seen IS NOT NULL
+      THEN 'first_seen'
+      ELSE 'first_event'
+    END AS anchor_source
+  FROM users AS u
+  FULL OUTER JOIN first_days AS f
+    ON f.user_id = u.user_id
+), placed AS (
+  SELECT
+    a.user_id,
+    a.anchor_day,
+    a.anchor_source
+  FROM anchors AS a
+  CROSS JOIN bounds AS b
+  WHERE
+    a.anchor_day IS NOT NULL AND a.anchor_day <= b.obs_end
+), calendar /* Every day from just before the first cohort date or observed day to just after the */ /* last observed day, with its cohort (period start) and its offset-unit index. Month */ /* indexes are year * 12 + month, so an offset is the calendar-month difference; week */ /* indexes count Monday weeks (date_trunc('week') is Monday on both engines). */ AS (
+  SELECT
+    CAST(g.d AS DATE) AS day,
+    CASE CAST($period AS TEXT)
+      WHEN 'day'
+      THEN CAST(g.d AS DATE)
+      WHEN 'week'
+      THEN CAST(DATE_TRUNC('WEEK', g.d) AS DATE)
+      ELSE CAST(DATE_TRUNC('MONTH', g.d) AS DATE)
+    END AS cohort,
+    CASE CAST($offset_unit AS TEXT)
+      WHEN 'day'
+      THEN CAST(CAST(g.d AS DATE) - CAST('1900-01-01' AS DATE) AS INT)
+      WHEN 'week'
+      THEN CAST((
+        CAST(DATE_TRUNC('WEEK', g.d) AS DATE) - CAST('1900-01-01' AS DATE)
+      ) / 7 AS INT)
+      ELSE CAST(EXTRACT(YEAR FROM g.d) * 12 + EXTRACT(MONTH FROM g.d) AS INT)
+    END AS idx
+  FROM GENERATE_SERIES(
+    CAST((
+      SELECT
+        LEAST(MIN(p.anchor_day), MIN(b.obs_start))
+      FROM placed AS p
+      CROSS JOIN bounds AS b
+    ) AS TIMESTAMP) - INTERVAL '1' DAY,
+    CAST((
+      SELECT
+        obs_end
+      FROM bounds
+    ) AS TIMESTAMP) + INTERVAL '1' DAY,
+    INTERVAL '1' DAY
+  ) AS g(d)
+), window_idx /* The fully observed offset-unit periods: first_idx .. last_idx. */ AS (
+  SELECT
+    (
+      SELECT
+        c.idx
+      FROM calendar AS c
+      WHERE
+        c.day = b.obs_start - 1
+    ) + 1 AS first_idx,
+    (
+      SELECT
+        c.idx
+      FROM calendar AS c
+      WHERE
+        c.day = b.obs_end + 1
+    ) - 1 AS last_idx,
+    b.obs_start,
+    b.obs_end
+  FROM bounds AS b
+), members AS (
+  SELECT
+    p.user_id,
+    p.anchor_day,
+    p.anchor_source,
+    c.cohort,
+    c.idx AS anchor_idx
+  FROM placed AS p
+  JOIN calendar AS c
+    ON c.day = p.anchor_day
+), cohorts AS (
+  SELECT
+    cohort,
+    COUNT(*) AS size,
+    MIN(anchor_day) AS min_anchor_day,
+    MIN(anchor_idx) AS min_idx,
+    MAX(anchor_idx) AS max_idx,
+    SUM(CASE WHEN anchor_source = 'signup_date' THEN 1 ELSE 0 END) AS from_signup_date,
+    SUM(CASE WHEN anchor_source = 'first_seen' THEN 1 ELSE 0 END) AS from_first_seen,
+    SUM(CASE WHEN anchor_source = 'first_event' THEN 1 ELSE 0 END) AS from_first_event
+  FROM members
+  GROUP BY
+    cohort
+), active_offsets /* Active days at or after the user's cohort date, inside the observed range. */ AS (
+  SELECT
+    m.user_id,
+    m.cohort,
+    c.idx - m.anchor_idx AS off
+  FROM user_days AS d
+  JOIN members AS m
+    ON m.user_id = d.user_id
+  JOIN calendar AS c
+    ON c.day = d.day
+  CROSS JOIN bounds AS b
+  WHERE
+    d.day >= m.anchor_day
+    AND d.day >= b.obs_start
+    AND (
+      d.purchased = 1 OR (
+        CAST($activity AS TEXT) = 'any' AND d.any_active = 1
+      )
+    )
+  GROUP BY
+    m.user_id,
+    m.cohort,
+    c.idx - m.anchor_idx
+), user_span AS (
+  SELECT
+    user_id,
+    cohort,
+    MIN(off) AS first_off,
+    MAX(off) AS last_off
+  FROM active_offsets
+  GROUP BY
+    user_id,
+    cohort
+), cohort_offsets /* Per cohort and offset: users active in it, users whose first / last active offset */ /* it is, orders and revenue. */ AS (
+  SELECT
+    cohort,
+    off,
+    SUM(active_users) AS active_users,
+    SUM(first_users) AS first_users,
+    SUM(last_users) AS last_users,
+    SUM(orders) AS orders,
+    SUM(revenue) AS revenue
+  FROM (
+    SELECT
+      cohort,
+      off,
+      COUNT(*) AS active_users,
+      0 AS first_users,
+      0 AS last_users,
+      0 AS orders,
+      CAST(0 AS DECIMAL(18, 4)) AS revenue
+    FROM active_offsets
+    GROUP BY
+      cohort,
+      off
+    UNION ALL
+    SELECT
+      cohort,
+      first_off,
+      0,
+      COUNT(*),
+      0,
+      0,
+      0
+    FROM user_span
+    GROUP BY
+      cohort,
+      first_off
+    UNION ALL
+    SELECT
+      cohort,
+      last_off,
+      0,
+      0,
+      COUNT(*),
+      0,
+      0
+    FROM user_span
+    GROUP BY
+      cohort,
+      last_off
+    UNION ALL
+    SELECT
+      m.cohort,
+      c.idx - m.anchor_idx,
+      0,
+      0,
+      0,
+      SUM(md.orders),
+      SUM(md.revenue)
+    FROM money_days AS md
+    JOIN members AS m
+      ON m.user_id = md.user_id
+    JOIN calendar AS c
+      ON c.day = md.day
+    CROSS JOIN bounds AS b
+    WHERE
+      md.day >= m.anchor_day AND md.day >= b.obs_start
+    GROUP BY
+      m.cohort,
+      c.idx - m.anchor_idx
+  ) AS parts
+  GROUP BY
+    cohort,
+    off
+), cells /* The value of one cell before dividing: which offsets it sums and which column. */ AS (
+  SELECT
+    k.cohort,
+    g.n,
+    COALESCE(
+      SUM(
+        CASE
+          WHEN (
+            CAST($kind AS TEXT) = 'classic' AND co.off = g.n
+          )
+          OR (
+            CAST($kind AS TEXT) = 'rolling' AND co.off >= g.n
+          )
+          OR (
+            CAST($kind AS TEXT) = 'cumulative' AND co.off <= g.n
+          )
+          THEN CASE CAST($measure AS TEXT)
+            WHEN 'users'
+            THEN CASE CAST($kind AS TEXT)
+              WHEN 'classic'
+              THEN co.active_users
+              WHEN 'rolling'
+              THEN co.last_users
+              ELSE co.first_users
+            END
+            WHEN 'orders'
+            THEN co.orders
+            ELSE co.revenue
+          END
+        END
+      ),
+      0
+    ) AS numerator,
+    COALESCE(
+      SUM(
+        CASE
+          WHEN co.off = 0
+          THEN CASE CAST($measure AS TEXT) WHEN 'orders' THEN co.orders ELSE co.revenue END
+        END
+      ),
+      0
+    ) AS period_0
+  FROM cohorts AS k
+  CROSS JOIN GENERATE_SERIES(0, CAST($periods AS INT) - 1) AS g(n)
+  LEFT JOIN cohort_offsets AS co
+    ON co.cohort = k.cohort
+  GROUP BY
+    k.cohort,
+    g.n
+), judged /* A cell is observable when, for every member of the cohort, the periods it sums lie */ /* inside [obs_start, obs_end]: the period must end by obs_end (so a partial last period */ /* is censored) and must not start before obs_start. Period 0 only needs the members' */ /* own cohort dates to be observed (activity before the cohort date never counts). */ /* Ratios to period 0 and cumulative sums also need period 0 observable. */ AS (
+  SELECT
+    x.cohort,
+    x.n,
+    x.numerator,
+    CASE
+      WHEN CAST($measure AS TEXT) = 'users' OR CAST($kind AS TEXT) = 'cumulative'
+      THEN k.size
+      ELSE x.period_0
+    END AS denominator,
+    CASE
+      WHEN k.max_idx + x.n <= w.last_idx
+      AND (
+        CASE
+          WHEN x.n = 0 OR CAST($kind AS TEXT) = 'cumulative' OR CAST($measure AS TEXT) <> 'users'
+          THEN k.min_anchor_day >= w.obs_start
+          ELSE k.min_idx + x.n >= w.first_idx
+        END
+      )
+      THEN 1
+      ELSE 0
+    END AS observable,
+    k.size,
+    k.from_signup_date,
+    k.from_first_seen,
+    k.from_first_event,
+    w.obs_start,
+    w.obs_end
+  FROM cells AS x
+  JOIN cohorts AS k
+    ON k.cohort = x.cohort
+  CROSS JOIN window_idx AS w
+)
+SELECT
+  cohort,
+  size,
+  n AS "offset",
+  observable,
+  numerator,
+  denominator,
+  CASE
+    WHEN observable = 1 AND denominator <> 0
+    THEN CAST(numerator AS DOUBLE) / CAST(denominator AS DOUBLE)
+  END AS value,
+  from_signup_date,
+  from_first_seen,
+  from_first_event,
+  obs_start,
+  obs_end
+FROM judged
+ORDER BY
+  cohort,
+  n
