@@ -98,3 +98,23 @@ def test_patterns_cli(shop: Engine, db_url: str, cli) -> None:  # type: ignore[n
     assert doc["cart_abandonment"]["abandoned_sessions"] == 2
     res = cli("events", "patterns", "--db", db_url)
     assert res.exit_code == 0 and "browse > consideration > conversion" in res.stdout
+
+
+def test_materialised_and_inline_staging_agree(shop: Engine) -> None:
+    """patterns() reads one temporary copy of the staged events; each function alone
+    computes them inline. Same numbers, and the temporary table is gone afterwards."""
+    from shoplens.events import patterns as p
+
+    params = PatternParams()
+    together = patterns(shop, params)
+    alone = {
+        "session_paths": p.session_paths(shop, params),
+        "transitions": p.transition_matrix(shop, params),
+        "dropoffs": p.dropoffs(shop, params),
+        "step_times": p.step_times(shop, params),
+        "repeat_purchases": p.repeat_purchases(shop, params),
+        "cart_abandonment": p.cart_abandonment(shop, params),
+        "behaviours": p.behaviours(shop, params),
+    }
+    assert together == alone
+    assert not shop.table_exists("shoplens_staged_events")

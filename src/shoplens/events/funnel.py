@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from pydantic import BaseModel, ConfigDict, Field
 
 from shoplens.engines import Engine
-from shoplens.events.queries import staged_query
+from shoplens.events.queries import Staged
 from shoplens.events.stages import FUNNEL_STAGES
 
 
@@ -37,7 +37,8 @@ class FunnelStep:
         return asdict(self)
 
 
-def funnel(engine: Engine, params: SessionParams | None = None) -> list[FunnelStep]:
+def funnel(engine: Engine, params: SessionParams | None = None,
+           src: Staged | None = None) -> list[FunnelStep]:
     """Sessions and users reaching each funnel stage.
 
     Notes
@@ -59,7 +60,7 @@ def funnel(engine: Engine, params: SessionParams | None = None) -> list[FunnelSt
             "SELECT DISTINCT t.stage FROM events AS e "
             "JOIN event_taxonomy AS t ON t.raw_event = e.raw_event")
     }
-    row = engine.fetch_all(staged_query("funnel"), params.bind())[0]
+    row = (src or Staged(params.bind())).fetch_all(engine, "funnel")[0]
     sessions = [int(v or 0) for v in row[1:5]]
     users = [int(v or 0) for v in row[6:10]]
     steps: list[FunnelStep] = []

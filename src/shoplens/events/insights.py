@@ -23,7 +23,7 @@ from shoplens.engines import Engine
 from shoplens.errors import InputError
 from shoplens.events.funnel import funnel
 from shoplens.events.patterns import PatternParams, patterns
-from shoplens.events.queries import staged_query
+from shoplens.events.queries import staged_events
 from shoplens.events.taxonomy import CategorizeParams, categorize
 from shoplens.llm import LLMSettings, Provider, get_provider
 from shoplens.llm.schema import InsightsResponse
@@ -51,7 +51,10 @@ def statistics(engine: Engine, params: InsightsParams, *,
     totals = engine.fetch_all(
         "SELECT COUNT(*) AS n_events, COUNT(DISTINCT user_id) AS n_users, "
         "MIN(event_time) AS first_event, MAX(event_time) AS last_event FROM events")[0]
-    by_stage = engine.fetch_all(staged_query("stage_counts"), params.patterns.bind())
+    with staged_events(engine, params.patterns.bind()) as src:
+        by_stage = src.fetch_all(engine, "stage_counts")
+        steps = funnel(engine, params.patterns, src)
+        found = patterns(engine, params.patterns, src)
     return {
         "totals": {"events": int(totals[0]), "users": int(totals[1]),
                    "first_event": totals[2], "last_event": totals[3]},
@@ -62,8 +65,8 @@ def statistics(engine: Engine, params: InsightsParams, *,
                              for e in taxonomy.entries],
         },
         "taxonomy": taxonomy.to_json(),
-        "funnel": [s.to_json() for s in funnel(engine, params.patterns)],
-        "patterns": patterns(engine, params.patterns),
+        "funnel": [s.to_json() for s in steps],
+        "patterns": found,
     }
 
 

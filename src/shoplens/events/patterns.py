@@ -15,7 +15,7 @@ from pydantic import Field
 
 from shoplens.engines import Engine
 from shoplens.events.funnel import SessionParams
-from shoplens.events.queries import staged_query
+from shoplens.events.queries import Staged, staged_events
 
 BEHAVIOURS: dict[str, str] = {
     "hesitant_checkout": "users with at least {hesitant_sessions} sessions that reached the "
@@ -43,26 +43,27 @@ class PatternParams(SessionParams):
     wishlist_min: int = Field(3, ge=1)
 
 
-def session_paths(engine: Engine, params: PatternParams) -> list[dict[str, Any]]:
+def session_paths(engine: Engine, params: PatternParams, src: Staged | None = None) -> list[dict[str, Any]]:
     """Most frequent first ``n_steps`` stage steps of sessions (repeats collapsed;
     ``(exit)`` marks a session that ended sooner)."""
-    rows = engine.fetch_all(staged_query("paths"), {
-        **params.bind(), "n_steps": params.n_steps, "top": params.top_paths})
+    rows = (src or Staged(params.bind())).fetch_all(engine, "paths", {
+        "n_steps": params.n_steps, "top": params.top_paths})
     return [{"path": str(p), "sessions": int(n)} for p, n in rows]
 
 
-def transition_matrix(engine: Engine, params: PatternParams) -> list[dict[str, Any]]:
+def transition_matrix(engine: Engine, params: PatternParams,
+                      src: Staged | None = None) -> list[dict[str, Any]]:
     """Counts and row shares of next-event stage given this event's stage in a session
     (``(exit)``: the session's last event)."""
-    rows = engine.fetch_all(staged_query("transitions"), params.bind())
+    rows = (src or Staged(params.bind())).fetch_all(engine, "transitions")
     return [{"from": str(f), "to": str(t), "count": int(n), "share": round(float(s), 4)}
             for f, t, n, s in rows]
 
 
-def dropoffs(engine: Engine, params: PatternParams) -> dict[str, Any]:
+def dropoffs(engine: Engine, params: PatternParams, src: Staged | None = None) -> dict[str, Any]:
     """Where sessions end: sessions by the deepest funnel stage they reached, and for
     those that did not convert, the stage at which they dropped off."""
-    rows = engine.fetch_all(staged_query("dropoffs"), params.bind())
+    rows = (src or Staged(params.bind())).fetch_all(engine, "dropoffs")
     total = sum(int(n) for _, _, n in rows)
     by_stage: dict[str, int] = {}
     converted = 0
@@ -81,18 +82,18 @@ def dropoffs(engine: Engine, params: PatternParams) -> dict[str, Any]:
     }
 
 
-def step_times(engine: Engine, params: PatternParams) -> list[dict[str, Any]]:
+def step_times(engine: Engine, params: PatternParams, src: Staged | None = None) -> list[dict[str, Any]]:
     """Seconds from the first event of one stage to the first of a later stage in the
     same session (sessions where the later one came at or after the earlier one)."""
-    rows = engine.fetch_all(staged_query("step_times"), params.bind())
+    rows = (src or Staged(params.bind())).fetch_all(engine, "step_times")
     return [{"from": str(f), "to": str(t), "sessions": int(n),
              "median_seconds": _r(med), "p90_seconds": _r(p90), "mean_seconds": _r(mean)}
             for f, t, n, med, p90, mean in rows]
 
 
-def repeat_purchases(engine: Engine, params: PatternParams) -> dict[str, Any]:
+def repeat_purchases(engine: Engine, params: PatternParams, src: Staged | None = None) -> dict[str, Any]:
     """Days between a buyer's consecutive purchase sessions."""
-    row = engine.fetch_all(staged_query("repeat_purchase"), params.bind())[0]
+    row = (src or Staged(params.bind())).fetch_all(engine, "repeat_purchase")[0]
     buyers, sessions, repeaters, intervals, p25, med, p75, mean = row
     buyers = int(buyers or 0)
     return {
@@ -104,11 +105,11 @@ def repeat_purchases(engine: Engine, params: PatternParams) -> dict[str, Any]:
     }
 
 
-def cart_abandonment(engine: Engine, params: PatternParams) -> dict[str, Any]:
+def cart_abandonment(engine: Engine, params: PatternParams, src: Staged | None = None) -> dict[str, Any]:
     """Sessions with an add-to-cart and no conversion, and how many of them the same
     user recovered by converting later within ``recovery_days``."""
-    row = engine.fetch_all(staged_query("abandonment"), {
-        **params.bind(), "recovery_seconds": params.recovery_days * 86400})[0]
+    row = (src or Staged(params.bind())).fetch_all(engine, "abandonment", {
+        "recovery_seconds": params.recovery_days * 86400})[0]
     carts, converted, abandoned, recovered, hours = (row[0], row[1], row[2], row[3], row[4])
     carts, abandoned, recovered = int(carts or 0), int(abandoned or 0), int(recovered or 0)
     return {
@@ -122,12 +123,12 @@ def cart_abandonment(engine: Engine, params: PatternParams) -> dict[str, Any]:
     }
 
 
-def behaviours(engine: Engine, params: PatternParams) -> list[dict[str, Any]]:
+def behaviours(engine: Engine, params: PatternParams, src: Staged | None = None) -> list[dict[str, Any]]:
     """Derived behaviours: user counts of each query-defined behaviour."""
     binds = {**params.bind(), **{k: getattr(params, k) for k in (
         "hesitant_sessions", "compare_products", "price_spread", "quick_seconds",
         "quick_max_views", "wishlist_min")}}
-    row = engine.fetch_all(staged_query("behaviours"), binds)[0]
+    row = (src or Staged(params.bind())).fetch_all(engine, "behaviours", binds)[0]
     total = int(row[0] or 0)
     out = []
     for name, n in zip(BEHAVIOURS, row[1:], strict=True):
@@ -137,20 +138,28 @@ def behaviours(engine: Engine, params: PatternParams) -> list[dict[str, Any]]:
     return out
 
 
-def patterns(engine: Engine, params: PatternParams | None = None) -> dict[str, Any]:
-    """Every pattern in one document (categorizes unseen event names offline first)."""
+def patterns(engine: Engine, params: PatternParams | None = None,
+             src: Staged | None = None) -> dict[str, Any]:
+    """Every pattern in one document (categorizes unseen event names offline first).
+
+    The staged events are materialised once for all the queries (see
+    :func:`shoplens.events.queries.staged_events`) unless ``src`` is given.
+    """
     from shoplens.events.taxonomy import ensure_categorized
 
     params = params or PatternParams()
-    ensure_categorized(engine)
+    if src is None:
+        ensure_categorized(engine)
+        with staged_events(engine, params.bind()) as own:
+            return patterns(engine, params, own)
     return {
-        "session_paths": session_paths(engine, params),
-        "transitions": transition_matrix(engine, params),
-        "dropoffs": dropoffs(engine, params),
-        "step_times": step_times(engine, params),
-        "repeat_purchases": repeat_purchases(engine, params),
-        "cart_abandonment": cart_abandonment(engine, params),
-        "behaviours": behaviours(engine, params),
+        "session_paths": session_paths(engine, params, src),
+        "transitions": transition_matrix(engine, params, src),
+        "dropoffs": dropoffs(engine, params, src),
+        "step_times": step_times(engine, params, src),
+        "repeat_purchases": repeat_purchases(engine, params, src),
+        "cart_abandonment": cart_abandonment(engine, params, src),
+        "behaviours": behaviours(engine, params, src),
     }
 
 
