@@ -37,6 +37,8 @@ class Persona:
     price_band: tuple[float, float, float]
     #: mean sessions per week while the user is active
     sessions_per_week: float
+    #: mean extra sessions in the first week after sign-up (new users look around)
+    onboarding: float
     #: share of users who stay active to the end of the period (the retention plateau)
     loyal: float
     #: mean active lifetime in days of the others (exponential)
@@ -70,6 +72,7 @@ PERSONAS: tuple[Persona, ...] = (
                      "construction": 0.01},
         price_band=(0.18, 0.42, 0.40),
         sessions_per_week=1.4,
+        onboarding=2.0,
         loyal=0.22,
         lifetime_days=18,
         views_per_session=6.5,
@@ -91,6 +94,7 @@ PERSONAS: tuple[Persona, ...] = (
                      "construction": 0.04, "country_yard": 0.03},
         price_band=(0.72, 0.22, 0.06),
         sessions_per_week=2.0,
+        onboarding=2.5,
         loyal=0.20,
         lifetime_days=15,
         views_per_session=9.0,
@@ -111,6 +115,7 @@ PERSONAS: tuple[Persona, ...] = (
                      "kids": 0.03, "furniture": 0.02, "appliances": 0.02},
         price_band=(0.28, 0.45, 0.27),
         sessions_per_week=1.6,
+        onboarding=2.0,
         loyal=0.22,
         lifetime_days=18,
         views_per_session=8.0,
@@ -131,6 +136,7 @@ PERSONAS: tuple[Persona, ...] = (
                      "country_yard": 0.04, "electronics": 0.03, "apparel": 0.02, "sport": 0.01},
         price_band=(0.30, 0.50, 0.20),
         sessions_per_week=1.1,
+        onboarding=1.8,
         loyal=0.25,
         lifetime_days=20,
         views_per_session=5.5,
@@ -152,6 +158,7 @@ PERSONAS: tuple[Persona, ...] = (
                      "construction": 0.02, "country_yard": 0.01},
         price_band=(0.33, 0.45, 0.22),
         sessions_per_week=0.10,
+        onboarding=0.2,
         loyal=0.40,
         lifetime_days=45,
         views_per_session=2.3,

@@ -19,6 +19,9 @@ RANDOM_EXPLORE = 0.2
 #: clicks on results after a search: 0, 1, 2, 3
 CLICKS_P = np.array([0.2, 0.45, 0.22, 0.13])
 HOUR = 3600
+DAY = 86_400
+#: length of the new-user burst of visits
+ONBOARDING_DAYS = 7
 
 
 @dataclass
@@ -34,24 +37,40 @@ class Sessions:
         return len(self.user)
 
 
+def _first_week(users: Users, cal: Calendar) -> np.ndarray:
+    """Seconds of the first week after sign-up that lie inside the period."""
+    end = np.minimum(users.signup + ONBOARDING_DAYS * DAY, cal.t_end - HOUR)
+    return np.maximum(end - users.signup, 0)
+
+
 def expected_sessions(users: Users, cal: Calendar) -> np.ndarray:
-    """Expected number of sessions per user (the first visit plus the active-span draw)."""
+    """Expected number of sessions per user: the first visit, the first-week burst and
+    the draw over the traffic-weighted active span."""
     span = cal.weight_at(users.active_until) - cal.weight_at(users.signup)
-    return 1.0 + users.session_rate * np.maximum(span, 0.0)
+    week = _first_week(users, cal) / (ONBOARDING_DAYS * DAY)
+    return 1.0 + users.onboarding * week + users.session_rate * np.maximum(span, 0.0)
 
 
 def build_sessions(users: Users, cal: Calendar, rng: np.random.Generator) -> Sessions:
     n = len(users)
     w_lo = cal.weight_at(users.signup)
     w_hi = np.maximum(cal.weight_at(users.active_until), w_lo)
-    count = 1 + rng.poisson(users.session_rate * (w_hi - w_lo))
+    regular = rng.poisson(users.session_rate * (w_hi - w_lo))
+    week = _first_week(users, cal)
+    burst = rng.poisson(users.onboarding * week / (ONBOARDING_DAYS * DAY))
+    count = 1 + regular + burst
     user = np.repeat(np.arange(n), count)
     s = len(user)
-    first = np.zeros(s, bool)
-    first[np.concatenate([[0], np.cumsum(count)[:-1]])] = True
+    offsets = np.concatenate([[0], np.cumsum(count)[:-1]])
+    rank = np.arange(s) - offsets[user]
+    first = rank == 0
+    in_burst = rank > regular[user]
 
-    # later sessions: a traffic-weighted day inside the active span, at a persona hour
+    # later sessions: a traffic-weighted day inside the active span, or any time in the
+    # first week for the burst; then a persona hour on that day
     t = cal.time_at(w_lo[user] + rng.random(s) * (w_hi - w_lo)[user])
+    t[in_burst] = users.signup[user[in_burst]] + rng.random(int(in_burst.sum())) * week[
+        user[in_burst]]
     day = np.floor((t - cal.t0) / 86_400).astype(np.int64)
     persona = users.persona[user]
     hour = np.empty(s, np.int64)

@@ -34,6 +34,7 @@ class Users:
     persona: np.ndarray  # int8 index into PERSONAS
     active_until: np.ndarray  # int64 Unix seconds (churn), <= period end
     session_rate: np.ndarray  # sessions per (average) day while active
+    onboarding: np.ndarray  # expected extra sessions in the first week
     views: np.ndarray  # mean views per session
     cart: np.ndarray  # add-to-cart probability per view
     purchase: np.ndarray  # purchase probability per cart line
@@ -121,6 +122,7 @@ def _draw_block(n: int, cal: Calendar, rng: np.random.Generator) -> Users:
     active_until = np.minimum(active_until, cal.t_end - TAIL // 2)
 
     session_rate = _lognormal(rng, per("sessions_per_week") / 7.0, 0.6)
+    onboarding = per("onboarding") * rng.uniform(0.5, 1.5, n)
     views = _lognormal(rng, per("views_per_session"), 0.3)
     cart = np.clip(_lognormal(rng, per("cart_rate"), 0.3), 0.0, 0.6)
     purchase = np.clip(_lognormal(rng, per("purchase_rate"), 0.25), 0.0, 0.95)
@@ -146,6 +148,9 @@ def _draw_block(n: int, cal: Calendar, rng: np.random.Generator) -> Users:
     stray = np.clip(per("stray") * rng.uniform(0.6, 1.4, n), 0.0, 0.9)
     hour_shift = rng.integers(-1, 2, n).astype(np.int8)
 
-    return Users(np.zeros(n, np.int64), signup.astype(np.int64), country, persona, active_until, session_rate,
-                 views, cart, purchase, remove, search, band_cum, favourites, fav_cum, explore,
-                 stray, hour_shift)
+    return Users(
+        user_id=np.zeros(n, np.int64), signup=signup.astype(np.int64), country=country,
+        persona=persona, active_until=active_until, session_rate=session_rate,
+        onboarding=onboarding, views=views, cart=cart, purchase=purchase, remove=remove,
+        search=search, band_cum=band_cum, favourites=favourites, fav_cum=fav_cum,
+        explore=explore, stray=stray, hour_shift=hour_shift)
