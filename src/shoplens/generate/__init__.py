@@ -22,6 +22,9 @@ from shoplens.generate.params import GenerateParams, GenerateSummary
 from shoplens.generate.personas import PERSONA_NAMES
 from shoplens.generate.writer import CSV_FILES, PARQUET_FILES, write_shop
 
+#: share of the progress bar spent generating (the rest is writing)
+GENERATE_SHARE = 0.6
+
 
 def generate(params: GenerateParams, out: Path, progress: ProgressFn | None = None
              ) -> GenerateSummary:
@@ -50,11 +53,10 @@ def generate(params: GenerateParams, out: Path, progress: ProgressFn | None = No
     """
     t0 = time.perf_counter()
     report = progress or (lambda _d, _f: None)
-    data = generate_tables(params, report)
-    share = 0.75
+    data = generate_tables(params, lambda desc, frac: report(desc, GENERATE_SHARE * frac))
 
     def write_progress(desc: str, frac: float) -> None:
-        report(desc, share + (1 - share) * frac)
+        report(desc, GENERATE_SHARE + (1 - GENERATE_SHARE) * frac)
 
     files = write_shop(data, Path(out), parquet=params.parquet, progress=write_progress)
     return summarize(params, data, Path(out), files, time.perf_counter() - t0)

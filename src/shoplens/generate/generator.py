@@ -26,8 +26,6 @@ from shoplens.generate.users import BLOCK, Users, build_users, draw_users
 CHUNK_USERS = 20_000
 #: users drawn to estimate events per user for ``--events``
 PILOT_USERS = 8_192
-#: share of the work bar spent generating (the rest is writing)
-GENERATE_SHARE = 0.75
 
 #: ``progress(description, fraction_done)``
 ProgressFn = Callable[[str, float], None]
@@ -104,7 +102,8 @@ def _products_table(catalog: Catalog) -> pa.Table:
 def generate_tables(params: GenerateParams, progress: ProgressFn | None = None) -> ShopData:
     """Generate a shop in memory (no files): the Python API for benchmarks and tests.
 
-    See :func:`shoplens.generate.generate` for what is generated.
+    See :func:`shoplens.generate.generate` for what is generated; ``progress`` is called
+    as ``progress(description, fraction_done)``.
     """
     report = progress or (lambda _d, _f: None)
     n_users = users_for_events(params) if params.events is not None else params.users
@@ -139,9 +138,9 @@ def generate_tables(params: GenerateParams, progress: ProgressFn | None = None) 
         cl_sess.append(clicks.session + n_sessions)
         cl_prod.append(clicks.product)
         n_sessions += len(sessions)
-        report(f"sessions and events {ci + 1}/{n_chunks}", GENERATE_SHARE * 0.85 * (ci + 1) / n_chunks)
+        report(f"sessions and events {ci + 1}/{n_chunks}", 0.85 * (ci + 1) / n_chunks)
 
-    report("ordering events", GENERATE_SHARE * 0.85)
+    report("ordering events", 0.85)
     ts = np.concatenate(ev_ts)
     order = np.argsort(ts, kind="stable")
     session_ids = pa.array(np.concatenate(uuids)).cast(pa.string())
@@ -154,11 +153,11 @@ def generate_tables(params: GenerateParams, progress: ProgressFn | None = None) 
         "session_id": session_ids.take(pa.array(np.concatenate(ev_sess)[order])),
     })
 
-    report("search logs", GENERATE_SHARE * 0.95)
+    report("search logs", 0.95)
     search_logs = _search_table(
         users, catalog, np.concatenate(se_user), np.concatenate(se_query), np.concatenate(se_ts),
         np.concatenate(se_sess), np.concatenate(cl_sess), np.concatenate(cl_prod))
-    report("generated", GENERATE_SHARE)
+    report("generated", 1.0)
     return ShopData(users.to_arrow(), _products_table(catalog), events, search_logs,
                     users.personas_arrow(), cal.start, cal.end, n_sessions)
 

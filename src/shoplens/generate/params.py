@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 #: default first day of the generated period: a full calendar year, so that the
 #: yearly season (November/December peak) is inside it
@@ -67,6 +67,7 @@ class GenerateSummary(BaseModel):
     files: list[Path] = Field(default_factory=list)
     seconds: float = 0.0
 
+    @computed_field
     @property
     def events_per_second(self) -> float:
-        return self.events / self.seconds if self.seconds > 0 else float("inf")
+        return round(self.events / self.seconds, 1) if self.seconds > 0 else 0.0
