@@ -79,3 +79,32 @@ def test_unsure_names_go_to_the_llm(engine: Engine, fake_llm: FakeLLM, keys: dic
     # decided names are cached: no second request
     categorize(engine, CategorizeParams(llm=settings))
     assert len(fake_llm.requests) == 1
+
+
+def test_invented_evidence_is_sent_back(engine: Engine, fake_llm: FakeLLM, keys: dict) -> None:
+    """A number that is nowhere in the statistics counts as invalid: retried once."""
+    from shoplens.events.insights import InsightsParams, analyze
+    from shoplens.llm import LLMSettings
+
+    seed(engine)
+    invented = json.loads(GOOD)
+    invented["insights"][0]["evidence"] = {"abandonment_rate": 0.62, "cart_sessions": 5}
+    fake_llm.queue(("json", json.dumps(invented)), ("json", GOOD))
+    settings = LLMSettings(provider="openai", base_url=fake_llm.url + "/v1")
+    doc = analyze(engine, InsightsParams(llm=settings))
+    assert doc["insights"][0]["evidence"] == {"abandonment_rate": 0.4, "cart_sessions": 5}
+    second = json.dumps(fake_llm.requests[1].body)
+    assert "evidence.abandonment_rate: 0.62 is not a number from the statistics" in second
+
+
+def test_evidence_check_accepts_percentages() -> None:
+    from shoplens.events.insights import unsupported_evidence
+    from shoplens.llm.schema import InsightsResponse
+
+    answer = InsightsResponse.model_validate(json.loads(GOOD))
+    answer.insights[0].evidence = {"rate_pct": 47.8, "rate": 0.4775, "n": 191, "note": "x"}
+    assert unsupported_evidence(answer, {"a": {"rate": 0.4775, "n": [191]}}) == []
+    answer.insights[0].evidence = {"n": 192}
+    assert unsupported_evidence(answer, {"a": {"rate": 0.4775, "n": [191]}}) == [
+        "insights.0.evidence.n: 192 is not a number from the statistics; quote the "
+        "statistics exactly"]

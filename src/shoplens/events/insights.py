@@ -109,7 +109,8 @@ def analyze(engine: Engine, params: InsightsParams | None = None, *,
     prompt = build_prompt(stats, max_insights=params.max_insights)
     answer = provider.complete_json(
         prompt, InsightsResponse, system=SYSTEM,
-        fallback=lambda: offline_insights(stats, limit=params.max_insights))
+        fallback=lambda: offline_insights(stats, limit=params.max_insights),
+        check=lambda r: unsupported_evidence(r, prompt_statistics(stats)))
     return {
         "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "provider": provider.name,
@@ -121,6 +122,39 @@ def analyze(engine: Engine, params: InsightsParams | None = None, *,
         "patterns": stats["patterns"],
         "insights": [i.model_dump() for i in answer.insights],
     }
+
+
+def _numbers(doc: Any) -> list[float]:
+    if isinstance(doc, bool):
+        return []
+    if isinstance(doc, int | float | Decimal):
+        return [float(doc)]
+    if isinstance(doc, dict):
+        return [x for v in doc.values() for x in _numbers(v)]
+    if isinstance(doc, list):
+        return [x for v in doc for x in _numbers(v)]
+    return []
+
+
+def unsupported_evidence(answer: InsightsResponse, stats: dict[str, Any]) -> list[str]:
+    """Evidence numbers a model wrote that appear nowhere in the statistics it was given.
+
+    A number is supported when it equals a statistic (to 0.5% or to its rounding), or
+    that statistic as a percentage (0.4775 quoted as 47.75 or 47.8). Text evidence is
+    not checked.
+    """
+    known = _numbers(stats)
+    problems = []
+    for i, ins in enumerate(answer.insights):
+        for metric, value in ins.evidence.items():
+            if isinstance(value, str | bool):
+                continue
+            v = float(value)
+            if not any(abs(v - s) <= max(0.005 * abs(s), 0.0051) or
+                       (abs(s) <= 1 and abs(v - 100 * s) <= 0.051) for s in known):
+                problems.append(f"insights.{i}.evidence.{metric}: {value} is not a number from "
+                                "the statistics; quote the statistics exactly")
+    return problems
 
 
 def default_out_path(now: datetime | None = None) -> Path:

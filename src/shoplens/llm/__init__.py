@@ -39,7 +39,8 @@ def get_provider(settings: LLMSettings | None = None, **options: Any) -> Provide
 
 def complete_json(prompt: str, schema: type[T], *, provider: Provider | None = None,
                   settings: LLMSettings | None = None, system: str = "",
-                  fallback: Callable[[], Any] | None = None) -> T:
+                  fallback: Callable[[], Any] | None = None,
+                  check: Callable[[T], list[str]] | None = None) -> T:
     """Ask a model for JSON fitting ``schema``; validated, retried once when invalid.
 
     Parameters
@@ -53,9 +54,13 @@ def complete_json(prompt: str, schema: type[T], *, provider: Provider | None = N
     fallback : callable, optional
         What the offline provider answers (a dict for ``schema``); without it the
         offline provider raises ``UnsupportedOperationError``.
+    check : callable, optional
+        Extra rules on the parsed answer; the problems it returns are handled like
+        schema errors (sent back once, then an error).
     """
     provider = provider or get_provider(settings)
-    return provider.complete_json(prompt, schema, system=system, fallback=fallback)
+    return provider.complete_json(prompt, schema, system=system, fallback=fallback,
+                                   check=check)
 
 
 __all__ = ["LLMError", "LLMSettings", "OfflineProvider", "Provider", "complete_json",

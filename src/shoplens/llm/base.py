@@ -133,9 +133,12 @@ class Provider(ABC):
 
     # -- JSON answers ---------------------------------------------------------------
     def complete_json(self, prompt: str, schema: type[T], *, system: str = "",
-                      fallback: Callable[[], Any] | None = None) -> T:
+                      fallback: Callable[[], Any] | None = None,
+                      check: Callable[[T], list[str]] | None = None) -> T:
         """Ask for JSON that fits ``schema``; retry once with the validation error.
 
+        ``check`` adds rules a schema cannot say (e.g. "evidence values must come from
+        the statistics"); the problems it returns count as validation errors.
         ``fallback`` is only used by the offline provider, which answers from rules.
         """
         instructions = JSON_INSTRUCTIONS.format(
@@ -143,7 +146,7 @@ class Provider(ABC):
         full_system = f"{system}\n\n{instructions}".strip()
         answer = self.generate(prompt, system=full_system, json_mode=True)
         try:
-            return parse_json(answer, schema)
+            return _checked(parse_json(answer, schema), check)
         except ValueError as first:
             retry_prompt = (
                 f"{prompt}\n\nYour previous answer was not valid:\n{first}\n"
@@ -152,7 +155,7 @@ class Provider(ABC):
             )
             answer = self.generate(retry_prompt, system=full_system, json_mode=True)
             try:
-                return parse_json(answer, schema)
+                return _checked(parse_json(answer, schema), check)
             except ValueError as second:
                 raise LLMError(
                     f"{self.name} model {self.model} returned invalid JSON twice; "
@@ -190,13 +193,21 @@ class OfflineProvider(Provider):
         )
 
     def complete_json(self, prompt: str, schema: type[T], *, system: str = "",
-                      fallback: Callable[[], Any] | None = None) -> T:
+                      fallback: Callable[[], Any] | None = None,
+                      check: Callable[[T], list[str]] | None = None) -> T:
         if fallback is None:
             return self._generate(system, prompt, json_mode=True)  # type: ignore[return-value]
         try:
             return schema.model_validate(fallback())
         except ValidationError as exc:  # a bug in our own templates: say so plainly
             raise LLMError(f"offline rules produced an invalid answer: {exc}") from None
+
+
+def _checked(value: T, check: Callable[[T], list[str]] | None) -> T:
+    problems = check(value) if check else []
+    if problems:
+        raise ValueError("; ".join(problems[:10]))
+    return value
 
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
