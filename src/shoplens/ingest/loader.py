@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shoplens.engines import Engine
+from shoplens.engines import Engine, load_sql
 from shoplens.errors import InputError
 from shoplens.ingest import derived
 from shoplens.ingest.detect import Planned, plan
@@ -47,6 +48,51 @@ def sha256_of(path: Path) -> str:
         while chunk := fh.read(8 << 20):
             h.update(chunk)
     return h.hexdigest()
+
+
+def head_sha256(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.sha256(fh.read(1 << 20)).hexdigest()
+
+
+class Digests:
+    """SHA-256 of every file. A file that no earlier load could have read (no earlier file
+    of that size and first MiB) is hashed on a background thread while it loads; the
+    others are hashed first, to be skipped if identical."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.paths = paths
+        self.sizes = [p.stat().st_size for p in paths]
+        self.heads = [head_sha256(p) for p in paths]
+        self.full: dict[int, str] = {}
+        self._thread: threading.Thread | None = None
+
+    def candidates(self, engine: Engine) -> dict[int, dict[str, int]]:
+        """For files an earlier load may have read: their earlier digests -> load id."""
+        out: dict[int, dict[str, int]] = {}
+        for i, (size, head) in enumerate(zip(self.sizes, self.heads, strict=True)):
+            rows = engine.fetch_all(
+                "SELECT sha256, load_id FROM load_files WHERE size = :size AND head_sha256 = :head",
+                {"size": size, "head": head})
+            if rows:
+                out[i] = {str(d): int(lid) for d, lid in rows}
+                self.full[i] = sha256_of(self.paths[i])
+        return out
+
+    def start(self) -> None:
+        todo = [i for i in range(len(self.paths)) if i not in self.full]
+
+        def run() -> None:
+            for i in todo:
+                self.full[i] = sha256_of(self.paths[i])
+
+        self._thread = threading.Thread(target=run, name="shoplens-sha256", daemon=True)
+        self._thread.start()
+
+    def result(self) -> list[str]:
+        if self._thread is not None:
+            self._thread.join()
+        return [self.full[i] for i in range(len(self.paths))]
 
 
 def _estimate_rows(path: Path, container: str) -> int | None:
@@ -135,10 +181,12 @@ def load(
             notes.append("this DuckDB computes row ids differently from the one earlier loads "
                          "used: re-loading files loaded before will not be recognised as "
                          "duplicates")
-        digests = [sha256_of(p.src.path) for p in planned]
+        digests = Digests([p.src.path for p in planned])
         with engine.transaction():
+            engine.execute_script(load_sql("shoplens.ingest", "tables.sql"))
             load_id = int(engine.scalar("SELECT coalesce(max(load_id), 0) + 1 FROM loads"))
-            previous = _previous_digests(engine)
+            previous = digests.candidates(engine)
+            digests.start()
             files = [p.src.name for p in planned]
             quarantine = Quarantine(scratch, files, strict=strict)
             ctx = LoadContext(engine=engine, scratch=scratch, load_id=load_id, strict=strict,
@@ -150,20 +198,27 @@ def load(
                      "products": ProductsSink(ctx)}
             reports: list[FileReport] = []
             opts = Options(guest_orders=guest_orders)
-            for file_no, (p, digest) in enumerate(zip(planned, digests, strict=True)):
-                rep = FileReport(path=p.src.name, format=p.layout.format, layout=p.layout.name,
-                                 sha256=digest)
-                reports.append(rep)
-                if digest in previous:
-                    rep.skipped = f"identical to a file of load {previous[digest]}; not read again"
-                    continue
-                rep.rows_read = _run_file(ctx, file_no, p, opts, sinks, report_progress)
+            try:
+                for file_no, p in enumerate(planned):
+                    rep = FileReport(path=p.src.name, format=p.layout.format,
+                                     layout=p.layout.name, sha256="")
+                    reports.append(rep)
+                    earlier = previous.get(file_no, {}).get(digests.full.get(file_no, ""))
+                    if earlier is not None:
+                        rep.skipped = f"identical to a file of load {earlier}; not read again"
+                        continue
+                    rep.rows_read = _run_file(ctx, file_no, p, opts, sinks, report_progress)
+                ctx.sync()
+            finally:
+                ctx.close()
             sinks["order_lines"].finish()  # type: ignore[attr-defined]
             sinks["search"].finish()  # type: ignore[attr-defined]
             events.finish()
             derived.merge_users(ctx)
             derived.merge_products(ctx)
             derived.merge_sessions(ctx)
+            for rep, digest in zip(reports, digests.result(), strict=True):
+                rep.sha256 = digest
             for i, rep in enumerate(reports):
                 if rep.skipped:
                     continue
@@ -194,6 +249,13 @@ def load(
                      "dup": sum(r.rows_already_present for r in reports),
                      "warnings": "\n".join(warnings) or None},
                 )
+                engine.append_arrow("load_files", pa.Table.from_pylist([
+                    {"load_id": load_id, "file": r.path, "layout": r.layout,
+                     "size": digests.sizes[i], "head_sha256": digests.heads[i],
+                     "sha256": r.sha256, "rows_read": r.rows_read, "rows_loaded": r.rows_loaded,
+                     "rows_quarantined": r.rows_quarantined,
+                     "rows_already_present": r.rows_already_present}
+                    for i, r in enumerate(reports) if not r.skipped]))
                 run_post_load(engine, LoadScope(load_id=load_id, tables=frozenset(ctx.tables),
                                                 min_time=ctx.min_time, max_time=ctx.max_time))
         csv = None
@@ -209,14 +271,6 @@ def load(
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _previous_digests(engine: Engine) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for load_id, digests in engine.fetch_all("SELECT load_id, sha256 FROM loads ORDER BY load_id"):
-        for d in str(digests).split():
-            out.setdefault(d, int(load_id))
-    return out
 
 
 def _table_counts(engine: Engine) -> dict[str, int]:

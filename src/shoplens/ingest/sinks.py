@@ -12,6 +12,8 @@ pays nothing for the check.
 from __future__ import annotations
 
 import collections
+import queue
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,6 +31,56 @@ EVENT_COLS = ("event_id", "user_id", "session_id", "event_type", "raw_event", "p
 ITEM_COLS = ("item_id", "order_id", "line_no", "product_id", "description", "quantity",
              "unit_price", "is_refund")
 SEARCH_COLS = ("search_id", "user_id", "search_query", "clicked_product_ids", "ts")
+
+
+class BackgroundWriter:
+    """Appends to the target on a second thread, so that the target's bulk path (COPY on
+    PostgreSQL, a parallel insert on DuckDB) overlaps with parsing the next batch. The
+    queue holds at most two batches (bounded memory); the first error is re-raised on
+    the load's thread."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.queue: queue.Queue[tuple[str, pa.Table] | None] = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread: threading.Thread | None = None
+
+    def submit(self, table: str, data: pa.Table) -> None:
+        self._raise()
+        if data.num_rows == 0:
+            return
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, name="shoplens-load-writer",
+                                           daemon=True)
+            self.thread.start()
+        self.queue.put((table, data))
+
+    def _run(self) -> None:
+        while (item := self.queue.get()) is not None:
+            try:
+                if self.error is None:
+                    self.engine.append_arrow(*item)
+            except BaseException as exc:  # re-raised on the load's thread
+                self.error = exc
+            finally:
+                self.queue.task_done()
+        self.queue.task_done()
+
+    def sync(self) -> None:
+        """Wait until everything submitted is written."""
+        if self.thread is not None:
+            self.queue.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def close(self) -> None:
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+            self.thread = None
 
 
 @dataclass
@@ -49,6 +101,22 @@ class LoadContext:
     max_time: datetime | None = None
     early_events: int = 0
     early_first: tuple[str, int] | None = None
+    writer: BackgroundWriter | None = None
+
+    def append(self, table: str, data: pa.Table) -> None:
+        """Bulk-append in the background (see :class:`BackgroundWriter`)."""
+        if self.writer is None:
+            self.writer = BackgroundWriter(self.engine)
+        self.writer.submit(table, data)
+
+    def sync(self) -> None:
+        """Before using the engine directly: wait for background appends."""
+        if self.writer is not None:
+            self.writer.sync()
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
 
     def saw_times(self, col: pa.ChunkedArray | pa.Array) -> None:
         if len(col) == 0:
@@ -119,11 +187,12 @@ class StagedTable:
             return
         eng = self.ctx.engine
         if not self.created:
+            self.ctx.sync()
             eng.execute(f"DROP TABLE IF EXISTS {self.name}")
             eng.execute(f"CREATE TEMPORARY TABLE {self.name} AS SELECT *, CAST(0 AS INT) AS "
                         f"stage_file FROM {self.target} WHERE 1 = 0")
             self.created = True
-        eng.append_arrow(self.name, data.append_column(
+        self.ctx.append(self.name, data.append_column(
             "stage_file", pa.array([file_no] * data.num_rows, pa.int32())))
 
     def commit(self) -> None:
@@ -164,6 +233,7 @@ class EventsSink:
     def _start(self) -> None:
         self.started = True
         eng, sc = self.ctx.engine, self.ctx.scratch
+        self.ctx.sync()
         lo, hi = eng.fetch_all("SELECT min(event_time), max(event_time) FROM events")[0]
         self.range = None if lo is None else (lo, hi)
         if eng.scalar("SELECT count(*) FROM users WHERE signup_date IS NOT NULL"):
@@ -231,9 +301,9 @@ class EventsSink:
         ctx.saw_times(batch.column("event_time"))
         out = _with_load_id(batch.select(EVENT_COLS), ctx.load_id)
         if maybe_present is None:
-            ctx.engine.append_arrow("events", out)
+            ctx.append("events", out)
         else:
-            ctx.engine.append_arrow("events", out.filter(pc.invert(maybe_present)))
+            ctx.append("events", out.filter(pc.invert(maybe_present)))
             self.stage.append(file_no, out.filter(maybe_present))
         ctx.tables.add("events")
 
