@@ -52,7 +52,8 @@ def get_model() -> Any:
                 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
                 from sentence_transformers import SentenceTransformer
 
-                _model = SentenceTransformer(str(model_path()), device="cpu")
+                _model = SentenceTransformer(str(model_path()), device="cpu",
+                                             local_files_only=True)
     return _model
 
 
