@@ -45,7 +45,7 @@ def collect(ctx: ReportContext) -> SegmentSection:
     rows = [SegmentRow(name=s["name"], size=int(s["size"]), share=s.get("share_of_users"),
                        revenue_share=s.get("revenue_share"),
                        traits={f["feature"]: f["z"] for f in s.get("top_features", [])[:4]},
-                       description=", ".join(s.get("traits") or []) or None,
+                       description=", ".join(t.replace("_", " ") for t in s.get("traits") or []) or None,
                        top_queries=list(s.get("top_queries") or [])[:5])
             for s in doc.get("segments", [])]
     rfm = [RfmRow(segment=r["rfm_segment"], users=int(r["users"]), share=r.get("share_of_users"),
