@@ -114,7 +114,7 @@ def generate_tables(params: GenerateParams, progress: ProgressFn | None = None) 
 
     ev_user, ev_kind, ev_prod, ev_ts, ev_sess = [], [], [], [], []
     se_user, se_query, se_ts, se_sess, cl_sess, cl_prod = [], [], [], [], [], []
-    uuids = []
+    uuids, starts = [], []
     n_sessions = 0
     n_chunks = max(1, -(-n_users // CHUNK_USERS))
     for ci in range(n_chunks):
@@ -125,6 +125,7 @@ def generate_tables(params: GenerateParams, progress: ProgressFn | None = None) 
         events, clicks = build_events(sessions, chunk, catalog, cal, rng)
         searches = build_searches(sessions, chunk, rng)
         uuids.append(_uuid4(rng, len(sessions)))
+        starts.append(sessions.start)
 
         ev_user.append(sessions.user[events.session] + lo)
         ev_kind.append(events.kind)
@@ -143,14 +144,19 @@ def generate_tables(params: GenerateParams, progress: ProgressFn | None = None) 
     report("ordering events", 0.85)
     ts = np.concatenate(ev_ts)
     order = np.argsort(ts, kind="stable")
-    session_ids = pa.array(np.concatenate(uuids)).cast(pa.string())
+    # session ids in order of session start: events in time order then read them almost
+    # sequentially (a cache-friendly gather instead of a random one)
+    by_start = np.argsort(np.concatenate(starts), kind="stable")
+    rank = np.empty_like(by_start)
+    rank[by_start] = np.arange(len(by_start))
+    session_ids = pa.array(np.concatenate(uuids)[by_start]).cast(pa.string())
     kind = np.concatenate(ev_kind)[order]
     events = pa.table({
         "user_id": pa.array(users.user_id[np.concatenate(ev_user)[order]]),
         "event_type": pa.DictionaryArray.from_arrays(pa.array(kind), pa.array(LEGACY_NAMES)),
         "product_id": pa.array(catalog.product_id[np.concatenate(ev_prod)[order]]),
         "timestamp": pa.array(ts[order].astype("datetime64[s]")),
-        "session_id": session_ids.take(pa.array(np.concatenate(ev_sess)[order])),
+        "session_id": session_ids.take(pa.array(rank[np.concatenate(ev_sess)[order]])),
     })
 
     report("search logs", 0.95)
