@@ -103,3 +103,14 @@ def test_clickstream_csv_loaded_by_the_importer(engine: Engine, tmp_path: Path) 
                  "conversion": (1, 1)}
     ca = doc["patterns"]["cart_abandonment"]
     assert (ca["cart_sessions"], ca["abandoned_sessions"]) == (2, 1)
+
+
+def test_event_names_that_look_personal_stay_out_of_the_prompt(engine: Engine) -> None:
+    odd = ["search:jane.doe@example.com", "viewed_product_48213377",
+           "cart_3f2b8c1e-9d4a-4b7e-8f00-1a2b3c4d5e6f"]
+    rows = [*ROWS, *[("u1", "s1", name, None, ROWS[0][4]) for name in odd]]
+    seed(engine, rows)
+    prompt = build_prompt(statistics(engine, InsightsParams()))
+    for name in odd:
+        assert name not in prompt
+    assert "name withheld" in prompt and "view_item" in prompt

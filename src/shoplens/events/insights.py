@@ -11,6 +11,7 @@ templates (:func:`offline_insights`), validated against the same schema.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import pairwise
@@ -81,7 +82,7 @@ SYSTEM = (
 
 def prompt_statistics(stats: dict[str, Any]) -> dict[str, Any]:
     """The part of the statistics sent to a model (compact; aggregates only)."""
-    tax = [{"raw": t["raw"], "stage": t["stage"], "confidence": t["confidence"],
+    tax = [{"raw": _safe_name(t["raw"]), "stage": t["stage"], "confidence": t["confidence"],
             "events": t["events"]} for t in stats["taxonomy"][:60]]
     return {
         "totals": stats["totals"],
@@ -90,6 +91,17 @@ def prompt_statistics(stats: dict[str, Any]) -> dict[str, Any]:
         "funnel": stats["funnel"],
         "patterns": stats["patterns"],
     }
+
+
+# Event names are tracker vocabulary, but a badly instrumented tracker can put an e-mail
+# address, a long number or a UUID into one; such names never leave the machine.
+_PERSONAL = re.compile(
+    r"[^@\s]+@[^@\s]+|\d{6,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+    re.IGNORECASE)
+
+
+def _safe_name(raw: str) -> str:
+    return "(name withheld: looks like personal data)" if _PERSONAL.search(raw) else raw
 
 
 def build_prompt(stats: dict[str, Any], *, max_insights: int = 6) -> str:
