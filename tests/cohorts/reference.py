@@ -38,7 +38,9 @@ def load(engine: Engine, *, users: list[dict[str, Any]] | None = None,
             engine.append_df("products", df)
         if events:
             df = pd.DataFrame(events)
-            df.insert(0, "event_id", np.arange(len(df), dtype="int64"))
+            # ids differ from one load to the next, as the importer's row hashes do
+            first = int(np.random.default_rng().integers(0, 2**40))
+            df.insert(0, "event_id", np.arange(first, first + len(df), dtype="int64"))
             df["event_time"] = pd.to_datetime(df["event_time"])
             if "raw_event" not in df:
                 df["raw_event"] = df["event_type"].fillna("other")

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from shoplens.cohorts.params import CohortParams
+from shoplens.cohorts.rollup import ensure_fresh
 from shoplens.engines import Engine
 from shoplens.engines.sql import Query, load_sql
 
@@ -34,7 +35,10 @@ def bind(params: CohortParams) -> dict[str, Any]:
 
 
 def fetch_cells(engine: Engine, params: CohortParams) -> pd.DataFrame:
-    """The long form of the matrix as the engine computed it, ordered by cohort, offset."""
+    """The long form of the matrix as the engine computed it, ordered by cohort, offset.
+
+    Brings the cohort rollup up to date first (a no-op when it already is)."""
+    ensure_fresh(engine)
     df = engine.fetch_df(QUERY, bind(params))
     if df.empty:
         return pd.DataFrame(columns=list(CELL_COLUMNS))

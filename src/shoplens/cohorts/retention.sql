@@ -6,43 +6,47 @@
 --   :observed_from, :observed_until (DATE or NULL = the data's first / last day).
 -- The parameter CASEs only ever run on small, already aggregated rows (per user-day
 -- at most); the scans of `events` do not depend on them.
-WITH bounds AS (
+-- Everything the matrix needs from the clickstream, one row per user and day, from the
+-- cohort rollup (shoplens.cohorts.rollup keeps it equal to grouping `events` by user and
+-- day). A refund is never activity; an unknown event_type (NULL) is.
+WITH user_days AS (
     SELECT
-        COALESCE(CAST(:observed_from AS DATE), MIN(CAST(event_time AS DATE))) AS obs_start,
-        COALESCE(CAST(:observed_until AS DATE), MAX(CAST(event_time AS DATE))) AS obs_end
-    FROM events
+        user_id,
+        day,
+        CASE WHEN active_events > 0 THEN 1 ELSE 0 END AS any_active,
+        CASE WHEN purchases > 0 THEN 1 ELSE 0 END AS purchased
+    FROM cohort_user_day
 ),
--- Everything the matrix needs from the clickstream, one row per user and day.
--- A refund is never activity; an unknown event_type (NULL) is.
-user_days AS (
+bounds AS (
     SELECT
-        e.user_id,
-        CAST(e.event_time AS DATE) AS day,
-        MAX(CASE WHEN e.event_type IS NULL OR e.event_type <> 'refund' THEN 1 ELSE 0 END) AS any_active,
-        MAX(CASE WHEN e.event_type = 'purchase' THEN 1 ELSE 0 END) AS purchased
-    FROM events AS e
-    CROSS JOIN bounds AS b
-    WHERE CAST(e.event_time AS DATE) <= b.obs_end
-    GROUP BY e.user_id, CAST(e.event_time AS DATE)
+        COALESCE(CAST(:observed_from AS DATE), MIN(day)) AS obs_start,
+        COALESCE(CAST(:observed_until AS DATE), MAX(day)) AS obs_end
+    FROM user_days
 ),
 -- Money, from purchases and refunds only (a small share of a clickstream). An order
 -- is one purchase timestamp of a user: the lines of an invoice share its time.
--- The price paid where the event has one, else the product's list price.
-money_days AS (
+-- The price paid where the event has one, else the product's list price. Only read
+-- for the orders and revenue measures (the engines skip a scan under a false constant).
+money_lines AS (
     SELECT
         e.user_id,
-        CAST(e.event_time AS DATE) AS day,
-        COUNT(DISTINCT CASE WHEN e.event_type = 'purchase' THEN e.event_time END) AS orders,
+        e.event_time,
+        MAX(CASE WHEN e.event_type = 'purchase' THEN 1 ELSE 0 END) AS is_order,
         SUM(
             CASE WHEN e.event_type = 'refund' THEN -1 ELSE 1 END
             * COALESCE(e.price, p.price) * e.quantity
         ) AS revenue
     FROM events AS e
     LEFT JOIN products AS p ON p.product_id = e.product_id
-    CROSS JOIN bounds AS b
     WHERE e.event_type IN ('purchase', 'refund')
-      AND CAST(e.event_time AS DATE) <= b.obs_end
-    GROUP BY e.user_id, CAST(e.event_time AS DATE)
+      AND CAST(:measure AS TEXT) <> 'users'
+    GROUP BY e.user_id, e.event_time
+),
+money_days AS (
+    SELECT user_id, CAST(event_time AS DATE) AS day, SUM(is_order) AS orders,
+           SUM(revenue) AS revenue
+    FROM money_lines
+    GROUP BY user_id, CAST(event_time AS DATE)
 ),
 first_days AS (
     SELECT
@@ -50,6 +54,7 @@ first_days AS (
         MIN(CASE WHEN any_active = 1 THEN day END) AS first_activity,
         MIN(CASE WHEN purchased = 1 THEN day END) AS first_purchase
     FROM user_days
+    WHERE day <= (SELECT obs_end FROM bounds)
     GROUP BY user_id
 ),
 -- The cohort date of every user and where it came from.
@@ -108,8 +113,10 @@ window_idx AS (
         b.obs_end
     FROM bounds AS b
 ),
+-- uid: a dense integer key, so that the groupings below hash integers, not text
 members AS (
-    SELECT p.user_id, p.anchor_day, p.anchor_source, c.cohort, c.idx AS anchor_idx
+    SELECT ROW_NUMBER() OVER (ORDER BY p.user_id) AS uid, p.user_id, p.anchor_day,
+           p.anchor_source, c.cohort, c.idx AS anchor_idx
     FROM placed AS p
     JOIN calendar AS c ON c.day = p.anchor_day
 ),
@@ -128,20 +135,21 @@ cohorts AS (
 ),
 -- Active days at or after the user's cohort date, inside the observed range.
 active_offsets AS (
-    SELECT m.user_id, m.cohort, c.idx - m.anchor_idx AS off
+    SELECT m.uid, m.cohort, c.idx - m.anchor_idx AS off
     FROM user_days AS d
     JOIN members AS m ON m.user_id = d.user_id
     JOIN calendar AS c ON c.day = d.day
     CROSS JOIN bounds AS b
     WHERE d.day >= m.anchor_day
       AND d.day >= b.obs_start
+      AND d.day <= b.obs_end
       AND (d.purchased = 1 OR (CAST(:activity AS TEXT) = 'any' AND d.any_active = 1))
-    GROUP BY m.user_id, m.cohort, c.idx - m.anchor_idx
+    GROUP BY m.uid, m.cohort, c.idx - m.anchor_idx
 ),
 user_span AS (
-    SELECT user_id, cohort, MIN(off) AS first_off, MAX(off) AS last_off
+    SELECT uid, cohort, MIN(off) AS first_off, MAX(off) AS last_off
     FROM active_offsets
-    GROUP BY user_id, cohort
+    GROUP BY uid, cohort
 ),
 -- Per cohort and offset: users active in it, users whose first / last active offset
 -- it is, orders and revenue.
@@ -163,7 +171,7 @@ cohort_offsets AS (
         JOIN members AS m ON m.user_id = md.user_id
         JOIN calendar AS c ON c.day = md.day
         CROSS JOIN bounds AS b
-        WHERE md.day >= m.anchor_day AND md.day >= b.obs_start
+        WHERE md.day >= m.anchor_day AND md.day >= b.obs_start AND md.day <= b.obs_end
         GROUP BY m.cohort, c.idx - m.anchor_idx
     ) AS parts
     GROUP BY cohort, off

@@ -6,48 +6,59 @@
 /*   :observed_from, :observed_until (DATE or NULL = the data's first / last day). */
 /* The parameter CASEs only ever run on small, already aggregated rows (per user-day */
 /* at most); the scans of `events` do not depend on them. */
-WITH bounds AS (
+/* Everything the matrix needs from the clickstream, one row per user and day, from the */
+/* cohort rollup (shoplens.cohorts.rollup keeps it equal to grouping `events` by user and */
+/* day). A refund is never activity; an unknown event_type (NULL) is. */
+WITH user_days AS (
   SELECT
-    COALESCE(CAST(%(observed_from)s AS DATE), MIN(CAST(event_time AS DATE))) AS obs_start,
-    COALESCE(CAST(%(observed_until)s AS DATE), MAX(CAST(event_time AS DATE))) AS obs_end
-  FROM events
-), user_days /* Everything the matrix needs from the clickstream, one row per user and day. */ /* A refund is never activity; an unknown event_type (NULL) is. */ AS (
+    user_id,
+    day,
+    CASE WHEN active_events > 0 THEN 1 ELSE 0 END AS any_active,
+    CASE WHEN purchases > 0 THEN 1 ELSE 0 END AS purchased
+  FROM cohort_user_day
+), bounds AS (
   SELECT
-    e.user_id,
-    CAST(e.event_time AS DATE) AS day,
-    MAX(CASE WHEN e.event_type IS NULL OR e.event_type <> 'refund' THEN 1 ELSE 0 END) AS any_active,
-    MAX(CASE WHEN e.event_type = 'purchase' THEN 1 ELSE 0 END) AS purchased
-  FROM events AS e
-  CROSS JOIN bounds AS b
-  WHERE
-    CAST(e.event_time AS DATE) <= b.obs_end
-  GROUP BY
-    e.user_id,
-    CAST(e.event_time AS DATE)
-), money_days /* Money, from purchases and refunds only (a small share of a clickstream). An order */ /* is one purchase timestamp of a user: the lines of an invoice share its time. */ /* The price paid where the event has one, else the product's list price. */ AS (
+    COALESCE(CAST(%(observed_from)s AS DATE), MIN(day)) AS obs_start,
+    COALESCE(CAST(%(observed_until)s AS DATE), MAX(day)) AS obs_end
+  FROM user_days
+), money_lines /* Money, from purchases and refunds only (a small share of a clickstream). An order */ /* is one purchase timestamp of a user: the lines of an invoice share its time. */ /* The price paid where the event has one, else the product's list price. Only read */ /* for the orders and revenue measures (the engines skip a scan under a false constant). */ AS (
   SELECT
     e.user_id,
-    CAST(e.event_time AS DATE) AS day,
-    COUNT(DISTINCT CASE WHEN e.event_type = 'purchase' THEN e.event_time END) AS orders,
+    e.event_time,
+    MAX(CASE WHEN e.event_type = 'purchase' THEN 1 ELSE 0 END) AS is_order,
     SUM(
       CASE WHEN e.event_type = 'refund' THEN -1 ELSE 1 END * COALESCE(e.price, p.price) * e.quantity
     ) AS revenue
   FROM events AS e
   LEFT JOIN products AS p
     ON p.product_id = e.product_id
-  CROSS JOIN bounds AS b
   WHERE
-    e.event_type IN ('purchase', 'refund')
-    AND CAST(e.event_time AS DATE) <= b.obs_end
+    e.event_type IN ('purchase', 'refund') AND CAST(%(measure)s AS TEXT) <> 'users'
   GROUP BY
     e.user_id,
-    CAST(e.event_time AS DATE)
+    e.event_time
+), money_days AS (
+  SELECT
+    user_id,
+    CAST(event_time AS DATE) AS day,
+    SUM(is_order) AS orders,
+    SUM(revenue) AS revenue
+  FROM money_lines
+  GROUP BY
+    user_id,
+    CAST(event_time AS DATE)
 ), first_days AS (
   SELECT
     user_id,
     MIN(CASE WHEN any_active = 1 THEN day END) AS first_activity,
     MIN(CASE WHEN purchased = 1 THEN day END) AS first_purchase
   FROM user_days
+  WHERE
+    day <= (
+      SELECT
+        obs_end
+      FROM bounds
+    )
   GROUP BY
     user_id
 ), anchors /* The cohort date of every user and where it came from. */ AS (
@@ -133,8 +144,9 @@ WITH bounds AS (
     b.obs_start,
     b.obs_end
   FROM bounds AS b
-), members AS (
+), members /* uid: a dense integer key, so that the groupings below hash integers, not text */ AS (
   SELECT
+    ROW_NUMBER() OVER (ORDER BY p.user_id) AS uid,
     p.user_id,
     p.anchor_day,
     p.anchor_source,
@@ -158,7 +170,7 @@ WITH bounds AS (
     cohort
 ), active_offsets /* Active days at or after the user's cohort date, inside the observed range. */ AS (
   SELECT
-    m.user_id,
+    m.uid,
     m.cohort,
     c.idx - m.anchor_idx AS off
   FROM user_days AS d
@@ -170,24 +182,25 @@ WITH bounds AS (
   WHERE
     d.day >= m.anchor_day
     AND d.day >= b.obs_start
+    AND d.day <= b.obs_end
     AND (
       d.purchased = 1 OR (
         CAST(%(activity)s AS TEXT) = 'any' AND d.any_active = 1
       )
     )
   GROUP BY
-    m.user_id,
+    m.uid,
     m.cohort,
     c.idx - m.anchor_idx
 ), user_span AS (
   SELECT
-    user_id,
+    uid,
     cohort,
     MIN(off) AS first_off,
     MAX(off) AS last_off
   FROM active_offsets
   GROUP BY
-    user_id,
+    uid,
     cohort
 ), cohort_offsets /* Per cohort and offset: users active in it, users whose first / last active offset */ /* it is, orders and revenue. */ AS (
   SELECT
@@ -253,7 +266,7 @@ WITH bounds AS (
       ON c.day = md.day
     CROSS JOIN bounds AS b
     WHERE
-      md.day >= m.anchor_day AND md.day >= b.obs_start
+      md.day >= m.anchor_day AND md.day >= b.obs_start AND md.day <= b.obs_end
     GROUP BY
       m.cohort,
       c.idx - m.anchor_idx
