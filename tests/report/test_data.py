@@ -50,3 +50,25 @@ def test_report_on_a_loaded_database(engine: Engine, tmp_path: Path) -> None:
                 section["reason"]
     assert len(pdf_pages(files.pdf, tmp_path)) == 1
     assert report.generated_at is not None
+
+
+def test_a_failing_llm_hides_only_the_insights(engine: Engine, tmp_path: Path,
+                                               monkeypatch) -> None:
+    import shoplens.events.insights as insights
+
+    calls = []
+
+    def down(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("model endpoint down")
+
+    monkeypatch.setattr(insights, "analyze", down)
+    load_tiny_shop(engine)
+    ctx = ReportContext(engine=engine, out=tmp_path)
+    paths = collect_section("paths", ctx)
+    found = collect_section("insights", ctx)
+    assert not found.available
+    assert found.reason == "failed: RuntimeError: model endpoint down"
+    assert calls == [1]  # the failed analysis is not run twice
+    assert paths.available, paths.reason  # patterns need no language model
+    assert sum(p.count for p in paths.paths) > 0

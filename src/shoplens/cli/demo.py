@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
         result = run_demo(DemoParams(out=out_dir, users=users, months=months, seed=seed),
                           console=console)
         bad = [s for s in result.stages if s.status != "ok"]
-        console.print(f"Demo finished in {result.seconds:.0f} s"
+        console.print(f"Demo finished in {result.seconds:.0f} s (CPU {result.cpu_seconds:.0f} s)"
                       + (f" with {len(bad)} stage(s) not ok: "
                          + ", ".join(f"{s.name} ({s.status})" for s in bad) if bad else ""),
                       highlight=False)

@@ -77,7 +77,9 @@ def _kpi_strip(fig: Figure, report: ReportData, top: float) -> None:
 def _benchmark_table(ax: Axes, report: ReportData) -> None:
     ax.axis("off")
     b = report.benchmark
-    ax.set_title("Query optimization (median ms)", fontsize=8.5, loc="left", weight="bold")
+    engines = ", ".join(sorted({r.engine for r in b.rows}))
+    ax.set_title(f"Query optimization{' on ' + engines if engines else ''} (median ms)",
+                 fontsize=8.5, loc="left", weight="bold")
     if not b.available:
         ax.text(0, 0.95, _wrap(f"Section unavailable: {b.reason}", 60), fontsize=7,
                 color="#92400e", va="top")
@@ -89,7 +91,7 @@ def _benchmark_table(ax: Axes, report: ReportData) -> None:
              "yes" if r.rows_equal else "NO" if r.rows_equal is False else "–"]
             for r in b.rows[:10]]
     top = 0.80 if reading else 0.98
-    height = min(top, 0.075 * (len(rows) + 1))
+    height = min(top, 0.068 * (len(rows) + 1))
     table = ax.table(cellText=rows, colLabels=["metric", "naive", "optimized", "speed-up",
                                                "equal"],
                      cellLoc="right", colLoc="right", colWidths=[0.38, 0.17, 0.17, 0.14, 0.1],
@@ -159,10 +161,7 @@ def render_pdf(report: ReportData, out: Path) -> Path:
     _panel(fig, (MID + 0.13, 0.44, RIGHT - MID - 0.13, 0.20), segs, charts.draw_segments,
            "segments", wrap=56)
 
-    engines = sorted({r.engine for r in report.benchmark.rows})
     _benchmark_table(fig.add_axes((LEFT, 0.04, MID - LEFT - 0.03, 0.27)), report)
-    if engines:
-        fig.text(LEFT, 0.035, f"engine: {', '.join(engines)}", fontsize=6, color="#6b7280")
     _insights(fig.add_axes((MID + 0.02, 0.04, RIGHT - MID - 0.02, 0.33)), report)
     fig.text(LEFT, 0.012, "ShopLens · every number on this page is in results.json; "
              "the HTML report has the full tables and charts.", fontsize=6, color="#9ca3af")

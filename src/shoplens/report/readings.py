@@ -95,6 +95,10 @@ def cohorts(c: CohortSection) -> dict[str, str]:
             f"On average {pct(avg[j1])} of a cohort is back at {offset_label(c, j1)} and "
             f"{pct(avg[jl])} at {offset_label(c, jl)} (the latter from the {n_last} cohorts old "
             "enough to observe it).")
+    else:
+        text = (f"{len(c.cohorts)} cohorts, but the data does not yet cover any period after "
+                f"the first ({censored} cells blank): too short to read retention from.")
+        out["cohort_heatmap"] = out["cohort_curves"] = text
     return out
 
 

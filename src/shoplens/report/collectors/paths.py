@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from shoplens.report.collectors import ReportContext
-from shoplens.report.collectors.events import events_doc
+from shoplens.report.collectors.events import patterns_doc
 from shoplens.report.model import PathRow, PathsSection
 
 
 def collect(ctx: ReportContext) -> PathsSection:
-    doc = events_doc(ctx)
+    doc = patterns_doc(ctx)
     pats = doc["patterns"]
     total = sum(int(s["sessions"]) for s in doc.get("funnel", [])[:1]) or None
     rows = [PathRow(path=[p.strip() for p in str(row["path"]).split(">")],
