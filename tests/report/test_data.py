@@ -72,3 +72,25 @@ def test_a_failing_llm_hides_only_the_insights(engine: Engine, tmp_path: Path,
     assert calls == [1]  # the failed analysis is not run twice
     assert paths.available, paths.reason  # patterns need no language model
     assert sum(p.count for p in paths.paths) > 0
+
+
+def test_report_command(cli, tmp_path: Path) -> None:
+    from shoplens.engines import connect
+
+    url = f"duckdb:{tmp_path / 'shop.duckdb'}"
+    with connect(url) as engine:
+        expected = load_tiny_shop(engine)
+    out = tmp_path / "report"
+    result = cli("report", "--out", out, "--db", url, "--static", "--skip",
+                 "benchmark,segments")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().splitlines()[-1] == str((out / "index.html").resolve())
+    doc = json.loads((out / "results.json").read_text())
+    assert doc["overview"]["events"] == expected["events"]
+    assert doc["segments"]["reason"] == "not collected: skipped with --skip"
+    assert "segments: not collected: skipped with --skip" in result.stderr
+    assert (out / "summary.pdf").exists()
+
+    bad = cli("report", "--out", out, "--db", url, "--skip", "segmentz")
+    assert bad.exit_code == 2
+    assert "unknown section(s) segmentz" in bad.stderr

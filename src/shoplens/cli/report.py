@@ -25,12 +25,22 @@ def register(app: typer.Typer) -> None:
                                             help="Benchmark runs per query.")] = 3,
         static: Annotated[bool, typer.Option("--static", help="PNG charts only (no plotly.js).")]
         = False,
+        skip: Annotated[str, typer.Option(
+            "--skip", help="Comma-separated sections not to compute, e.g. benchmark,segments.")]
+        = "",
     ) -> None:
         """Build the report from what the database holds."""
+        from pydantic import ValidationError
+
+        from shoplens.errors import ConfigError
         from shoplens.report import ReportParams, build_report
 
-        params = ReportParams(out=out_dir, search_url=search, llm=llm, bench_repeat=repeat,
-                              interactive=not static)
+        try:
+            params = ReportParams(out=out_dir, search_url=search, llm=llm, bench_repeat=repeat,
+                                  interactive=not static,
+                                  skip=tuple(k.strip() for k in skip.split(",") if k.strip()))
+        except ValidationError as exc:
+            raise ConfigError(f"--skip: {exc.errors()[0]['msg']}") from None
         with engine_from(db) as engine, console.status("Collecting the report's sections…"):
             report, files = build_report(engine, params)
         for key in ("overview", "kpis", "benchmark", "cohorts", "funnel", "paths", "segments",

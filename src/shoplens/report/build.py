@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from shoplens.engines import Engine
 from shoplens.report import readings
@@ -27,6 +27,17 @@ class ReportParams(BaseModel):
     bench_repeat: int = 3
     interactive: bool = True
     title: str = "ShopLens report"
+    #: sections not to collect (each then says it was skipped)
+    skip: tuple[str, ...] = ()
+
+    @field_validator("skip")
+    @classmethod
+    def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [k for k in value if k not in SECTION_KEYS]
+        if unknown:
+            raise ValueError(f"unknown section(s) {', '.join(unknown)}; "
+                             f"known: {', '.join(SECTION_KEYS)}")
+        return value
 
 
 @dataclass(frozen=True)
@@ -66,7 +77,9 @@ def build_report(engine: Engine, params: ReportParams | None = None,
     params = params or ReportParams()
     ctx = context or ReportContext(engine=engine, out=params.out, search_url=params.search_url,
                                    llm=params.llm, bench_repeat=params.bench_repeat)
-    report = collect(ctx, keys)
+    report = collect(ctx, tuple(k for k in keys if k not in params.skip))
+    for key in params.skip:
+        report.section(key).reason = "not collected: skipped with --skip"
     report.title = params.title
     files = write_report(report, params.out, interactive=params.interactive)
     return report, files
