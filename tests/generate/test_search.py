@@ -4,6 +4,7 @@ the persona's own way of asking; clicked results come from those categories."""
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 import duckdb
 import pytest
@@ -93,3 +94,11 @@ def test_personas_phrase_their_searches_differently(db: duckdb.DuckDBPyConnectio
         FROM searches JOIN personas p USING (user_id) GROUP BY 1""").fetchall())
     assert searches_per_user["occasional_browser"] < 0.3 * min(
         v for k, v in searches_per_user.items() if k != "occasional_browser")
+
+
+def test_queries_and_clicks_are_clean(db: duckdb.DuckDBPyConnection) -> None:
+    rows = db.execute("SELECT search_query, clicked_product_ids FROM searches").fetchall()
+    for query, clicked in rows:
+        words = query.split()
+        assert all(a != b for a, b in pairwise(words)), query
+        assert len(set(clicked)) == len(clicked), clicked

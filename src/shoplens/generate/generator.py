@@ -174,8 +174,12 @@ def _search_table(users: Users, catalog: Catalog, user: np.ndarray, query: np.nd
     # clicks are grouped by session in session order; searches are one per session
     order = np.argsort(ts, kind="stable")
     user, query, ts, sess = user[order], query[order], ts[order], sess[order]
-    # clicks of each search: those of its session (clicks are sorted by session already)
-    c_order = np.argsort(click_sess, kind="stable")
+    # clicks of each search: those of its session, each product once, in click order
+    by_product = np.lexsort((np.arange(len(click_sess)), click_prod, click_sess))
+    s_sorted, p_sorted = click_sess[by_product], click_prod[by_product]
+    repeat = np.zeros(len(by_product), bool)
+    repeat[1:] = (s_sorted[1:] == s_sorted[:-1]) & (p_sorted[1:] == p_sorted[:-1])
+    c_order = np.sort(by_product[~repeat])  # back to (session, click) order
     click_sess, click_prod = click_sess[c_order], click_prod[c_order]
     lo = np.searchsorted(click_sess, sess, side="left")
     hi = np.searchsorted(click_sess, sess, side="right")

@@ -15,6 +15,27 @@ from shoplens.generate.users import Users
 
 #: share of searches phrased the way another persona would (personas overlap)
 FOREIGN_PHRASING = 0.12
+#: templates that only make sense for some departments (the others skip them)
+TEMPLATE_DEPARTMENTS: dict[str, tuple[str, ...]] = {
+    "quiet {}": ("appliances", "computers"),
+    "{} installation": ("appliances", "construction"),
+    "{} women": ("apparel", "accessories", "sport"),
+    "summer {}": ("apparel", "accessories", "sport"),
+    "{} outfit": ("apparel",),
+    "{} new collection": ("apparel", "accessories", "furniture"),
+    "{} for family": ("appliances", "furniture", "kids", "sport", "electronics"),
+    "{} specs": ("electronics", "computers", "appliances"),
+    "{} pro": ("electronics", "computers"),
+}
+
+
+def _fits(template: str, phrase: str, department: str) -> bool:
+    allowed = TEMPLATE_DEPARTMENTS.get(template)
+    if allowed is not None and department not in allowed:
+        return False
+    # no "summer summer sandals": a template word already in the phrase is left out
+    words = set(phrase.split())
+    return not words & set(template.replace("{}", " ").replace("{brand}", " ").split())
 
 
 @dataclass(frozen=True)
@@ -37,11 +58,14 @@ def vocabulary() -> Vocabulary:
             group: list[str] = []
             for phrase in cat.phrases:
                 for tpl in persona.templates:
+                    if not _fits(tpl, phrase, cat.top):
+                        continue
                     if "{brand}" in tpl:
-                        group.extend(tpl.replace("{brand}", b).format(phrase) for b in cat.brands[:3])
+                        group.extend(tpl.replace("{brand}", b).format(phrase)
+                                     for b in cat.brands[:3] if b not in phrase.split())
                     else:
                         group.append(tpl.format(phrase))
-            group = list(dict.fromkeys(group))  # unique, in order
+            group = list(dict.fromkeys(group)) or list(cat.phrases)  # unique, in order
             queries.extend(group)
             count[p, c] = len(group)
     return Vocabulary(tuple(queries), offset, count)
