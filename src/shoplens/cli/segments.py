@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from shoplens.cli.common import DbOption, JsonOption, console, engine_from, out, print_json
 from shoplens.errors import ConfigError
@@ -165,12 +165,14 @@ def _print_result(result: object) -> None:
     crit = f", chosen by {result.criterion}" if result.criterion else ""
     out.print(f"{len(result.assignments)} users in {result.k} segments ({result.method}{crit}); "
               f"{result.n_searches} searches, {result.n_distinct_queries} distinct queries")
-    table = Table("segment", "users", "share", "revenue share", "traits", "top queries")
+    table = Table("users", "share", "revenue share", "traits", "top queries")
+    table.columns.insert(0, Column("segment", no_wrap=True))
     for s in result.segments:
         table.add_row(s.name, str(s.size), f"{s.share_of_users:.1%}", f"{s.revenue_share:.1%}",
                       ", ".join(s.traits[:4]), ", ".join(s.top_queries[:3]))
     out.print(table)
-    rfm = Table("RFM segment", "users", "share", "revenue share", title="RFM")
+    rfm = Table("users", "share", "revenue share", title="RFM")
+    rfm.columns.insert(0, Column("RFM segment", no_wrap=True))
     for row in result.rfm.itertuples():
         rfm.add_row(row.rfm_segment, str(row.users), f"{row.share_of_users:.1%}", f"{row.revenue_share:.1%}")
     out.print(rfm)

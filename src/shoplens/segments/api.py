@@ -171,14 +171,8 @@ def segment(engine: Engine, params: SegmentParams | None = None, *,
             feats.frame["n_searches"] = emb.n_searches if emb is not None else 0
         lap("embeddings")
         progress.stage("clustering")
-        design = build_matrix(feats, emb, params)
-        model = Clusterer(params).fit(design.X)
+        model, profiles, rfm, table = cluster_users(feats, emb, history, params, lap=lap)
         labels = model.labels_
-        lap("clustering")
-        profiles = _name(feats, labels, emb, history)
-        lap("profiles")
-        rfm = rfm_scores(feats.frame)
-        table = rfm_table(feats.frame, rfm)
         run_id = uuid.uuid4().hex
         now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         assignments = _assignments(feats, labels, profiles, rfm, params, run_id, now)
@@ -205,6 +199,24 @@ def segment(engine: Engine, params: SegmentParams | None = None, *,
             result.index_report = write_index(client, assignments, run_id, on_progress=tick)
             lap("write_index")
     return result
+
+
+def cluster_users(feats: UserFeatures, emb: emb_mod.UserEmbeddings | None, history: pd.DataFrame,
+                  params: SegmentParams, *, lap: Callable[[str], None] | None = None,
+                  ) -> tuple[Clusterer, list[SegmentProfile], pd.DataFrame, pd.DataFrame]:
+    """The in-memory part of :func:`segment`: design matrix, clusters, named profiles, RFM.
+
+    Returns the fitted :class:`Clusterer`, the profiles, the per-user RFM scores and the
+    RFM table. (``benchmarks/segment_bench.py`` times exactly this on a million users.)
+    """
+    lap = lap or (lambda name: None)
+    design = build_matrix(feats, emb, params)
+    model = Clusterer(params).fit(design.X)
+    lap("clustering")
+    profiles = _name(feats, model.labels_, emb, history)
+    lap("profiles")
+    rfm = rfm_scores(feats.frame)
+    return model, profiles, rfm, rfm_table(feats.frame, rfm)
 
 
 def _client(stack: ExitStack, search: str | OpenSearch | SearchSession | None) -> OpenSearch:

@@ -4,7 +4,7 @@ Notes
 -----
 ``k="auto"`` chooses the number of clusters on a seeded sample of ``sample_size`` users:
 for k-means, the k in ``k_min..k_max`` with the highest mean silhouette coefficient
-(Rousseeuw 1987) computed on up to 5,000 of the sampled points; for GMM, the k with the
+(Rousseeuw 1987) computed on up to 4,000 of the sampled points; for GMM, the k with the
 lowest Bayesian information criterion (Schwarz 1978). K-means is Lloyd's algorithm
 (``sklearn.cluster.KMeans``, 4 seeded k-means++ starts) up to ``LLOYD_MAX`` users and
 ``MiniBatchKMeans`` (Sculley 2010) beyond, which keeps a million users under a minute. The final model is then fitted on
@@ -27,7 +27,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from shoplens.errors import ConfigError
 from shoplens.segments.params import SegmentParams
 
-_SILHOUETTE_POINTS = 5_000
+_SILHOUETTE_POINTS = 4_000
 _GMM_MAX_FIT = 200_000
 #: up to this many users k-means runs full Lloyd iterations; above, MiniBatchKMeans
 LLOYD_MAX = 50_000
@@ -42,6 +42,7 @@ class Clusterer:
     k_: int = field(init=False)
     scores_: dict[int, float] = field(init=False, default_factory=dict)
     criterion_: str = field(init=False, default="")
+    _centres: dict[int, np.ndarray] = field(init=False, default_factory=dict, repr=False)
 
     def fit(self, X: np.ndarray) -> Clusterer:
         n = X.shape[0]
@@ -84,7 +85,7 @@ class Clusterer:
             return min(ks, key=lambda k: (self.scores_[k], k))
         self.criterion_ = "silhouette"
         for k in ks:
-            labels = self._kmeans(S, k)
+            labels = self._kmeans(S, k, n_init=2)
             if len(set(labels.tolist())) < 2:
                 self.scores_[k] = -1.0
                 continue
@@ -93,12 +94,19 @@ class Clusterer:
         return max(ks, key=lambda k: (self.scores_[k], -k))
 
     # -- models ----------------------------------------------------------------------
-    def _kmeans(self, X: np.ndarray, k: int) -> np.ndarray:
+    def _kmeans(self, X: np.ndarray, k: int, *, n_init: int = 4) -> np.ndarray:
         if X.shape[0] <= LLOYD_MAX:  # small enough for full k-means: better optima, still fast
-            return KMeans(n_clusters=k, random_state=self.params.seed, n_init=4).fit_predict(X).astype(np.int64)
-        model = MiniBatchKMeans(n_clusters=k, random_state=self.params.seed, batch_size=8192, n_init=3,
-                                max_no_improvement=20, reassignment_ratio=0.01)
-        return model.fit_predict(X).astype(np.int64)
+            model = KMeans(n_clusters=k, random_state=self.params.seed, n_init=n_init).fit(X)
+            self._centres[k] = model.cluster_centers_
+            return model.labels_.astype(np.int64)
+        # a million users: mini-batches, started from the centres found on the sample when
+        # k was chosen there (one good start instead of several random ones)
+        init = self._centres.get(k)
+        mb = MiniBatchKMeans(n_clusters=k, random_state=self.params.seed, batch_size=8192,
+                             init=init if init is not None else "k-means++",
+                             n_init=1 if init is not None else 3, max_no_improvement=10,
+                             reassignment_ratio=0.01)
+        return mb.fit_predict(X).astype(np.int64)
 
     def _gmm(self, X: np.ndarray, k: int) -> np.ndarray:
         S = self._sample(X, _GMM_MAX_FIT, salt=1)

@@ -14,7 +14,7 @@ Definitions (``as_of`` is the latest event time in the database unless given):
 - ``cart_rate`` = carts / views; ``purchase_rate`` = purchase occasions / sessions;
   ``conversion`` = purchased items / views (0 where the denominator is 0).
 - ``price_index``: mean over the user's events of price / the mean price of the event's
-  (full) category, e.g. ``electronics.smartphone``; below 1 means cheaper than usual
+  (full) category over all events, e.g. ``electronics.smartphone``; below 1 means cheaper than usual
   for what they browse.
 - ``price_pct``: mean percentile rank of the viewed products' list prices within their
   category (0 cheapest, 1 dearest); ``share_cheap`` / ``share_premium``: share of events on

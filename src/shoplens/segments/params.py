@@ -49,7 +49,7 @@ class SegmentParams(BaseModel):
     seed: int = 0
     k_min: int = Field(2, ge=2)
     k_max: int = Field(10, ge=2)
-    sample_size: int = Field(20_000, ge=100, description="users sampled to choose k")
+    sample_size: int = Field(10_000, ge=100, description="users sampled to choose k")
     max_categories: int = Field(12, ge=1, description="top-level categories kept as affinity features")
     prior_events: float = Field(2.0, ge=0, description="shrinkage strength of per-user shares, in events")
     embedding_dims: int = Field(16, ge=1, description="PCA dimensions kept of the query embeddings")
