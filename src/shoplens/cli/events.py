@@ -42,7 +42,7 @@ def categorize_cmd(
 
     params = CategorizeParams(llm=_settings(llm, llm_model, llm_base_url, llm_timeout),
                               mapping=mapping, refresh=refresh)
-    with engine_from(db) as engine:
+    with engine_from(db) as engine, console.status("categorizing event names..."):
         taxonomy = categorize(engine, params)
         steps = funnel(engine)
     if json_:
@@ -90,7 +90,7 @@ def patterns_cmd(
 
     params = PatternParams(n_steps=n_steps, top_paths=top, recovery_days=recovery_days,
                            session_gap_minutes=session_gap)
-    with engine_from(db) as engine:
+    with engine_from(db) as engine, console.status("computing patterns..."):
         doc = patterns(engine, params)
     if json_:
         print_json(doc)
