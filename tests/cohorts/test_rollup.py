@@ -81,3 +81,14 @@ def test_writes_outside_loads_are_noticed(engine: Engine) -> None:
                                             "2024-03-24 10:00"))
     assert compute_cohorts(engine, params).rows[0].values == [1.0, 1.0, 1.0]
     assert _rows(engine, ROLLUP) == _rows(engine, DIRECT)
+
+
+def test_a_new_list_price_reaches_revenue(engine: Engine) -> None:
+    load(engine, products=[{"product_id": "p", "category": "c", "price": 10}],
+         events=[{"user_id": "a", "event_type": "purchase", "product_id": "p",
+                  "event_time": "2024-01-10 10:00", "price": None, "quantity": 3}])
+    params = CohortParams(cohort_by="first_purchase", period="day", offset_unit="day",
+                          periods=1, measure="revenue", kind="cumulative")
+    assert compute_cohorts(engine, params).rows[0].values == [30.0]
+    engine.execute("UPDATE products SET price = :p WHERE product_id = 'p'", {"p": 12.5})
+    assert compute_cohorts(engine, params).rows[0].values == [37.5]

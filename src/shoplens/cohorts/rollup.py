@@ -7,10 +7,11 @@ parameters, so it is done once and kept up to date:
 - every load refreshes the days it touched (:func:`refresh_after_load`, a post-load
   hook run inside the load's transaction, so the rollup commits or rolls back with it);
 - before every matrix, :func:`ensure_fresh` compares a fingerprint of ``events`` (row
-  count, first and last time, sum of the event ids) with the one the rollup was built
-  from and rebuilds it when they differ — which catches rows written without
-  :func:`shoplens.ingest.load` (``engine.append_df``, another tool). Rewriting events in
-  place so that all four stay equal is not detected: call :func:`rebuild` after that.
+  count, first and last time, sum of the event ids) and of ``products`` (count, sum of
+  list prices: revenue falls back to them) with the ones the rollup was built from and
+  rebuilds it when they differ — which catches rows written without
+  :func:`shoplens.ingest.load` (``engine.append_df``, another tool). Rewriting rows in
+  place so that every part stays equal is not detected: call :func:`rebuild` after that.
 """
 
 from __future__ import annotations
@@ -28,9 +29,20 @@ FINGERPRINT_SQL = (
     "SELECT COUNT(*), MIN(event_time), MAX(event_time), "
     "CAST(COALESCE(SUM(event_id), 0) AS TEXT) FROM events"
 )
+PRODUCTS_SQL = "SELECT COUNT(*), CAST(COALESCE(SUM(price), 0) AS TEXT) FROM products"
+COLUMNS = {
+    "cohort_user_day": ["user_id", "day", "events", "active_events", "purchases", "orders",
+                        "revenue"],
+    "cohort_rollup_state": ["events_fp", "products_fp"],
+}
 
 
 def ensure_tables(engine: Engine) -> None:
+    """Create the rollup tables; a table left by an older layout is derived data and is
+    dropped and recreated (the next check rebuilds it)."""
+    for table, columns in COLUMNS.items():
+        if engine.table_exists(table) and engine.columns(table) != columns:
+            engine.execute(f"DROP TABLE {table}")
     engine.execute_script(load_sql(PACKAGE, "rollup.sql"))
 
 
@@ -52,20 +64,36 @@ def _digits(x: Any) -> str:
     return text.split(".")[0] if "." in text else text
 
 
-def _stored(engine: Engine) -> tuple[int, Any, Any, str] | None:
-    rows = engine.fetch_all(
-        "SELECT events, first_time, last_time, id_sum FROM cohort_rollup_state")
-    if len(rows) != 1:
-        return None
-    r = rows[0]
-    return int(r[0]), _ts(r[1]), _ts(r[2]), _digits(r[3])
+def _text(fp: tuple[int, Any, Any, str]) -> str:
+    return "|".join("" if x is None else str(x) for x in fp)
 
 
-def _store(engine: Engine, fp: tuple[int, Any, Any, str]) -> None:
+def products_fingerprint(engine: Engine) -> str:
+    n, total = engine.fetch_all(PRODUCTS_SQL)[0]
+    return f"{int(n)}|{_money(total)}"
+
+
+def _money(x: Any) -> str:
+    # the same sum prints as "12.5000" on one engine and "12.50" on another
+    from decimal import Decimal
+
+    return format(Decimal(str(x)).normalize(), "f")
+
+
+def _stored(engine: Engine) -> tuple[str, str] | None:
+    rows = engine.fetch_all("SELECT events_fp, products_fp FROM cohort_rollup_state")
+    return (str(rows[0][0]), str(rows[0][1])) if len(rows) == 1 else None
+
+
+def _current(engine: Engine, events_fp: tuple[int, Any, Any, str] | None = None
+             ) -> tuple[str, str]:
+    return _text(events_fp or fingerprint(engine)), products_fingerprint(engine)
+
+
+def _store(engine: Engine, state: tuple[str, str]) -> None:
     engine.execute("DELETE FROM cohort_rollup_state")
-    engine.execute(
-        "INSERT INTO cohort_rollup_state (events, first_time, last_time, id_sum) "
-        "VALUES (:n, :lo, :hi, :ids)", {"n": fp[0], "lo": fp[1], "hi": fp[2], "ids": fp[3]})
+    engine.execute("INSERT INTO cohort_rollup_state (events_fp, products_fp) VALUES (:e, :p)",
+                   {"e": state[0], "p": state[1]})
 
 
 def refresh_days(engine: Engine, first: date, last: date) -> None:
@@ -84,14 +112,14 @@ def rebuild(engine: Engine) -> None:
         fp = fingerprint(engine)
         if fp[1] is not None and fp[2] is not None:
             refresh_days(engine, fp[1].date(), fp[2].date())
-        _store(engine, fp)
+        _store(engine, _current(engine, fp))
 
 
 def ensure_fresh(engine: Engine) -> None:
     """The rollup exists and was derived from the events as they are now."""
     with engine.transaction():
         ensure_tables(engine)
-        if _stored(engine) != fingerprint(engine):
+        if _stored(engine) != _current(engine):
             rebuild(engine)
 
 
@@ -102,9 +130,10 @@ def refresh_after_load(engine: Engine, scope: LoadScope) -> None:
         ensure_tables(engine)
         if scope.tables and "events" not in scope.tables:
             return
+        # products a load adds or changes move the products fingerprint: rebuild then
         before = fingerprint(engine, "WHERE load_id IS NULL OR load_id <> :load",
                              {"load": scope.load_id})
-        if _stored(engine) != before:
+        if _stored(engine) != _current(engine, before):
             rebuild(engine)
             return
         lo, hi = scope.min_time, scope.max_time
@@ -112,4 +141,4 @@ def refresh_after_load(engine: Engine, scope: LoadScope) -> None:
             _, lo, hi, _ = fingerprint(engine, "WHERE load_id = :load", {"load": scope.load_id})
         if lo is not None and hi is not None:
             refresh_days(engine, lo.date(), hi.date())
-        _store(engine, fingerprint(engine))
+        _store(engine, _current(engine))

@@ -21,32 +21,18 @@ WITH user_days AS (
     COALESCE(CAST(%(observed_from)s AS DATE), MIN(day)) AS obs_start,
     COALESCE(CAST(%(observed_until)s AS DATE), MAX(day)) AS obs_end
   FROM user_days
-), money_lines /* Money, from purchases and refunds only (a small share of a clickstream). An order */ /* is one purchase timestamp of a user: the lines of an invoice share its time. */ /* The price paid where the event has one, else the product's list price. Only read */ /* for the orders and revenue measures (the engines skip a scan under a false constant). */ AS (
+), money_days /* Orders (distinct purchase timestamps: the lines of an invoice share its time) and */ /* revenue (purchases minus refunds, at the event's price or else the list price), per */ /* user and day, from the same rollup. */ AS (
   SELECT
-    e.user_id,
-    e.event_time,
-    MAX(CASE WHEN e.event_type = 'purchase' THEN 1 ELSE 0 END) AS is_order,
-    SUM(
-      CASE WHEN e.event_type = 'refund' THEN -1 ELSE 1 END * COALESCE(e.price, p.price) * e.quantity
-    ) AS revenue
-  FROM events AS e
-  LEFT JOIN products AS p
-    ON p.product_id = e.product_id
+    user_id,
+    day,
+    orders,
+    revenue
+  FROM cohort_user_day
   WHERE
-    e.event_type IN ('purchase', 'refund') AND CAST(%(measure)s AS TEXT) <> 'users'
-  GROUP BY
-    e.user_id,
-    e.event_time
-), money_days AS (
-  SELECT
-    user_id,
-    CAST(event_time AS DATE) AS day,
-    SUM(is_order) AS orders,
-    SUM(revenue) AS revenue
-  FROM money_lines
-  GROUP BY
-    user_id,
-    CAST(event_time AS DATE)
+    (
+      orders > 0 OR revenue IS NOT NULL
+    )
+    AND CAST(%(measure)s AS TEXT) <> 'users' /* a constant: skipped when not needed */
 ), first_days AS (
   SELECT
     user_id,
