@@ -89,9 +89,9 @@ def _benchmark_table(ax: Axes, report: ReportData) -> None:
     rows = [[r.metric, ms(r.naive_ms), ms(r.optimized_ms),
              f"{r.speedup:.1f}×" if r.speedup else "–",
              "yes" if r.rows_equal else "NO" if r.rows_equal is False else "–"]
-            for r in b.rows[:10]]
+            for r in b.rows[:14]]
     top = 0.80 if reading else 0.98
-    height = min(top, 0.068 * (len(rows) + 1))
+    height = min(top, 0.057 * (len(rows) + 1))
     table = ax.table(cellText=rows, colLabels=["metric", "naive", "optimized", "speed-up",
                                                "equal"],
                      cellLoc="right", colLoc="right", colWidths=[0.38, 0.17, 0.17, 0.14, 0.1],
