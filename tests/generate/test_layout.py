@@ -137,5 +137,11 @@ def test_parquet_layout(parquet_shop: Path, tmp_path: Path) -> None:
             first["timestamp"].strftime("%Y-%m-%d %H:%M:%S"), first["session_id"]] == body[0]
     products = pq.read_table(parquet_shop / "products.parquet").to_pylist()
     _, pbody = rows(tmp_path / "products.csv")
-    assert [[str(p["product_id"]), p["category"], f"{p['price']:.2f}", p["brand"], p["name"]]
+    assert [[str(p["product_id"]), p["category"], f"{p['price']:.2f}", p["brand"] or "", p["name"]]
             for p in products] == pbody
+
+
+def test_parquet_has_null_for_a_missing_brand(parquet_shop: Path) -> None:
+    brands = pq.read_table(parquet_shop / "products.parquet").column("brand").to_pylist()
+    assert None in brands
+    assert "" not in brands

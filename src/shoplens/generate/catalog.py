@@ -62,7 +62,7 @@ class Catalog:
             "product_id": pa.array(self.product_id[order], pa.int64()),
             "category": pa.array(codes[self.category[order]], pa.string()),
             "price": pa.array(self.price[order], pa.float64()),
-            "brand": pa.array([self.brand[i] for i in order], pa.string()),
+            "brand": pa.array([self.brand[i] or None for i in order], pa.string()),
             "name": pa.array([self.name[i] for i in order], pa.string()),
         })
 
