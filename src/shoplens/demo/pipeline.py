@@ -21,7 +21,14 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from shoplens.demo.stages import STAGES, DemoState, Stage, StageUnavailable, stop_search
+from shoplens.demo.stages import (
+    STAGES,
+    DemoState,
+    SectionFailed,
+    Stage,
+    StageUnavailable,
+    stop_search,
+)
 from shoplens.engines import connect
 from shoplens.report.build import ReportFiles, write_report
 from shoplens.report.collectors import NotAvailable, ReportContext, collect_section, new_report
@@ -114,7 +121,8 @@ def _run_stage(stage: Stage, state: DemoState, done: dict[str, str], console: Co
     except (NotAvailable, StageUnavailable) as exc:
         status, detail = "unavailable", f"not available yet: {exc}"
     except Exception as exc:
-        status, detail = "failed", f"{type(exc).__name__}: {exc}"
+        status = "failed"
+        detail = str(exc) if isinstance(exc, SectionFailed) else f"{type(exc).__name__}: {exc}"
         with (state.out / "demo-errors.log").open("a", encoding="utf-8") as log:
             log.write(f"--- stage {stage.key}\n{traceback.format_exc()}\n")
     seconds = time.perf_counter() - start

@@ -54,6 +54,10 @@ class StageUnavailable(Exception):
     """The capability a stage runs has not been installed yet."""
 
 
+class SectionFailed(Exception):
+    """A report section the stage computes failed; its reason names the error."""
+
+
 @dataclass(frozen=True)
 class Stage:
     key: str
@@ -80,7 +84,7 @@ def _collect(state: DemoState, *keys: str) -> str:
         else:
             failures.append(f"{key}: {section.reason}")
     if failures:
-        raise RuntimeError("; ".join(failures))
+        raise SectionFailed("; ".join(failures))
     if missing and not details:
         raise StageUnavailable("; ".join(missing))
     return ", ".join(details + missing)
@@ -188,4 +192,5 @@ STAGES: tuple[Stage, ...] = (
           fills=("paths", "insights")),
 )
 
-__all__ = ["STAGES", "DemoState", "NotAvailable", "Stage", "StageUnavailable", "stop_search"]
+__all__ = ["STAGES", "DemoState", "NotAvailable", "SectionFailed", "Stage", "StageUnavailable",
+           "stop_search"]
