@@ -65,6 +65,10 @@ def _temp_like(ctx: LoadContext, name: str, table: str, data: pa.Table | None) -
         eng.append_arrow(name, data)
 
 
+def _is_empty(ctx: LoadContext, table: str) -> bool:
+    return not ctx.engine.fetch_all(f"SELECT 1 FROM {table} LIMIT 1")
+
+
 def prepare_sessions(ctx: LoadContext) -> None:
     """Create the target-side collector the staged events add their sessions to."""
     _temp_like(ctx, "_shoplens_sessions_in", "sessions", None)
@@ -76,6 +80,13 @@ def merge_sessions(ctx: LoadContext) -> int:
         "SELECT session_id, min(user_id) AS user_id, min(session_start) AS session_start, "
         "max(session_end) AS session_end, CAST(sum(n_events) AS INTEGER) AS n_events "
         "FROM acc_sessions GROUP BY session_id")
+    staged = eng.scalar("SELECT count(*) FROM _shoplens_sessions_in")
+    if not staged and acc.num_rows and _is_empty(ctx, "sessions"):
+        # a first load: nothing to merge with
+        eng.append_arrow("sessions", acc)
+        eng.execute("DROP TABLE IF EXISTS _shoplens_sessions_in")
+        ctx.tables.add("sessions")
+        return acc.num_rows
     if acc.num_rows:
         eng.append_arrow("_shoplens_sessions_in", acc)
     n = eng.scalar("SELECT count(*) FROM _shoplens_sessions_in")
@@ -113,6 +124,10 @@ def merge_users(ctx: LoadContext) -> int:
         "FROM acc_users WHERE user_id IS NOT NULL GROUP BY user_id", {"load": ctx.load_id})
     if not acc.num_rows:
         return 0
+    ctx.tables.add("users")
+    if _is_empty(ctx, "users"):
+        eng.append_arrow("users", acc)
+        return acc.num_rows
     _temp_like(ctx, "_shoplens_users_in", "users", acc)
     eng.execute(
         "UPDATE users SET signup_date = coalesce(i.signup_date, users.signup_date), "
@@ -142,6 +157,10 @@ def merge_products(ctx: LoadContext) -> int:
         {"load": ctx.load_id})
     if not acc.num_rows:
         return 0
+    ctx.tables.add("products")
+    if _is_empty(ctx, "products"):
+        eng.append_arrow("products", acc)
+        return acc.num_rows
     _temp_like(ctx, "_shoplens_products_in", "products", acc)
     cols = ("category", "category_id", "price", "brand", "name")
     sets = ", ".join(f"{c} = coalesce(i.{c}, products.{c})" for c in cols)

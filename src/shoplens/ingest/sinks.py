@@ -36,12 +36,12 @@ SEARCH_COLS = ("search_id", "user_id", "search_query", "clicked_product_ids", "t
 class BackgroundWriter:
     """Appends to the target on a second thread, so that the target's bulk path (COPY on
     PostgreSQL, a parallel insert on DuckDB) overlaps with parsing the next batch. The
-    queue holds at most two batches (bounded memory); the first error is re-raised on
+    queue holds at most one batch (bounded memory); the first error is re-raised on
     the load's thread."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.queue: queue.Queue[tuple[str, pa.Table] | None] = queue.Queue(maxsize=2)
+        self.queue: queue.Queue[tuple[str, pa.Table] | None] = queue.Queue(maxsize=1)
         self.error: BaseException | None = None
         self.thread: threading.Thread | None = None
 
@@ -276,17 +276,14 @@ class EventsSink:
                     if ctx.early_first is None:
                         ctx.early_first = (ctx.files[file_no], int(first))
             sc.execute(
-                f"INSERT INTO acc_users SELECT user_id, NULL, "
-                f"arg_max(u_country, event_time) FILTER (WHERE u_country IS NOT NULL), "
+                f"INSERT INTO acc_users SELECT user_id, NULL, max(u_country), "
                 f"min(event_time), max(event_time), 1 FROM {name} GROUP BY user_id")
             sc.execute(
-                f"INSERT INTO acc_products SELECT product_id, "
-                f"arg_max(p_category, event_time) FILTER (WHERE p_category IS NOT NULL), "
-                f"arg_max(p_category_id, event_time) FILTER (WHERE p_category_id IS NOT NULL), "
-                f"arg_max(price, event_time) FILTER (WHERE price IS NOT NULL "
-                f"AND event_type IS DISTINCT FROM 'refund'), "
-                f"arg_max(p_brand, event_time) FILTER (WHERE p_brand IS NOT NULL), "
-                f"arg_max(p_name, event_time) FILTER (WHERE p_name IS NOT NULL), "
+                # Attributes other than the price are the product's, not the event's: any
+                # non-empty value will do (max is the cheapest); the price is the latest.
+                f"INSERT INTO acc_products SELECT product_id, max(p_category), "
+                f"max(p_category_id), arg_max(price, event_time) FILTER (WHERE price IS NOT NULL "
+                f"AND event_type IS DISTINCT FROM 'refund'), max(p_brand), max(p_name), "
                 f"max(event_time), 1 FROM {name} WHERE product_id IS NOT NULL GROUP BY product_id")
             direct_filter = "" if maybe_present is None else \
                 "AND NOT (event_time BETWEEN $lo AND $hi)"

@@ -1,0 +1,215 @@
+"""Load throughput: a REES46-style CSV of N rows (default 10 million) into DuckDB and into a
+throwaway PostgreSQL, side by side with each engine's bare bulk load of the same file.
+
+    .venv/bin/python benchmarks/load_throughput.py [--rows 10000000] [--keep DIR]
+
+Each load runs in its own subprocess, so its peak memory (ru_maxrss) is the load's own.
+``shoplens load`` parses, validates (times, numbers, vocabulary, missing ids), hashes row
+ids, drops duplicates, maintains users/products/sessions and writes through the engine's
+bulk path; the bare baseline only copies text into a table (DuckDB ``read_csv``,
+PostgreSQL ``COPY``). The post-load hooks other capabilities register (rollups) are
+timed separately and reported apart from the importer's own time.
+
+Goals (issue 3): >= 2,000,000 rows/s into DuckDB, >= 500,000 rows/s into PostgreSQL,
+peak memory < 2 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+GENERATE_SQL = """
+COPY (
+  WITH r AS (SELECT i, i // 8 AS s, CAST(hash(i // 8) >> 1 AS BIGINT) AS hs,
+                    CAST(hash(i) >> 1 AS BIGINT) AS h FROM range({n}) t(i))
+  SELECT strftime(TIMESTAMP '2019-10-01' + to_seconds((i * 2678400) // {n}),
+                  '%Y-%m-%d %H:%M:%S') || ' UTC' AS event_time,
+         CASE WHEN h % 100 < 94 THEN 'view' WHEN h % 100 < 98 THEN 'cart'
+              WHEN h % 100 < 99 THEN 'remove_from_cart' ELSE 'purchase' END AS event_type,
+         CAST(1000000 + (h >> 8) % 200000 AS VARCHAR) AS product_id,
+         CAST(2053013552326770905 + ((h >> 8) % 200000) % 600 AS VARCHAR) AS category_id,
+         CASE WHEN (h >> 20) % 3 = 0 THEN NULL ELSE
+           ['electronics.smartphone', 'computers.notebook', 'apparel.shoes',
+            'furniture.living_room.sofa', 'appliances.kitchen.refrigerators']
+           [1 + ((h >> 8) % 200000) % 5] END AS category_code,
+         CASE WHEN (h >> 24) % 7 = 0 THEN NULL ELSE
+           ['samsung', 'apple', 'xiaomi', 'lenovo', 'shiseido', 'aqua'][1 + ((h >> 8) % 200000) % 6]
+           END AS brand,
+         printf('%.2f', ((h >> 30) % 100000) / 100.0) AS price,
+         CAST(500000000 + (hs % 3000000) AS VARCHAR) AS user_id,
+         substr(md5(CAST(s AS VARCHAR)), 1, 8) || '-' || substr(md5(CAST(s AS VARCHAR)), 9, 4)
+           || '-' || substr(md5(CAST(s AS VARCHAR)), 13, 4) || '-'
+           || substr(md5(CAST(s AS VARCHAR)), 17, 4) || '-'
+           || substr(md5(CAST(s AS VARCHAR)), 21, 12) AS user_session
+  FROM r ORDER BY i
+) TO '{out}' (HEADER, DELIMITER ',')
+"""
+
+
+def generate(n: int, out: Path) -> float:
+    import duckdb
+
+    t0 = time.perf_counter()
+    con = duckdb.connect()
+    con.execute(GENERATE_SQL.format(n=int(n), out=str(out).replace("'", "''")))
+    con.close()
+    return time.perf_counter() - t0
+
+
+# -- the measured work, each in a fresh subprocess -------------------------------------
+def worker(mode: str, url: str, csv: str, hooks: bool) -> None:
+    import resource
+
+    from shoplens.engines import connect
+
+    result: dict[str, float] = {}
+    if mode == "shoplens":
+        import shoplens.ingest.loader as loader
+        from shoplens.ingest import load
+
+        hook_time = 0.0
+        run_hooks = loader.run_post_load
+
+        def timed_hooks(engine, scope):  # type: ignore[no-untyped-def]
+            nonlocal hook_time
+            t = time.perf_counter()
+            run_hooks(engine, scope)
+            hook_time += time.perf_counter() - t
+
+        if not hooks:
+            import shoplens.ingest.hooks as hook_registry
+
+            hook_registry.POST_LOAD_HOOKS.clear()
+        loader.run_post_load = timed_hooks  # type: ignore[assignment]
+        # DuckDB's buffer pool defaults to 80% of RAM; cap it so peak memory means something
+        engine = connect(url, memory_limit="1GB") if url.startswith("duckdb") else connect(url)
+        t0 = time.perf_counter()
+        report = load(engine, [csv])
+        total = time.perf_counter() - t0
+        result.update(seconds=total - hook_time, hooks=hook_time, rows=report.rows_loaded,
+                      quarantined=report.rows_quarantined)
+        engine.close()
+    elif url.startswith("duckdb"):
+        import duckdb
+
+        from shoplens.engines import duckdb_path
+
+        con = duckdb.connect(duckdb_path(url))
+        t0 = time.perf_counter()
+        con.execute("CREATE TABLE bare AS SELECT * FROM read_csv($p, all_varchar = true)",
+                    {"p": csv})
+        result.update(seconds=time.perf_counter() - t0,
+                      rows=con.execute("SELECT count(*) FROM bare").fetchall()[0][0])
+        con.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE bare (event_time text, event_type text, product_id text, "
+                         "category_id text, category_code text, brand text, price text, "
+                         "user_id text, user_session text)")
+            t0 = time.perf_counter()
+            with conn.cursor() as cur, cur.copy(
+                    "COPY bare FROM STDIN (FORMAT csv, HEADER true)") as copy, \
+                    open(csv, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    copy.write(chunk)
+            result.update(seconds=time.perf_counter() - t0,
+                          rows=conn.execute("SELECT count(*) FROM bare").fetchone()[0])  # type: ignore[index]
+    result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def run_worker(mode: str, url: str, csv: Path, hooks: bool) -> dict[str, float]:
+    proc = subprocess.run([sys.executable, __file__, "--worker", mode, url, str(csv),
+                           "hooks" if hooks else "no-hooks"],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode:
+        raise SystemExit(f"{mode} load into {url.split(':')[0]} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--keep", type=Path, default=None, help="folder for the CSV (kept)")
+    ap.add_argument("--with-hooks", action="store_true",
+                    help="also run (and time) the post-load hooks other capabilities register")
+    ap.add_argument("--worker", nargs=4, metavar=("MODE", "URL", "CSV", "HOOKS"),
+                    help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        mode, url, csv_path, hooks = args.worker
+        worker(mode, url, csv_path, hooks == "hooks")
+        return
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from shoplens.testing.postgres import PostgresServer
+
+    console = Console(width=150)
+    tmp = tempfile.TemporaryDirectory(prefix="shoplens-bench-")
+    folder = args.keep or Path(tmp.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    csv = folder / f"rees46_{args.rows}.csv"
+    if not csv.exists():
+        console.print(f"generating {args.rows:,} REES46-style rows ...")
+        secs = generate(args.rows, csv)
+        console.print(f"  {csv.stat().st_size / 2**20:,.0f} MiB in {secs:.1f} s")
+    server = PostgresServer().start()
+    results: dict[tuple[str, str], dict[str, float]] = {}
+    try:
+        for engine in ("duckdb", "postgres"):
+            for mode in ("bare", "shoplens"):
+                if engine == "duckdb":
+                    db = folder / f"{mode}.duckdb"
+                    for p in (db, Path(f"{db}.wal")):
+                        p.unlink(missing_ok=True)
+                    url = f"duckdb:{db}"
+                else:
+                    url = server.create_database()
+                console.print(f"{engine}: {mode} load ...")
+                results[(engine, mode)] = run_worker(mode, url, csv, args.with_hooks)
+                if engine == "postgres":
+                    server.drop_database(url)
+    finally:
+        server.stop()
+        tmp.cleanup() if args.keep is None else None
+
+    table = Table(title=f"load throughput, {args.rows:,} REES46-style rows, {os.cpu_count()} cores")
+    for col in ("engine", "load", "seconds", "rows/s", "vs bare", "peak MiB", "post-load hooks s",
+                "goal"):
+        table.add_column(col, justify="left" if col in ("engine", "load", "goal") else "right")
+    goals = {"duckdb": 2_000_000, "postgres": 500_000}
+    for engine in ("duckdb", "postgres"):
+        bare = results[(engine, "bare")]
+        for mode in ("bare", "shoplens"):
+            r = results[(engine, mode)]
+            rate = args.rows / r["seconds"]
+            goal = ""
+            if mode == "shoplens":
+                ok_rate = rate >= goals[engine]
+                ok_mem = r["peak_mib"] < 2048
+                goal = (f"{'met' if ok_rate else 'MISSED'} {goals[engine]:,} rows/s; "
+                        f"{'met' if ok_mem else 'MISSED'} < 2 GiB")
+            table.add_row(engine, "bare copy" if mode == "bare" else "shoplens load",
+                          f"{r['seconds']:.1f}", f"{rate:,.0f}",
+                          f"{r['seconds'] / bare['seconds']:.2f}x",
+                          f"{r['peak_mib']:,.0f}",
+                          f"{r.get('hooks', 0.0):.1f}" if mode == "shoplens" else "", goal)
+    console.print(table)
+    if not args.with_hooks:
+        console.print("post-load hooks were not run (--with-hooks runs and times them)")
+    console.print("load average during the run: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
+
+
+if __name__ == "__main__":
+    main()
