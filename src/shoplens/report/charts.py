@@ -43,20 +43,28 @@ plt.rcParams.update({
 })
 
 
-def _dates(points: list) -> list:
+# -- KPIs ----------------------------------------------------------------------------
+def period_steps(key: str, points: list) -> tuple[list, list]:
+    """x and y of a series; a weekly or monthly series gets one more x, the end of its
+    last period, so that a step line shows the last period's width too."""
     import pandas as pd
 
-    return [pd.Timestamp(p.x).to_pydatetime() for p in points]
+    xs = [pd.Timestamp(p.x).to_pydatetime() for p in points]
+    ys = [p.y for p in points]
+    if key in ("wau", "mau") and xs:
+        step = pd.DateOffset(weeks=1) if key == "wau" else pd.DateOffset(months=1)
+        xs.append((pd.Timestamp(xs[-1]) + step).to_pydatetime())
+        ys.append(ys[-1])
+    return xs, ys
 
 
-# -- KPIs ----------------------------------------------------------------------------
 def draw_active_users(ax: Axes, kpis: KpiSection) -> None:
     for key, label, colour in (("dau", "DAU", BLUE), ("wau", "WAU", ORANGE),
                                ("mau", "MAU", GREEN)):
         points = [p for p in kpis.series.get(key, []) if p.y is not None]
         if points:
-            ax.plot(_dates(points), [p.y for p in points], label=label, color=colour,
-                    lw=1.2 if key == "dau" else 1.8,
+            xs, ys = period_steps(key, points)
+            ax.plot(xs, ys, label=label, color=colour, lw=1.2 if key == "dau" else 1.8,
                     drawstyle="default" if key == "dau" else "steps-post")
     ax.set_title("Active users")
     ax.set_ylabel("users")

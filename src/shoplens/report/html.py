@@ -14,7 +14,7 @@ from pathlib import Path
 import jinja2
 
 from shoplens.report import format as fmt
-from shoplens.report.charts import offset_label
+from shoplens.report.charts import offset_label, period_steps
 from shoplens.report.model import ReportData
 
 TITLES = {
@@ -43,7 +43,8 @@ def _interactive(report: ReportData) -> dict[str, str]:
         for key, label in (("dau", "DAU"), ("wau", "WAU"), ("mau", "MAU")):
             pts = [p for p in k.series.get(key, []) if p.y is not None]
             if pts:
-                fig.add_scatter(x=[str(p.x) for p in pts], y=[p.y for p in pts], name=label,
+                xs, ys = period_steps(key, pts)
+                fig.add_scatter(x=[x.date().isoformat() for x in xs], y=ys, name=label,
                                 mode="lines", line_shape="linear" if key == "dau" else "hv")
         fig.update_layout(title="Active users", yaxis_title="users")
         figs["active_users"] = fig
