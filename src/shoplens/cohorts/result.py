@@ -17,15 +17,16 @@ class CohortRow:
     """One cohort: its start, size and one value per offset (``None`` = censored).
 
     ``numerators`` and ``denominators`` are the counts or amounts each value divides
-    (kept for weighting and checking); ``observed`` says which cells the data covers.
+    (kept for weighting and checking; ``None`` where censored); ``observed`` says which
+    cells the data covers.
     """
 
     cohort: date
     label: str
     size: int
     values: list[float | None]
-    numerators: list[float]
-    denominators: list[float]
+    numerators: list[float | None]
+    denominators: list[float | None]
     observed: list[bool]
 
     @property
@@ -173,16 +174,19 @@ def build_result(params: CohortParams, cells: pd.DataFrame) -> CohortResult:
             label=cohort_label(start, params.period),
             size=int(first["size"]),
             values=values,
-            numerators=[_num(x) for x in grp["numerator"]],
-            denominators=[_num(x) for x in grp["denominator"]],
+            numerators=[_num(x) if ok else None
+                        for x, ok in zip(grp["numerator"], observed, strict=True)],
+            denominators=[_num(x) if ok else None
+                          for x, ok in zip(grp["denominator"], observed, strict=True)],
             observed=observed,
         ))
         for key in sources:
             sources[key] += int(first[f"from_{key}"])
     average: list[float | None] = []
     for n in range(periods):
-        num = sum(r.numerators[n] for r in rows if r.observed[n] and r.denominators[n])
-        den = sum(r.denominators[n] for r in rows if r.observed[n] and r.denominators[n])
+        seen = [r for r in rows if r.observed[n] and r.denominators[n]]
+        num = sum(r.numerators[n] or 0.0 for r in seen)
+        den = sum(r.denominators[n] or 0.0 for r in seen)
         average.append(num / den if den else None)
     first_row = cells.iloc[0]
     anchor_sources = sources if params.cohort_by == "signup" else {}
