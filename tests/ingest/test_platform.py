@@ -111,3 +111,18 @@ def test_unknown_event_types_and_optional_columns(engine: Engine, tmp_path: Path
     with (report.quarantine_csv or Path("missing")).open() as fh:
         text = fh.read()
     assert "wishlisted" in text and "load_id" in text
+
+
+def test_cli_platform_folder(cli, db_url: str, platform_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    res = cli("load", platform_dir, "--db", db_url, "--format", "platform-csv")
+    assert res.exit_code == 0, res.output
+    for layout, name in (("platform-users", "users.csv"), ("platform-events", "events.csv"),
+                         ("platform-search", "search_logs.jsonl")):
+        assert f"detected platform-csv ({layout}) in {platform_dir / name}" in res.stderr
+    assert "personas" not in res.output
+    assert "1 event(s) precede their user's signup" in res.stderr
+    res = cli("load", platform_dir / "personas.csv", "--db", db_url)
+    assert res.exit_code == 2 and "personas file" in res.stderr
+    res = cli("load", platform_dir, "--db", db_url, "--format", "rees46")
+    assert res.exit_code == 2
+    assert "a folder is read as the platform-csv layout, not as rees46" in res.stderr

@@ -72,7 +72,7 @@ def run_load(params: LoadParams, db: str | None, as_json: bool) -> None:
         return
     for f in report.files:
         console.print(f"detected [bold]{escape(f.format)}[/] ({escape(f.layout)}) in "
-                      f"{escape(f.path)}", highlight=False)
+                      f"{escape(f.path)}", highlight=False, soft_wrap=True)
     table = Table(title=f"load {report.load_id if report.load_id is not None else '(nothing new)'}")
     for col in ("file", "format", "read", "loaded", "quarantined", "already present"):
         table.add_column(col, justify="left" if col in ("file", "format") else "right")
@@ -85,10 +85,10 @@ def run_load(params: LoadParams, db: str | None, as_json: bool) -> None:
                   style="bold")
     out.print(table)
     for w in report.warnings:
-        console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
+        console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False, soft_wrap=True)
     if report.quarantine_csv:
         console.print(f"quarantined rows (file, line, field, reason, raw): "
                       f"{escape(str(report.quarantine_csv))} and the quarantine table",
-                      highlight=False)
+                      highlight=False, soft_wrap=True)
     console.print(f"{report.rows_read:,} rows in {report.seconds:.1f} s "
-                  f"({report.rows_per_second:,.0f} rows/s)", highlight=False)
+                  f"({report.rows_per_second:,.0f} rows/s)", highlight=False, soft_wrap=True)
