@@ -121,8 +121,11 @@ def main() -> None:
     t = time.perf_counter()
     from sklearn.cluster import MiniBatchKMeans
 
-    mb = MiniBatchKMeans(model.k_, random_state=args.seed, batch_size=8192, n_init=3, max_no_improvement=20,
-                         reassignment_ratio=0.01).fit_predict(X)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):  # as shoplens runs it
+        mb = MiniBatchKMeans(model.k_, random_state=args.seed, batch_size=8192, n_init=3, max_no_improvement=10,
+                             reassignment_ratio=0.01).fit_predict(X)
     t_mb = time.perf_counter() - t
     t = time.perf_counter()
     lloyd = KMeans(model.k_, random_state=args.seed, n_init=1).fit_predict(X)

@@ -83,18 +83,25 @@ def build_profiles(features: UserFeatures, labels: np.ndarray, *, history: pd.Da
     total_rev = float(revenue.sum())
     total = len(df)
     queries = _top_queries(history, df.index, labels) if history is not None else {}
+    # one grouped pass for all segments (a million users: no per-segment boolean copies)
+    seg_model = model.groupby(labels, sort=True).mean()
+    seg_raw_all = raw.groupby(labels, sort=True).mean()
+    sizes = pd.Series(labels).value_counts().sort_index()
+    revenues = revenue.groupby(labels, sort=True).sum()
+    z_all = ((seg_model - overall_mu) / overall_sd).fillna(0.0)
     profiles = []
-    for c in sorted(set(labels.tolist())):
-        mask = labels == c
-        seg_mu = model[mask].mean()
-        z = ((seg_mu - overall_mu) / overall_sd).fillna(0.0)
+    for c in seg_model.index:
+        z = z_all.loc[c]
         order = z.abs().sort_values(ascending=False, kind="stable").index
-        seg_raw = raw[mask].mean()
-        diffs = [FeatureDiff(display_name(f), float(seg_raw[f]), float(raw_mu[f]), float(z[f])) for f in order[:top]]
-        traits = [f"{'high' if z[f] > 0 else 'low'}_{display_name(f)}" for f in order if abs(z[f]) >= TRAIT_MIN_Z][:top]
-        rev = float(revenue[mask].sum())
+        seg_raw = seg_raw_all.loc[c]
+        diffs = [FeatureDiff(display_name(f), float(seg_raw[f]), float(raw_mu[f]), float(z[f]))
+                 for f in order[:top]]
+        traits = [f"{'high' if z[f] > 0 else 'low'}_{display_name(f)}" for f in order
+                  if abs(z[f]) >= TRAIT_MIN_Z][:top]
+        size = int(sizes.loc[c])
+        rev = float(revenues.loc[c])
         profiles.append(SegmentProfile(
-            cluster=int(c), size=int(mask.sum()), share_of_users=float(mask.sum()) / total,
+            cluster=int(c), size=size, share_of_users=size / total,
             revenue=rev, revenue_share=rev / total_rev if total_rev else 0.0,
             top_features=diffs, traits=traits, top_queries=queries.get(int(c), []),
             z={k: float(v) for k, v in z.items()},

@@ -83,7 +83,8 @@ def rfm_scores(frame: pd.DataFrame) -> pd.DataFrame:
         out.loc[buyers.index, "r_score"] = r.astype("Int64")
         out.loc[buyers.index, "f_score"] = f.astype("Int64")
         out.loc[buyers.index, "m_score"] = m.astype("Int64")
-        out.loc[buyers.index, "rfm_segment"] = [rfm_segment(a, b) for a, b in zip(r, f, strict=True)]
+        grid = np.array([[rfm_segment(a, b) for b in range(1, 6)] for a in range(1, 6)], dtype=object)
+        out.loc[buyers.index, "rfm_segment"] = grid[r.to_numpy() - 1, f.to_numpy() - 1]
     return out
 
 
