@@ -12,9 +12,13 @@ from pydantic import ValidationError
 from shoplens.generate import GenerateParams, generate, generate_tables
 
 
-def test_progress_reports_advance_to_the_end(tmp_path: Path) -> None:
+def test_progress_reports_advance_to_the_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                             ) -> None:
+    import shoplens.generate.generator as generator
+
+    monkeypatch.setattr(generator, "CHUNK_USERS", 100)  # three chunks of a small shop
     seen: list[tuple[str, float]] = []
-    generate(GenerateParams(users=50_000, months=1, seed=1), tmp_path,
+    generate(GenerateParams(users=250, months=2, seed=1), tmp_path,
              progress=lambda desc, frac: seen.append((desc, frac)))
     fractions = [f for _, f in seen]
     assert fractions == sorted(fractions)

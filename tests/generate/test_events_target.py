@@ -8,7 +8,7 @@ from shoplens.generate import GenerateParams, generate_tables, users_for_events
 
 
 @pytest.mark.parametrize(("events", "months", "seed"), [
-    (50_000, 12, 1), (200_000, 12, 2), (200_000, 3, 3), (400_000, 24, 4),
+    (50_000, 12, 1), (200_000, 12, 2), (100_000, 3, 3), (150_000, 24, 4),
 ])
 def test_events_target_is_hit_within_ten_percent(events: int, months: int, seed: int) -> None:
     params = GenerateParams(events=events, months=months, seed=seed)
