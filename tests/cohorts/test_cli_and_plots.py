@@ -184,3 +184,20 @@ def test_generated_shop_matches_reference(db_url: str, generated_shop: Path) -> 
             top = 1 if params.unit == "fraction" else np.inf
             assert ((shown >= 0) & (shown <= top)).all()
             assert any(v is None for r in result.rows for v in r.values)  # recent: censored
+
+
+def test_rees46_sample_signup_cohorts_fall_back_and_say_so(cli, db_url: str,
+                                                           rees46_sample: Path) -> None:
+    """REES46 has no signup: every user is placed by when they were first seen, and the
+    output says so. The sample covers minutes of one day: only day 0 is observable."""
+    res = cli("load", str(rees46_sample), "--db", db_url)
+    assert res.exit_code == 0, res.output
+    doc = json.loads(cli("cohorts", "--period", "day", "--offset-unit", "day", "--periods",
+                         "2", "--json", "--db", db_url).stdout)
+    users = pd.read_csv(rees46_sample, dtype=str)["user_id"].nunique()
+    (cohort,) = doc["cohorts"]
+    assert (cohort["cohort"], cohort["size"], cohort["values"]) == ("2019-10-01", users,
+                                                                    [1.0, None])
+    assert doc["anchor_sources"]["signup_date"] == 0
+    assert doc["anchor_sources"]["first_seen"] + doc["anchor_sources"]["first_event"] == users
+    assert doc["note"].startswith(f"{users:,} of {users:,} users have no signup_date")
