@@ -4,15 +4,21 @@ take the others down."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from shoplens.demo import STAGES, DemoParams, Stage, run_demo
 from shoplens.demo.stages import DemoState
+from shoplens.report.model import SECTION_KEYS
 
-from .helpers import pdf_pages
+from .browser import visit
+from .helpers import PAGE_CHECK, pdf_pages
 
 
+@pytest.mark.browser
 def test_demo_runs_every_stage_through_the_cli(cli, tmp_path: Path) -> None:
     out = tmp_path / "demo"
     result = cli("demo", "--out", out, "--users", "300", "--months", "3", "--seed", "5")
@@ -31,7 +37,19 @@ def test_demo_runs_every_stage_through_the_cli(cli, tmp_path: Path) -> None:
     assert all(r["rows_equal"] for r in doc["benchmark"]["rows"])
     assert sum(s["size"] for s in doc["segments"]["segments"]) == doc["segments"]["users"]
     assert len(pdf_pages(out / "report" / "summary.pdf", tmp_path)) == 1
-    assert sorted(p.name for p in (out / "report").glob("*.png")) >= ["active_users.png"]
+    pngs = {p.name for p in (out / "report").glob("*.png")}
+    assert {"active_users.png", "benchmark.png", "cohort_heatmap.png", "funnel.png",
+            "segments.png"} <= pngs
+
+    # the real report in a real browser: no errors, no network, every section there
+    shot = Path(os.environ.get("SHOPLENS_SCREENSHOTS") or tmp_path) / "report-demo.png"
+    visit_result = visit(index, expression=PAGE_CHECK, screenshot=shot)
+    assert visit_result.console_errors == [] and visit_result.exceptions == []
+    assert [u for u in visit_result.requests if not u.startswith(("file://", "data:"))] == []
+    page = json.loads(visit_result.evaluated)
+    assert [s["id"] for s in page["sections"]] == [*SECTION_KEYS, "stages"]
+    assert not any(s["unavailable"] for s in page["sections"])
+    assert page["brokenImages"] == 0 and page["plotsDrawn"] == len(page["plots"]) == 2
 
 
 def test_a_failing_stage_says_which_and_why_and_the_rest_go_on(tmp_path: Path) -> None:
