@@ -50,7 +50,8 @@ def test_generated_and_loaded(db_url: str, shop_dir: Path) -> None:
         assert optimized["aov"]["gross"] > 0  # priced from the catalogue: no event prices
 
 
-def test_two_loads_equal_one(db_url: str, shop_dir: Path, tmp_path: Path) -> None:
+def test_two_loads_equal_one(db_url: str, shop_dir: Path, tmp_path: Path,
+                             request: pytest.FixtureRequest) -> None:
     events = pd.read_csv(shop_dir / "events.csv", dtype=str)
     cut = sorted(events["timestamp"])[len(events) * 2 // 3]
     parts = []
@@ -65,13 +66,10 @@ def test_two_loads_equal_one(db_url: str, shop_dir: Path, tmp_path: Path) -> Non
     with connect(db_url) as engine:
         ingest.load(engine, [shop_dir])
         one_step, one_rollups = metrics(engine), rollup_rows(engine)
-    fresh = db_url.replace("test.duckdb", "two.duckdb") if db_url.startswith("duckdb") else None
-    if fresh is None:
-        with connect(db_url) as engine:
-            for table in ("events", "users", "products", "sessions", "loads", "search_logs",
-                          "quarantine", *rollups.ROLLUP_TABLES, "rollup_state"):
-                engine.execute(f"DELETE FROM {table}")
-        fresh = db_url
+    if db_url.startswith("duckdb"):
+        fresh = f"duckdb:{tmp_path / 'two.duckdb'}"
+    else:
+        fresh = request.getfixturevalue("pg_server").create_database()
     with connect(fresh) as engine:
         ingest.load(engine, [parts[0]])
         ingest.load(engine, [parts[1]])

@@ -115,6 +115,9 @@ def register(app: typer.Typer) -> None:
         days: Annotated[int, typer.Option(help="Days of generated data.")] = 182,
         seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 42,
         keep: Annotated[bool, typer.Option(help="Keep the generated schema.")] = False,
+        synthetic: Annotated[bool, typer.Option(
+            "--synthetic", help="Write generated data with the fast vectorized writer "
+                                "instead of the generator and importer.")] = False,
         json_out: JsonOption = False,
         db: DbOption = None,
     ) -> None:
@@ -123,7 +126,7 @@ def register(app: typer.Typer) -> None:
 
         params = _params(BenchParams, events=events, repeat=repeat, plans=plans,
                          metrics=tuple(metric) if metric else None, days=days, seed=seed,
-                         keep=keep)
+                         keep=keep, synthetic=synthetic)
         with engine_from(db) as engine, console.status("benchmarking") as status:
             report = run_bench(engine, params,  # type: ignore[arg-type]
                                progress=lambda msg: status.update(msg))

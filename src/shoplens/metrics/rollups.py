@@ -105,8 +105,11 @@ def _set_state(engine: Engine) -> None:
                    {"n": count, "at": datetime.now(UTC).replace(tzinfo=None)})
 
 
-def refresh_days(engine: Engine, first: date, last: date) -> None:
+def refresh_days(engine: Engine, first: date, last: date, *, full: bool = False) -> None:
     """Re-derive every rollup row that depends on the events of days ``[first, last]``.
+
+    ``full`` (the days span all the data) derives the funnel rows from every event at
+    once instead of looking up the sessions and users those days touched.
 
     Rolling actives are recomputed from ``first`` (or the day after the previous end of
     the data, if that is earlier) to the last day with data, since a day's events reach
@@ -121,8 +124,9 @@ def refresh_days(engine: Engine, first: date, last: date) -> None:
         _run_script(engine, "sql/refresh/active_counts.sql", values)
         _run_script(engine, "sql/refresh/revenue_day.sql", values)
         values["time_lo"], values["time_hi"] = values["day_lo"], values["day_hi"]
-        _run_script(engine, "sql/refresh/session_funnel.sql", values)
-        _run_script(engine, "sql/refresh/user_funnel.sql", values)
+        suffix = "_full" if full else ""
+        _run_script(engine, f"sql/refresh/session_funnel{suffix}.sql", values)
+        _run_script(engine, f"sql/refresh/user_funnel{suffix}.sql", values)
 
         data_last = engine.scalar("SELECT MAX(day) FROM rollup_user_day")
         if data_last is None:
@@ -145,7 +149,7 @@ def rebuild(engine: Engine) -> None:
             engine.execute(f"DELETE FROM {table}")
         lo, hi = _event_span(engine)
         if lo is not None and hi is not None:
-            refresh_days(engine, _as_date(lo), _as_date(hi))
+            refresh_days(engine, _as_date(lo), _as_date(hi), full=True)
         _set_state(engine)
 
 

@@ -7,11 +7,9 @@
 CREATE INDEX IF NOT EXISTS events_time_brin ON events USING brin (event_time)
     WITH (pages_per_range = 32);
 
--- Revenue refreshes touch only purchases and refunds (a few per cent of events): a
--- partial, covering index answers them by index-only scan without reading the views.
-CREATE INDEX IF NOT EXISTS events_money_idx ON events (event_time)
-    INCLUDE (event_type, product_id, price, quantity, user_id, session_id)
-    WHERE event_type IN ('purchase', 'refund');
+-- (No partial index on purchases: the revenue refresh of one day is already a BRIN
+-- bitmap scan, and such an index would also serve the naive revenue queries, hiding
+-- what the rollups change; docs/sql-optimization.md.)
 
 -- Funnel refreshes re-read every funnel event of the sessions and users a load touched.
 CREATE INDEX IF NOT EXISTS events_session_funnel_idx ON events (session_id)
