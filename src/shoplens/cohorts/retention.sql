@@ -88,14 +88,17 @@ calendar AS (
         INTERVAL '1 day'
     ) AS g(d)
 ),
--- The fully observed offset-unit periods: first_idx .. last_idx.
+-- The fully observed offset-unit periods: first_idx .. last_idx. (One aggregate over
+-- the calendar rather than scalar subqueries, which PostgreSQL would run per row.)
 window_idx AS (
     SELECT
-        (SELECT c.idx FROM calendar AS c WHERE c.day = b.obs_start - 1) + 1 AS first_idx,
-        (SELECT c.idx FROM calendar AS c WHERE c.day = b.obs_end + 1) - 1 AS last_idx,
+        MAX(CASE WHEN c.day = b.obs_start - 1 THEN c.idx END) + 1 AS first_idx,
+        MAX(CASE WHEN c.day = b.obs_end + 1 THEN c.idx END) - 1 AS last_idx,
         b.obs_start,
         b.obs_end
     FROM bounds AS b
+    CROSS JOIN calendar AS c
+    GROUP BY b.obs_start, b.obs_end
 ),
 -- uid: a dense integer key, so that the groupings below hash integers, not text
 members AS (

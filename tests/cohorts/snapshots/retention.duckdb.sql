@@ -111,25 +111,17 @@ WITH user_days AS (
     ) AS TIMESTAMP) + INTERVAL '1' DAY,
     INTERVAL '1' DAY
   ) AS g(d)
-), window_idx /* The fully observed offset-unit periods: first_idx .. last_idx. */ AS (
+), window_idx /* The fully observed offset-unit periods: first_idx .. last_idx. (One aggregate over */ /* the calendar rather than scalar subqueries, which PostgreSQL would run per row.) */ AS (
   SELECT
-    (
-      SELECT
-        c.idx
-      FROM calendar AS c
-      WHERE
-        c.day = b.obs_start - 1
-    ) + 1 AS first_idx,
-    (
-      SELECT
-        c.idx
-      FROM calendar AS c
-      WHERE
-        c.day = b.obs_end + 1
-    ) - 1 AS last_idx,
+    MAX(CASE WHEN c.day = b.obs_start - 1 THEN c.idx END) + 1 AS first_idx,
+    MAX(CASE WHEN c.day = b.obs_end + 1 THEN c.idx END) - 1 AS last_idx,
     b.obs_start,
     b.obs_end
   FROM bounds AS b
+  CROSS JOIN calendar AS c
+  GROUP BY
+    b.obs_start,
+    b.obs_end
 ), members /* uid: a dense integer key, so that the groupings below hash integers, not text */ AS (
   SELECT
     ROW_NUMBER() OVER (ORDER BY p.user_id) AS uid,
