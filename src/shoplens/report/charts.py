@@ -21,7 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from shoplens.report.format import money, num, short_label
+from shoplens.report.format import axis_money, num, short_label
 from shoplens.report.model import (
     BenchmarkSection,
     CohortSection,
@@ -81,7 +81,7 @@ def draw_revenue(ax: Axes, kpis: KpiSection) -> None:
     ax.set_xticks(range(len(points)), labels, rotation=45 if len(points) > 8 else 0,
                   ha="right" if len(points) > 8 else "center")
     ax.set_title("Revenue per month")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: money(v)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: axis_money(v)))
 
 
 def draw_revenue_by_category(ax: Axes, kpis: KpiSection, top: int = 8) -> None:
@@ -89,7 +89,7 @@ def draw_revenue_by_category(ax: Axes, kpis: KpiSection, top: int = 8) -> None:
     ax.barh([str(r["category"]) for r in rows], [float(r["revenue"] or 0) for r in rows],
             color=BLUE)
     ax.set_title(f"Revenue by category (top {len(rows)})")
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: money(v)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: axis_money(v)))
 
 
 # -- benchmark -----------------------------------------------------------------------

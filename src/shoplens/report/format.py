@@ -24,14 +24,23 @@ def num(v: Any, digits: int = 0) -> str:
 
 
 def money(v: Any) -> str:
+    """Amounts in tables and cards: 12.38M, 94,199, 286.32 (one rule per magnitude)."""
     if _missing(v):
         return "–"
     v = float(v)
     if abs(v) >= 1_000_000:
         return f"{v / 1e6:.2f}M"
-    if abs(v) >= 10_000:
-        return f"{v / 1e3:.0f}k"
-    return f"{v:,.2f}" if abs(v) < 1000 else f"{v:,.0f}"
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.2f}"
+
+
+def axis_money(v: Any) -> str:
+    """Amounts on an axis: 0, 500, 2k, 10k, 1.5M (the same unit style on every tick)."""
+    v = float(v)
+    if abs(v) >= 1_000_000:
+        return f"{v / 1e6:g}M"
+    if abs(v) >= 1000:
+        return f"{v / 1e3:g}k"
+    return f"{v:g}"
 
 
 def pct(v: Any, digits: int = 1) -> str:
