@@ -42,9 +42,9 @@ def compute_cohorts(engine: Engine, params: CohortParams | None = None) -> Cohor
     **Offset.** An event on day *d* of a user with cohort date *a* falls in offset
     ``idx(d) - idx(a)``, where ``idx`` numbers calendar ``offset_unit`` periods (days,
     Monday weeks, or ``12 * year + month``): offset 0 is the unit period holding the
-    cohort date, so monthly offsets are calendar-month differences as in the classic
-    Online Retail cohort analysis (Chen et al., UCI Online Retail data set). Events
-    before the cohort date never count.
+    cohort date, so monthly offsets are calendar-month differences: the ``CohortIndex``
+    of the practitioners' cohort analysis of the UCI Online Retail data set (Chen, Sain
+    and Guo, 2012), counted from 0. Events before the cohort date never count.
 
     **Cell.** With ``measure="users"`` a user is active on a day with an event that is
     not a refund (``activity="any"``) or with a purchase (``activity="purchase"``, the
