@@ -79,6 +79,11 @@ def test_report_numbers_on_generated_data(engine: Engine, shop: Path, tmp_path: 
             assert got[row.label] == row.values
     assert any(v is None for r in report.cohorts.cohorts for v in r.values)
 
+    # path shares are over every session of the event analysis, so they add up to at most 1
+    paths = report.paths
+    assert paths.total_sessions and sum(p.count for p in paths.paths) <= paths.total_sessions
+    assert sum(p.share for p in paths.paths) <= 1 + 1e-9
+
     doc = json.loads(files.json.read_text())
     assert doc["overview"]["events"] == len(ev)
     assert doc["funnel"]["steps"][0]["count"] >= doc["funnel"]["steps"][-1]["count"]

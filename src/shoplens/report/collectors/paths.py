@@ -10,7 +10,8 @@ from shoplens.report.model import PathRow, PathsSection
 def collect(ctx: ReportContext) -> PathsSection:
     doc = patterns_doc(ctx)
     pats = doc["patterns"]
-    total = sum(int(s["sessions"]) for s in doc.get("funnel", [])[:1]) or None
+    # every session of the event analysis (its own sessionization), whatever its stages
+    total = (pats.get("dropoffs") or {}).get("sessions") or None
     rows = [PathRow(path=[p.strip() for p in str(row["path"]).split(">")],
                     count=int(row["sessions"]),
                     share=int(row["sessions"]) / total if total else None)
