@@ -152,7 +152,7 @@ def draw_cohort_heatmap(ax: Axes, cohorts: CohortSection, annotate: bool = True)
         small = m.size > 150
         for (i, j), v in np.ndenumerate(m):
             if np.isfinite(v):
-                dark = v / max(vmax, 0.01) > 0.55
+                dark = v / max(vmax, 0.01) > 0.68
                 ax.text(j, i, f"{v * 100:.0f}" if small else f"{v * 100:.1f}%", ha="center",
                         va="center", fontsize=6 if small else 7,
                         color="white" if dark else "#111827")
