@@ -26,17 +26,19 @@ from shoplens.search import (
 )
 from shoplens.search.server import free_port
 
-HOSTILE = 'O\'Brien\'s "best" 100% laptop'
+HOSTILE = "O'Brien's \"best\" 100% laptop"
 
 
 def _search_rows(n: int) -> pd.DataFrame:
-    return pd.DataFrame({
-        "search_id": range(1, n + 1),
-        "user_id": [str(100 + i % 7) for i in range(n)],
-        "search_query": [HOSTILE if i == 0 else f"query {i % 13}" for i in range(n)],
-        "clicked_product_ids": [["1", "2"] if i % 2 else [] for i in range(n)],
-        "ts": pd.date_range("2024-01-01", periods=n, freq="min"),
-    })
+    return pd.DataFrame(
+        {
+            "search_id": range(1, n + 1),
+            "user_id": [str(100 + i % 7) for i in range(n)],
+            "search_query": [HOSTILE if i == 0 else f"query {i % 13}" for i in range(n)],
+            "clicked_product_ids": [["1", "2"] if i % 2 else [] for i in range(n)],
+            "ts": pd.date_range("2024-01-01", periods=n, freq="min"),
+        }
+    )
 
 
 def test_bundled_server_starts_on_loopback_and_stops() -> None:
@@ -119,16 +121,28 @@ def test_server_gone_mid_indexing_raises_clearly(engine: Engine) -> None:
     client = connect_search(server.url)
     ensure_index(client, "search_logs")
     server.stop()
-    with pytest.raises(SearchUnavailableError, match="database is unchanged|not reachable"):
+    with pytest.raises(SearchUnavailableError, match="not reachable"):
         index_search_logs(engine, client, max_retries=1)
+    docs = [(str(i), {"user_id": str(i)}) for i in range(10)]
+    with pytest.raises(SearchUnavailableError, match="after 0 documents.*database is unchanged"):
+        bulk_index(client, "search_logs", docs, max_retries=1, backoff=0.01)
     assert engine.scalar("SELECT count(*) FROM search_logs") == 50
 
 
 def test_query_string_counts_exactly_and_rejects_bad_queries(search_client: OpenSearch) -> None:
     ensure_index(search_client, "user_segments")
-    docs = [(str(i), {"user_id": f"{i:05d}", "segment": ["bargain_hunters", "tech_enthusiasts"][i % 2],
-                      "country": ["FR", "DE", "US"][i % 3], "traits": ["high_share_cheap"]})
-            for i in range(12_000)]
+    docs = [
+        (
+            str(i),
+            {
+                "user_id": f"{i:05d}",
+                "segment": ["bargain_hunters", "tech_enthusiasts"][i % 2],
+                "country": ["FR", "DE", "US"][i % 3],
+                "traits": ["high_share_cheap"],
+            },
+        )
+        for i in range(12_000)
+    ]
     bulk_index(search_client, "user_segments", docs, batch_size=3000)
     res = query_string(search_client, "segment:bargain_hunters AND country:FR", size=5)
     expected = sum(1 for i in range(12_000) if i % 2 == 0 and i % 3 == 0)

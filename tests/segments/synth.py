@@ -14,12 +14,19 @@ PERSONAS = ("tech_enthusiast", "bargain_hunter", "fashion_lover", "home_maker", 
 
 PRODUCTS = [
     # product_id, category, price
-    ("101", "electronics.smartphone", 700.0), ("102", "electronics.audio.headphone", 250.0),
-    ("103", "computers.notebook", 1200.0), ("104", "electronics.video.tv", 900.0),
-    ("201", "apparel.shoes", 120.0), ("202", "apparel.dress", 90.0), ("203", "accessories.bag", 150.0),
-    ("301", "furniture.living_room.sofa", 800.0), ("302", "appliances.kitchen.refrigerators", 950.0),
+    ("101", "electronics.smartphone", 700.0),
+    ("102", "electronics.audio.headphone", 250.0),
+    ("103", "computers.notebook", 1200.0),
+    ("104", "electronics.video.tv", 900.0),
+    ("201", "apparel.shoes", 120.0),
+    ("202", "apparel.dress", 90.0),
+    ("203", "accessories.bag", 150.0),
+    ("301", "furniture.living_room.sofa", 800.0),
+    ("302", "appliances.kitchen.refrigerators", 950.0),
     ("303", "furniture.bedroom.bed", 600.0),
-    ("401", "electronics.smartphone", 90.0), ("402", "apparel.shoes", 15.0), ("403", "appliances.kitchen.kettle", 12.0),
+    ("401", "electronics.smartphone", 90.0),
+    ("402", "apparel.shoes", 15.0),
+    ("403", "appliances.kitchen.kettle", 12.0),
     ("404", "computers.peripherals.mouse", 8.0),
 ]
 QUERIES = {
@@ -47,8 +54,13 @@ def make_shop(n_per_persona: int = 40, seed: int = 0) -> dict[str, pd.DataFrame]
         for _ in range(n_per_persona):
             uid += 1
             user = str(uid)
-            users.append({"user_id": user, "signup_date": (start - timedelta(days=int(rng.integers(0, 300)))).date(),
-                          "country": ["FR", "DE", "US"][uid % 3]})
+            users.append(
+                {
+                    "user_id": user,
+                    "signup_date": (start - timedelta(days=int(rng.integers(0, 300)))).date(),
+                    "country": ["FR", "DE", "US"][uid % 3],
+                }
+            )
             personas.append({"user_id": user, "persona": persona})
             occasional = persona == "occasional_browser"
             n_sessions = 1 if occasional else int(rng.integers(4, 9))

@@ -24,15 +24,19 @@ def test_similar_queries_are_closer() -> None:
 
 
 def test_user_vectors_are_normalised_means_of_their_searches() -> None:
-    hist = pd.DataFrame({"user_id": ["u1", "u1", "u1", "u2", "ghost"],
-                         "search_query": ["Gaming  Laptop", "gaming laptop", "summer dress", "summer dress", "x"]})
+    hist = pd.DataFrame(
+        {
+            "user_id": ["u1", "u1", "u1", "u2", "ghost"],
+            "search_query": ["Gaming  Laptop", "gaming laptop", "summer dress", "summer dress", "x"],
+        }
+    )
     users = pd.Index(["u1", "u2", "u3"])
     ue = E.user_embeddings(hist, users)
-    assert ue.n_distinct_queries == 2          # normalised duplicates encoded once; ghost ignored
+    assert ue.n_distinct_queries == 2  # normalised duplicates encoded once; ghost ignored
     assert ue.n_searches.tolist() == [3, 1, 0]
     lap, dress = E.encode(["gaming laptop", "summer dress"])
     expect = 2 * lap + dress
     expect /= np.linalg.norm(expect)
     assert np.allclose(ue.vectors[0], expect, atol=1e-5)
     assert np.allclose(ue.vectors[1], dress, atol=1e-5)
-    assert not ue.vectors[2].any()             # no searches: zero vector
+    assert not ue.vectors[2].any()  # no searches: zero vector

@@ -14,13 +14,19 @@ def _z(rows: dict[int, dict[str, float]]) -> pd.DataFrame:
 
 def _case() -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     labels = np.array([0] * 10 + [1] * 10 + [2] * 10)
-    aff = pd.DataFrame({
-        "aff_electronics": [0.9] * 10 + [0.1] * 10 + [0.3] * 10,
-        "aff_apparel": [0.05] * 10 + [0.8] * 10 + [0.3] * 10,
-    })
-    z = _z({0: {"log_n_events": 0.5, "share_cheap": -0.3},
+    aff = pd.DataFrame(
+        {
+            "aff_electronics": [0.9] * 10 + [0.1] * 10 + [0.3] * 10,
+            "aff_apparel": [0.05] * 10 + [0.8] * 10 + [0.3] * 10,
+        }
+    )
+    z = _z(
+        {
+            0: {"log_n_events": 0.5, "share_cheap": -0.3},
             1: {"log_n_events": 0.4, "share_cheap": -0.2},
-            2: {"log_n_events": -2.0, "log_n_sessions": -2.0, "log_active_days": -1.8, "log_frequency": -1.0}})
+            2: {"log_n_events": -2.0, "log_n_sessions": -2.0, "log_active_days": -1.8, "log_frequency": -1.0},
+        }
+    )
     return z, aff, labels
 
 

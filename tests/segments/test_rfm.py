@@ -31,11 +31,14 @@ def test_segments_literal() -> None:
 
 
 def test_scores_and_table() -> None:
-    frame = pd.DataFrame({
-        "recency_days": [1, 2, 3, 4, 5, 100, 7],
-        "frequency": [5, 4, 3, 2, 1, 9, 0],
-        "monetary": [500.0, 400, 300, 200, 100, 900, 0],
-    }, index=pd.Index(list("abcdefg"), name="user_id"))
+    frame = pd.DataFrame(
+        {
+            "recency_days": [1, 2, 3, 4, 5, 100, 7],
+            "frequency": [5, 4, 3, 2, 1, 9, 0],
+            "monetary": [500.0, 400, 300, 200, 100, 900, 0],
+        },
+        index=pd.Index(list("abcdefg"), name="user_id"),
+    )
     s = rfm_scores(frame)
     assert s.loc["g", "rfm_segment"] == NO_PURCHASE and pd.isna(s.loc["g", "r_score"])
     assert (s.loc["a", "r_score"], s.loc["a", "f_score"], s.loc["a", "m_score"]) == (5, 4, 4)
@@ -57,4 +60,4 @@ def test_quintile_properties(values: list[int]) -> None:
     order = s.sort_values(kind="stable").index
     assert q[order].is_monotonic_increasing  # larger value, never a lower score
     for v in set(values):
-        assert q[s == v].nunique() == 1       # ties, one score
+        assert q[s == v].nunique() == 1  # ties, one score

@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Column, Table
 
 from shoplens.cli.common import DbOption, JsonOption, console, engine_from, out, print_json
@@ -17,9 +24,12 @@ from shoplens.search.client import SEARCH_ENV
 
 SearchOption = Annotated[
     str | None,
-    typer.Option("--search", envvar=SEARCH_ENV,
-                 help="Elasticsearch/OpenSearch URL (http(s)://user:pass@host:9200); "
-                      "default: a bundled osmem-server for the duration of the command."),
+    typer.Option(
+        "--search",
+        envvar=SEARCH_ENV,
+        help="Elasticsearch/OpenSearch URL (http(s)://user:pass@host:9200); "
+        "default: a bundled osmem-server for the duration of the command.",
+    ),
 ]
 
 
@@ -32,8 +42,11 @@ class RichProgress:
 
     def stage(self, name: str, total: int | None = None) -> Callable[[int], None]:
         if self.task is not None:
-            self.progress.update(self.task, completed=self.progress.tasks[-1].total or 1,
-                                 total=self.progress.tasks[-1].total or 1)
+            self.progress.update(
+                self.task,
+                completed=self.progress.tasks[-1].total or 1,
+                total=self.progress.tasks[-1].total or 1,
+            )
         task = self.progress.add_task(name, total=total)
         self.task = task
         return lambda n: self.progress.advance(task, n)
@@ -41,8 +54,16 @@ class RichProgress:
 
 @contextmanager
 def _progress(enabled: bool = True) -> Iterator[Progress]:
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=False, disable=not enabled) as p:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+        disable=not enabled,
+    ) as p:
         yield p
 
 
@@ -55,8 +76,12 @@ def register(app: typer.Typer) -> None:
 def index_searches(
     db: DbOption = None,
     search: SearchOption = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Documents per _bulk request.")] = 2000,
-    max_retries: Annotated[int, typer.Option("--max-retries", min=0, help="Retries of rejected batches.")] = 3,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="Documents per _bulk request.")
+    ] = 2000,
+    max_retries: Annotated[
+        int, typer.Option("--max-retries", min=0, help="Retries of rejected batches.")
+    ] = 3,
     json_out: JsonOption = False,
 ) -> None:
     """Bulk-index the database's search logs into the search engine's `search_logs` index."""
@@ -67,16 +92,23 @@ def index_searches(
         total = count_search_logs(engine)
         with _progress(not json_out) as p:
             task = p.add_task("indexing search_logs", total=total)
-            report = index_search_logs(engine, session.client, batch_size=batch_size, max_retries=max_retries,
-                                       on_progress=lambda n: p.advance(task, n))
+            report = index_search_logs(
+                engine,
+                session.client,
+                batch_size=batch_size,
+                max_retries=max_retries,
+                on_progress=lambda n: p.advance(task, n),
+            )
     doc = {**report.as_dict(), "db_rows": total, "search": session.display_url, "bundled": session.bundled}
     if json_out:
         print_json(doc)
     else:
         out.print(report.summary())
         if session.bundled:
-            console.print("note: indexed into a bundled server that is now stopped; "
-                          f"pass --search or {SEARCH_ENV} to keep the index")
+            console.print(
+                "note: indexed into a bundled server that is now stopped; "
+                f"pass --search or {SEARCH_ENV} to keep the index"
+            )
     if not report.ok:
         raise typer.Exit(1)
 
@@ -86,11 +118,16 @@ def segment_cmd(
     search: SearchOption = None,
     k: Annotated[str, typer.Option("--k", help="Number of segments or 'auto'.")] = "auto",
     method: Annotated[str, typer.Option("--method", help="kmeans | gmm | hdbscan")] = "kmeans",
+    k_criterion: Annotated[
+        str, typer.Option("--k-criterion", help="k-means --k auto: davies_bouldin (default) | silhouette")
+    ] = "davies_bouldin",
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same segments).")] = 0,
-    no_search: Annotated[bool, typer.Option("--no-search-history",
-                                            help="Cluster on database features only.")] = False,
-    check_only: Annotated[bool, typer.Option("--check", help="Compare the index with the database; "
-                                             "exit 1 on any mismatch.")] = False,
+    no_search: Annotated[
+        bool, typer.Option("--no-search-history", help="Cluster on database features only.")
+    ] = False,
+    check_only: Annotated[
+        bool, typer.Option("--check", help="Compare the index with the database; exit 1 on any mismatch.")
+    ] = False,
     json_out: JsonOption = False,
 ) -> None:
     """Segment users by behaviour and search history; write user_segments to the DB and the index."""
@@ -101,9 +138,17 @@ def segment_cmd(
         _check(db, search, json_out)
         return
     try:
-        params = SegmentParams(k=k, method=method, seed=seed, use_search=not no_search)  # type: ignore[arg-type]
+        params = SegmentParams(
+            k=k,  # type: ignore[arg-type]
+            method=method,  # type: ignore[arg-type]
+            seed=seed,
+            use_search=not no_search,
+            k_criterion=k_criterion,  # type: ignore[arg-type]
+        )
     except ValidationError as exc:
-        msg = "; ".join(f"--{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        msg = "; ".join(
+            f"--{'.'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}" for e in exc.errors()
+        )
         raise ConfigError(msg) from None
     with engine_from(db) as engine, search_session(search) as session, _progress(not json_out) as p:
         result = segment(engine, params, search=session, progress=RichProgress(p))
@@ -115,8 +160,10 @@ def segment_cmd(
     else:
         _print_result(result)
         if session.bundled:
-            console.print(f"note: the bundled search server is stopped; pass --search or {SEARCH_ENV} to "
-                          "keep the user_segments index (the database keeps user_segments)")
+            console.print(
+                f"note: the bundled search server is stopped; pass --search or {SEARCH_ENV} to "
+                "keep the user_segments index (the database keeps user_segments)"
+            )
     if result.index_report is not None and not result.index_report.ok:
         console.print(f"[bold red]error:[/] {result.index_report.summary()}")
         raise typer.Exit(1)
@@ -129,8 +176,10 @@ def _check(db: str | None, search: str | None, json_out: bool) -> None:
     from shoplens.segments import check
 
     if not search and not _env_search():
-        raise ConfigError("segment --check needs the search engine that holds the user_segments index: "
-                          f"pass --search URL or set {SEARCH_ENV} (a bundled server starts empty)")
+        raise ConfigError(
+            "segment --check needs the search engine that holds the user_segments index: "
+            f"pass --search URL or set {SEARCH_ENV} (a bundled server starts empty)"
+        )
     with engine_from(db) as engine, search_session(search) as session:
         report = check(engine, session.client)
     if json_out:
@@ -141,8 +190,10 @@ def _check(db: str | None, search: str | None, json_out: bool) -> None:
             style = "" if c.db == c.index else "red"
             table.add_row(c.segment, str(c.db), str(c.index), style=style)
         out.print(table)
-        out.print(f"users: database {report.db_users}, index {report.index_users}; "
-                  f"missing from index {len(report.missing)}, stale in index {len(report.stale)}")
+        out.print(
+            f"users: database {report.db_users}, index {report.index_users}; "
+            f"missing from index {len(report.missing)}, stale in index {len(report.stale)}"
+        )
         if report.missing:
             out.print("missing (first 10): " + ", ".join(report.missing[:10]))
         if report.stale:
@@ -163,13 +214,21 @@ def _print_result(result: object) -> None:
 
     assert isinstance(result, SegmentationResult)
     crit = f", chosen by {result.criterion}" if result.criterion else ""
-    out.print(f"{len(result.assignments)} users in {result.k} segments ({result.method}{crit}); "
-              f"{result.n_searches} searches, {result.n_distinct_queries} distinct queries")
+    out.print(
+        f"{len(result.assignments)} users in {result.k} segments ({result.method}{crit}); "
+        f"{result.n_searches} searches, {result.n_distinct_queries} distinct queries"
+    )
     table = Table("users", "share", "revenue share", "traits", "top queries")
     table.columns.insert(0, Column("segment", no_wrap=True))
     for s in result.segments:
-        table.add_row(s.name, str(s.size), f"{s.share_of_users:.1%}", f"{s.revenue_share:.1%}",
-                      ", ".join(s.traits[:4]), ", ".join(s.top_queries[:3]))
+        table.add_row(
+            s.name,
+            str(s.size),
+            f"{s.share_of_users:.1%}",
+            f"{s.revenue_share:.1%}",
+            ", ".join(s.traits[:4]),
+            ", ".join(s.top_queries[:3]),
+        )
     out.print(table)
     rfm = Table("users", "share", "revenue share", title="RFM")
     rfm.columns.insert(0, Column("RFM segment", no_wrap=True))
@@ -179,7 +238,9 @@ def _print_result(result: object) -> None:
 
 
 def search_cmd(
-    query: Annotated[str, typer.Argument(help="Query string, e.g. 'segment:bargain_hunters AND country:FR'.")],
+    query: Annotated[
+        str, typer.Argument(help="Query string, e.g. 'segment:bargain_hunters AND country:FR'.")
+    ],
     db: DbOption = None,
     search: SearchOption = None,
     index: Annotated[str, typer.Option("--index", help="Index to search.")] = "user_segments",
@@ -201,10 +262,17 @@ def search_cmd(
         return
     out.print(f"{result.total} users match {query!r}")
     if result.hits:
-        cols = [c for c in ("user_id", "segment", "rfm_segment", "country", "monetary", "traits")
-                if any(c in h for h in result.hits)]
+        cols = [
+            c
+            for c in ("user_id", "segment", "rfm_segment", "country", "monetary", "traits")
+            if any(c in h for h in result.hits)
+        ]
         table = Table(*cols)
         for h in result.hits:
-            table.add_row(*[", ".join(map(str, h.get(c) or [])) if isinstance(h.get(c), list)
-                            else str(h.get(c, "")) for c in cols])
+            table.add_row(
+                *[
+                    ", ".join(map(str, h.get(c) or [])) if isinstance(h.get(c), list) else str(h.get(c, ""))
+                    for c in cols
+                ]
+            )
         out.print(table)

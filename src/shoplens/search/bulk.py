@@ -63,9 +63,14 @@ class BulkReport:
         return text
 
     def as_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "indexed": self.indexed, "failed": self.failed,
-                "retried": self.retried, "batches": self.batches,
-                "failures": [f.__dict__ for f in self.failures[:100]]}
+        return {
+            "index": self.index,
+            "indexed": self.indexed,
+            "failed": self.failed,
+            "retried": self.retried,
+            "batches": self.batches,
+            "failures": [f.__dict__ for f in self.failures[:100]],
+        }
 
 
 def bulk_index(
@@ -86,8 +91,9 @@ def bulk_index(
     """
     report = BulkReport(index=index)
     for batch in _batches(docs, batch_size):
-        _send_batch(client, index, batch, report, max_retries=max_retries, backoff=backoff,
-                    on_progress=on_progress)
+        _send_batch(
+            client, index, batch, report, max_retries=max_retries, backoff=backoff, on_progress=on_progress
+        )
         report.batches += 1
     if refresh:
         try:
@@ -108,18 +114,31 @@ def _batches(docs: Iterable[tuple[str, dict[str, Any]]], size: int) -> Iterator[
         yield batch
 
 
-def _send_batch(client: OpenSearch, index: str, batch: list[tuple[str, dict]], report: BulkReport, *,
-                max_retries: int, backoff: float, on_progress: Callable[[int], None] | None) -> None:
+def _send_batch(
+    client: OpenSearch,
+    index: str,
+    batch: list[tuple[str, dict]],
+    report: BulkReport,
+    *,
+    max_retries: int,
+    backoff: float,
+    on_progress: Callable[[int], None] | None,
+) -> None:
     pending = batch
     for attempt in range(max_retries + 1):
-        actions = ({"_op_type": "index", "_index": index, "_id": doc_id, "_source": src}
-                   for doc_id, src in pending)
+        actions = (
+            {"_op_type": "index", "_index": index, "_id": doc_id, "_source": src} for doc_id, src in pending
+        )
         retry: list[tuple[str, dict]] = []
         by_id = {doc_id: src for doc_id, src in pending}
         try:
             for ok, item in helpers.streaming_bulk(
-                client, actions, chunk_size=len(pending) or 1, raise_on_error=False,
-                raise_on_exception=True, max_retries=0,
+                client,
+                actions,
+                chunk_size=len(pending) or 1,
+                raise_on_error=False,
+                raise_on_exception=True,
+                max_retries=0,
             ):
                 info = next(iter(item.values()))
                 doc_id = info.get("_id")

@@ -48,13 +48,15 @@ def ensure_index(client: OpenSearch, name: str, *, index: str | None = None) -> 
         client.indices.create(index=target, body=body)
         return True
     except OSConnectionError as exc:
-        raise SearchUnavailableError(f"search engine not reachable while creating {target!r}: {exc.error}") \
-            from exc
+        raise SearchUnavailableError(
+            f"search engine not reachable while creating {target!r}: {exc.error}"
+        ) from exc
     except TransportError as exc:
         if exc.error == "resource_already_exists_exception":
             return False
-        raise SearchUnavailableError(f"cannot create index {target!r}: {exc.status_code} {exc.error} "
-                                     f"{exc.info}") from exc
+        raise SearchUnavailableError(
+            f"cannot create index {target!r}: {exc.status_code} {exc.error} {exc.info}"
+        ) from exc
 
 
 def count(client: OpenSearch, index: str, query: dict[str, Any] | None = None) -> int:

@@ -25,8 +25,14 @@ class SearchResult:
         return {"query": self.query, "total": self.total, "hits": self.hits}
 
 
-def query_string(client: OpenSearch, query: str, *, index: str = "user_segments", size: int = 20,
-                 sort_field: str = "user_id") -> SearchResult:
+def query_string(
+    client: OpenSearch,
+    query: str,
+    *,
+    index: str = "user_segments",
+    size: int = 20,
+    sort_field: str = "user_id",
+) -> SearchResult:
     """Run a Lucene query string (``field:value AND ...``) against ``index``.
 
     The total is exact (``track_total_hits``); hits are sorted by ``sort_field`` so the

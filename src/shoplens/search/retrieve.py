@@ -23,9 +23,16 @@ from shoplens.errors import ShopLensError
 from shoplens.search.errors import SearchUnavailableError
 
 
-def scan_all(client: OpenSearch, index: str, *, query: dict[str, Any] | None = None,
-             fields: list[str] | None = None, page_size: int = 5000, scroll: str = "2m",
-             on_progress: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
+def scan_all(
+    client: OpenSearch,
+    index: str,
+    *,
+    query: dict[str, Any] | None = None,
+    fields: list[str] | None = None,
+    page_size: int = 5000,
+    scroll: str = "2m",
+    on_progress: Callable[[int], None] | None = None,
+) -> Iterator[dict[str, Any]]:
     """Yield the ``_source`` of every document matching ``query`` (all of them).
 
     Raises :class:`ShopLensError` if the number read differs from ``_count``.
@@ -34,9 +41,16 @@ def scan_all(client: OpenSearch, index: str, *, query: dict[str, Any] | None = N
     try:
         expected = int(client.count(index=index, body=body)["count"])
         seen = 0
-        for hit in helpers.scan(client, index=index, query=body, size=page_size, scroll=scroll,
-                                _source=fields if fields else True, clear_scroll=True,
-                                raise_on_error=True):
+        for hit in helpers.scan(
+            client,
+            index=index,
+            query=body,
+            size=page_size,
+            scroll=scroll,
+            _source=fields if fields else True,
+            clear_scroll=True,
+            raise_on_error=True,
+        ):
             seen += 1
             if on_progress and seen % page_size == 0:
                 on_progress(page_size)
@@ -44,8 +58,7 @@ def scan_all(client: OpenSearch, index: str, *, query: dict[str, Any] | None = N
     except NotFoundError as exc:
         raise ShopLensError(f"index {index!r} does not exist on the search engine") from exc
     except OSConnectionError as exc:
-        raise SearchUnavailableError(f"search engine went away while reading {index!r}: {exc.error}") \
-            from exc
+        raise SearchUnavailableError(f"search engine went away while reading {index!r}: {exc.error}") from exc
     except TransportError as exc:
         raise SearchUnavailableError(f"reading {index!r} failed: {exc.status_code} {exc.error}") from exc
     if on_progress and seen % page_size:
@@ -57,13 +70,15 @@ def scan_all(client: OpenSearch, index: str, *, query: dict[str, Any] | None = N
         )
 
 
-def search_history(client: OpenSearch, index: str = "search_logs", *,
-                   on_progress: Callable[[int], None] | None = None) -> pd.DataFrame:
+def search_history(
+    client: OpenSearch, index: str = "search_logs", *, on_progress: Callable[[int], None] | None = None
+) -> pd.DataFrame:
     """Every search of every user as a frame ``user_id, search_query`` (one row per search)."""
     users: list[str] = []
     queries: list[str] = []
     for src in scan_all(client, index, fields=["user_id", "search_query"], on_progress=on_progress):
         users.append(str(src["user_id"]))
         queries.append(str(src.get("search_query") or ""))
-    return pd.DataFrame({"user_id": pd.Series(users, dtype="string"),
-                         "search_query": pd.Series(queries, dtype="string")})
+    return pd.DataFrame(
+        {"user_id": pd.Series(users, dtype="string"), "search_query": pd.Series(queries, dtype="string")}
+    )

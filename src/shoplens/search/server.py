@@ -40,8 +40,9 @@ class BundledServer:
     exits if we die without stopping it.
     """
 
-    def __init__(self, *, port: int | None = None, startup_timeout: float = 30.0,
-                 log: Path | None = None) -> None:
+    def __init__(
+        self, *, port: int | None = None, startup_timeout: float = 30.0, log: Path | None = None
+    ) -> None:
         self.port = port
         self.startup_timeout = startup_timeout
         self.log = log
@@ -56,8 +57,15 @@ class BundledServer:
     def start(self) -> BundledServer:
         for _attempt in range(3):  # another process may take the port between probe and bind
             self.port = self.port or free_port()
-            args = [_binary(), "-addr", f"127.0.0.1:{self.port}", "-no-stdin-watch", "-no-ja",
-                    "-parent-pid", str(os.getpid())]
+            args = [
+                _binary(),
+                "-addr",
+                f"127.0.0.1:{self.port}",
+                "-no-stdin-watch",
+                "-no-ja",
+                "-parent-pid",
+                str(os.getpid()),
+            ]
             sink = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
             try:
                 self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink)
@@ -105,6 +113,7 @@ class BundledServer:
     def __enter__(self) -> BundledServer:
         return self.start() if not self.running else self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()

@@ -15,6 +15,18 @@ from shoplens.segments.params import DEFAULT_GROUP_WEIGHTS, SegmentParams
 from shoplens.segments.profiles import SegmentProfile
 from shoplens.segments.rfm import rfm_scores, rfm_table
 
-__all__ = ["DEFAULT_GROUP_WEIGHTS", "CheckReport", "SegmentParams", "SegmentProfile", "SegmentationResult",
-           "adjusted_rand", "check", "confusion", "majority_names", "read_personas", "rfm_scores", "rfm_table",
-           "segment"]
+__all__ = [
+    "DEFAULT_GROUP_WEIGHTS",
+    "CheckReport",
+    "SegmentParams",
+    "SegmentProfile",
+    "SegmentationResult",
+    "adjusted_rand",
+    "check",
+    "confusion",
+    "majority_names",
+    "read_personas",
+    "rfm_scores",
+    "rfm_table",
+    "segment",
+]

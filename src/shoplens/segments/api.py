@@ -57,6 +57,7 @@ class SegmentationResult:
     method: str
     criterion: str
     selection_scores: dict[int, float]
+    silhouette: dict[int, float]
     segments: list[SegmentProfile]
     assignments: pd.DataFrame
     rfm: pd.DataFrame
@@ -71,9 +72,11 @@ class SegmentationResult:
     @property
     def labels(self) -> pd.Series:
         """``user_id -> segment name``."""
-        return pd.Series(self.assignments["segment"].to_numpy(),
-                         index=pd.Index(self.assignments["user_id"].astype("string"), name="user_id"),
-                         name="segment")
+        return pd.Series(
+            self.assignments["segment"].to_numpy(),
+            index=pd.Index(self.assignments["user_id"].astype("string"), name="user_id"),
+            name="segment",
+        )
 
     def ari(self, truth: pd.Series) -> float:
         """Adjusted Rand index against ``user_id -> true label`` (e.g. personas)."""
@@ -87,11 +90,17 @@ class SegmentationResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "run_id": self.run_id, "method": self.method, "k": self.k, "seed": self.params.seed,
+            "run_id": self.run_id,
+            "method": self.method,
+            "k": self.k,
+            "seed": self.params.seed,
             "criterion": self.criterion,
-            "selection_scores": {str(k): round(v, 6) for k, v in self.selection_scores.items()},
-            "as_of": self.as_of.isoformat(), "n_users": len(self.assignments),
-            "n_searches": self.n_searches, "n_distinct_queries": self.n_distinct_queries,
+            "selection_scores": {str(k): _num(v) for k, v in self.selection_scores.items()},
+            "silhouette": {str(k): _num(v) for k, v in self.silhouette.items()},
+            "as_of": self.as_of.isoformat(),
+            "n_users": len(self.assignments),
+            "n_searches": self.n_searches,
+            "n_distinct_queries": self.n_distinct_queries,
             "users_with_searches": self.users_with_searches,
             "segments": [s.as_dict() for s in self.segments],
             "rfm": json.loads(self.rfm.to_json(orient="records", double_precision=6)),
@@ -101,9 +110,18 @@ class SegmentationResult:
         }
 
 
-def segment(engine: Engine, params: SegmentParams | None = None, *,
-            search: str | OpenSearch | SearchSession | None = None, write: bool = True,
-            progress: Progress | None = None) -> SegmentationResult:
+def _num(v: float) -> float | None:
+    return round(float(v), 6) if np.isfinite(v) else None
+
+
+def segment(
+    engine: Engine,
+    params: SegmentParams | None = None,
+    *,
+    search: str | OpenSearch | SearchSession | None = None,
+    write: bool = True,
+    progress: Progress | None = None,
+) -> SegmentationResult:
     """Segment every user with events.
 
     Parameters
@@ -145,16 +163,16 @@ def segment(engine: Engine, params: SegmentParams | None = None, *,
         t0 = now
 
     progress.stage("features (SQL)")
-    feats = compute_features(engine, max_categories=params.max_categories,
-                             prior_events=params.prior_events)
+    feats = compute_features(engine, max_categories=params.max_categories, prior_events=params.prior_events)
     lap("features")
     users = feats.user_ids
     with ExitStack() as stack:
         client: OpenSearch | None = None
         if params.use_search or write:
             client = _client(stack, search)
-        history = pd.DataFrame({"user_id": pd.Series([], dtype="string"),
-                                "search_query": pd.Series([], dtype="string")})
+        history = pd.DataFrame(
+            {"user_id": pd.Series([], dtype="string"), "search_query": pd.Series([], dtype="string")}
+        )
         search_report = None
         if params.use_search and client is not None:
             if not client.indices.exists(index=SEARCH_LOGS) and count_search_logs(engine):
@@ -165,8 +183,11 @@ def segment(engine: Engine, params: SegmentParams | None = None, *,
                 history = search_history(client, on_progress=tick)
         lap("search_history")
         progress.stage("embedding queries")
-        emb = emb_mod.user_embeddings(history, users, batch_size=params.embed_batch_size) \
-            if params.use_search else None
+        emb = (
+            emb_mod.user_embeddings(history, users, batch_size=params.embed_batch_size)
+            if params.use_search
+            else None
+        )
         if len(feats.frame):
             feats.frame["n_searches"] = emb.n_searches if emb is not None else 0
         lap("embeddings")
@@ -177,22 +198,41 @@ def segment(engine: Engine, params: SegmentParams | None = None, *,
         now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         assignments = _assignments(feats, labels, profiles, rfm, params, run_id, now)
         result = SegmentationResult(
-            run_id=run_id, params=params, k=model.k_, method=params.method, criterion=model.criterion_,
-            selection_scores=model.scores_, segments=sorted(profiles, key=lambda p: -p.size),
-            assignments=assignments, rfm=table, as_of=feats.as_of,
-            n_searches=len(history), n_distinct_queries=emb.n_distinct_queries if emb else 0,
+            run_id=run_id,
+            params=params,
+            k=model.k_,
+            method=params.method,
+            criterion=model.criterion_,
+            selection_scores=model.scores_, silhouette=model.silhouette_,
+            segments=sorted(profiles, key=lambda p: -p.size),
+            assignments=assignments,
+            rfm=table,
+            as_of=feats.as_of,
+            n_searches=len(history),
+            n_distinct_queries=emb.n_distinct_queries if emb else 0,
             users_with_searches=int((emb.n_searches > 0).sum()) if emb else 0,
-            timings=timings, search_index_report=search_report,
+            timings=timings,
+            search_index_report=search_report,
         )
         lap("rfm")
         if write:
             progress.stage("writing user_segments")
-            write_db(engine, assignments, {
-                "run_id": run_id, "created_at": now, "method": params.method, "k": model.k_,
-                "seed": params.seed, "n_users": len(assignments), "summary": {
-                    "params": params.model_dump(mode="json"),
-                    "segments": [s.as_dict() for s in result.segments]},
-            })
+            write_db(
+                engine,
+                assignments,
+                {
+                    "run_id": run_id,
+                    "created_at": now,
+                    "method": params.method,
+                    "k": model.k_,
+                    "seed": params.seed,
+                    "n_users": len(assignments),
+                    "summary": {
+                        "params": params.model_dump(mode="json"),
+                        "segments": [s.as_dict() for s in result.segments],
+                    },
+                },
+            )
             lap("write_db")
             assert client is not None
             tick = progress.stage("indexing user_segments", len(assignments))
@@ -201,9 +241,14 @@ def segment(engine: Engine, params: SegmentParams | None = None, *,
     return result
 
 
-def cluster_users(feats: UserFeatures, emb: emb_mod.UserEmbeddings | None, history: pd.DataFrame,
-                  params: SegmentParams, *, lap: Callable[[str], None] | None = None,
-                  ) -> tuple[Clusterer, list[SegmentProfile], pd.DataFrame, pd.DataFrame]:
+def cluster_users(
+    feats: UserFeatures,
+    emb: emb_mod.UserEmbeddings | None,
+    history: pd.DataFrame,
+    params: SegmentParams,
+    *,
+    lap: Callable[[str], None] | None = None,
+) -> tuple[Clusterer, list[SegmentProfile], pd.DataFrame, pd.DataFrame]:
     """The in-memory part of :func:`segment`: design matrix, clusters, named profiles, RFM.
 
     Returns the fitted :class:`Clusterer`, the profiles, the per-user RFM scores and the
@@ -227,8 +272,9 @@ def _client(stack: ExitStack, search: str | OpenSearch | SearchSession | None) -
     return stack.enter_context(search_session(search)).client
 
 
-def _name(feats: UserFeatures, labels: np.ndarray, emb: emb_mod.UserEmbeddings | None,
-          history: pd.DataFrame) -> list[SegmentProfile]:
+def _name(
+    feats: UserFeatures, labels: np.ndarray, emb: emb_mod.UserEmbeddings | None, history: pd.DataFrame
+) -> list[SegmentProfile]:
     profiles = build_profiles(feats, labels, history=history)
     named = [p for p in profiles if p.cluster != -1]
     z = pd.DataFrame([p.z for p in named], index=[p.cluster for p in named])
@@ -254,14 +300,23 @@ def _name(feats: UserFeatures, labels: np.ndarray, emb: emb_mod.UserEmbeddings |
     return profiles
 
 
-def _assignments(feats: UserFeatures, labels: np.ndarray, profiles: list[SegmentProfile], rfm: pd.DataFrame,
-                 params: SegmentParams, run_id: str, now: datetime) -> pd.DataFrame:
+def _assignments(
+    feats: UserFeatures,
+    labels: np.ndarray,
+    profiles: list[SegmentProfile],
+    rfm: pd.DataFrame,
+    params: SegmentParams,
+    run_id: str,
+    now: datetime,
+) -> pd.DataFrame:
     by_cluster = {p.cluster: p for p in profiles}
     df = feats.frame
-    out = pd.DataFrame({
-        "user_id": df.index.astype("string"),
-        "cluster": labels.astype("int64"),
-    })
+    out = pd.DataFrame(
+        {
+            "user_id": df.index.astype("string"),
+            "cluster": labels.astype("int64"),
+        }
+    )
     out["segment"] = [by_cluster[c].name for c in labels.tolist()]
     traits = {c: json.dumps(p.traits) for c, p in by_cluster.items()}
     out["traits"] = [traits[c] for c in labels.tolist()]

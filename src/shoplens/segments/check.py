@@ -42,15 +42,26 @@ class CheckReport:
 
     @property
     def ok(self) -> bool:
-        return (self.index_exists and not self.missing and not self.stale
-                and all(c.db == c.index for c in self.counts) and self.db_users == self.index_users)
+        return (
+            self.index_exists
+            and not self.missing
+            and not self.stale
+            and all(c.db == c.index for c in self.counts)
+            and self.db_users == self.index_users
+        )
 
     def as_dict(self, limit: int = 50) -> dict[str, Any]:
-        return {"ok": self.ok, "db_users": self.db_users, "index_users": self.index_users,
-                "index_exists": self.index_exists,
-                "counts": [c.__dict__ for c in self.counts],
-                "missing": len(self.missing), "missing_sample": self.missing[:limit],
-                "stale": len(self.stale), "stale_sample": self.stale[:limit]}
+        return {
+            "ok": self.ok,
+            "db_users": self.db_users,
+            "index_users": self.index_users,
+            "index_exists": self.index_exists,
+            "counts": [c.__dict__ for c in self.counts],
+            "missing": len(self.missing),
+            "missing_sample": self.missing[:limit],
+            "stale": len(self.stale),
+            "stale_sample": self.stale[:limit],
+        }
 
 
 def check(engine: Engine, client: OpenSearch, *, index: str = USER_SEGMENTS) -> CheckReport:
@@ -60,13 +71,21 @@ def check(engine: Engine, client: OpenSearch, *, index: str = USER_SEGMENTS) -> 
         counts = [SegmentCount(str(s), int(n), 0) for s, n in db_counts.items()]
         return CheckReport(len(db), 0, counts, missing=sorted(db["user_id"].tolist()), index_exists=False)
     try:
-        agg = client.search(index=index, body={"size": 0, "track_total_hits": True, "aggs": {
-            "seg": {"terms": {"field": "segment", "size": 10_000}}}})
+        agg = client.search(
+            index=index,
+            body={
+                "size": 0,
+                "track_total_hits": True,
+                "aggs": {"seg": {"terms": {"field": "segment", "size": 10_000}}},
+            },
+        )
     except NotFoundError:  # pragma: no cover - raced with a delete
         agg = {"aggregations": {"seg": {"buckets": []}}}
     idx_counts = {b["key"]: int(b["doc_count"]) for b in agg["aggregations"]["seg"]["buckets"]}
-    docs = pd.DataFrame(list(scan_all(client, index, fields=["user_id", "segment", "run_id"])),
-                        columns=["user_id", "segment", "run_id"])
+    docs = pd.DataFrame(
+        list(scan_all(client, index, fields=["user_id", "segment", "run_id"])),
+        columns=["user_id", "segment", "run_id"],
+    )
     docs["user_id"] = docs["user_id"].astype("string")
     segments = sorted(set(db_counts.index.astype(str)) | set(idx_counts))
     counts = [SegmentCount(s, int(db_counts.get(s, 0)), int(idx_counts.get(s, 0))) for s in segments]
@@ -74,5 +93,7 @@ def check(engine: Engine, client: OpenSearch, *, index: str = USER_SEGMENTS) -> 
     missing = sorted(merged.loc[merged["_merge"] == "left_only", "user_id"].tolist())
     both = merged[merged["_merge"] == "both"]
     differs = both[(both["segment_db"] != both["segment_ix"]) | (both["run_id_db"] != both["run_id_ix"])]
-    stale = sorted(merged.loc[merged["_merge"] == "right_only", "user_id"].tolist() + differs["user_id"].tolist())
+    stale = sorted(
+        merged.loc[merged["_merge"] == "right_only", "user_id"].tolist() + differs["user_id"].tolist()
+    )
     return CheckReport(len(db), len(docs), counts, missing, stale)

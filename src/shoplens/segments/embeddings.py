@@ -76,8 +76,13 @@ def encode(texts: list[str], *, batch_size: int = 256) -> np.ndarray:
     torch.set_num_threads(max(1, threads))
     try:
         with torch.inference_mode():
-            vecs = model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
-                                convert_to_numpy=True, show_progress_bar=False)
+            vecs = model.encode(
+                texts,
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
     finally:
         torch.set_num_threads(before)
     return np.asarray(vecs, dtype=np.float32)
@@ -103,8 +108,9 @@ def user_embeddings(history: pd.DataFrame, users: pd.Index, *, batch_size: int =
     n = len(users)
     if history.empty or n == 0:
         return UserEmbeddings(users, np.zeros((n, EMBEDDING_DIM), np.float32), np.zeros(n, np.int64), 0)
-    h = history.assign(q=history["search_query"].fillna("").map(normalise_query),
-                       user_id=history["user_id"].astype("string"))
+    h = history.assign(
+        q=history["search_query"].fillna("").map(normalise_query), user_id=history["user_id"].astype("string")
+    )
     h = h[h["q"] != ""]
     rows = users.get_indexer(h["user_id"])
     h = h[rows >= 0]

@@ -21,8 +21,9 @@ def read_personas(path: str | Path) -> pd.Series:
     for col in ("user_id", "persona"):
         if col not in df.columns:
             raise InputError(f"missing column {col!r}", file=str(p), field=col)
-    return pd.Series(df["persona"].astype(str).to_numpy(), index=df["user_id"].astype(str).astype("string"),
-                     name="persona")
+    return pd.Series(
+        df["persona"].astype(str).to_numpy(), index=df["user_id"].astype(str).astype("string"), name="persona"
+    )
 
 
 def adjusted_rand(segments: pd.Series, truth: pd.Series) -> float:

@@ -74,13 +74,17 @@ def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
     return (num / den.where(den > 0)).fillna(0.0)
 
 
-def compute_features(engine: Engine, *, as_of: datetime | None = None,
-                     max_categories: int = 12, prior_events: float = 2.0) -> UserFeatures:
+def compute_features(
+    engine: Engine, *, as_of: datetime | None = None, max_categories: int = 12, prior_events: float = 2.0
+) -> UserFeatures:
     """Behavioural features of every user with at least one event (see module notes)."""
     base = engine.fetch_df(load_sql("shoplens.segments", "features.sql"))
     if base.empty:
-        return UserFeatures(pd.DataFrame(index=pd.Index([], name="user_id", dtype="string")),
-                            {**GROUPS, "interest": []}, as_of or datetime(1970, 1, 1))
+        return UserFeatures(
+            pd.DataFrame(index=pd.Index([], name="user_id", dtype="string")),
+            {**GROUPS, "interest": []},
+            as_of or datetime(1970, 1, 1),
+        )
     base["user_id"] = base["user_id"].astype("string")
     base = base.set_index("user_id").sort_index()
     users = engine.fetch_df(load_sql("shoplens.segments", "users.sql"))
@@ -94,12 +98,22 @@ def compute_features(engine: Engine, *, as_of: datetime | None = None,
     as_of_ts = pd.Timestamp(as_of) if as_of is not None else df["last_event"].max()
     day = pd.Timedelta(days=1)
     start = df["signup_date"].fillna(df["first_seen"]).fillna(df["first_event"])
-    start = start.where(start <= df["first_event"], df["first_event"])  # signup after first event: trust events
+    start = start.where(
+        start <= df["first_event"], df["first_event"]
+    )  # signup after first event: trust events
     df["recency_days"] = ((as_of_ts - df["last_event"]) / day).clip(lower=0)
     df["tenure_days"] = ((as_of_ts - start) / day).clip(lower=0)
 
-    for col in ("n_events", "n_sessions", "active_days", "views", "carts", "removes", "purchased_items",
-                "frequency"):
+    for col in (
+        "n_events",
+        "n_sessions",
+        "active_days",
+        "views",
+        "carts",
+        "removes",
+        "purchased_items",
+        "frequency",
+    ):
         df[col] = df[col].astype("int64")
     df["monetary"] = df["monetary"].astype("float64").fillna(0.0)
     sessions = df["n_sessions"].where(df["n_sessions"] > 0, df["active_days"])  # no session ids: days

@@ -6,13 +6,15 @@ Every behavioural feature is standardised (z-score; a constant column becomes 0)
 except the *shares* of a whole (category affinity, time of day): those are compared as
 distributions, with the Hellinger transform (square root of each share) and no
 per-column standardisation, which would blow up the noise of rare categories (a
-category 1 % of users touch would weigh as much as electronics). Each feature *group* (activity, conversion, lifecycle, price, time, interest, search) is then
-multiplied by ``sqrt(w / n_columns)`` so that the group's total variance equals its
-weight ``w`` no matter how many columns describe it: five correlated activity counts do
+category 1 % of users touch would weigh as much as electronics). Each feature *group*
+(activity, conversion, lifecycle, price, time, interest, search) is then scaled so that
+its total variance equals its weight ``w`` no matter how many columns describe it
+(``sqrt(w / n_columns)`` per standardised column): five correlated activity counts do
 not outvote one price index, and 384 embedding dimensions do not drown the behaviour.
 The query embeddings are first reduced by PCA (fitted on a seeded sample of users who
-searched) to ``embedding_dims`` components, then scaled the same way; users without searches sit at the centre of this block
-(they carry no search information), not at the projection of a zero vector. Weights are in
+searched) to ``embedding_dims`` components, then scaled the same way; users without
+searches sit at the centre of this block (they carry no search information), not at
+the projection of a zero vector. Weights are in
 :data:`shoplens.segments.params.DEFAULT_GROUP_WEIGHTS`; see docs/segmentation.md.
 """
 
@@ -26,7 +28,6 @@ from sklearn.decomposition import PCA
 from shoplens.segments.embeddings import UserEmbeddings
 from shoplens.segments.features import UserFeatures
 from shoplens.segments.params import SegmentParams
-
 
 #: groups whose columns are shares of one whole (compared as distributions)
 COMPOSITIONS = frozenset({"interest", "time"})

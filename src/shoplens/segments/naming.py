@@ -43,24 +43,34 @@ class Prototype:
 
 
 PROTOTYPES: tuple[Prototype, ...] = (
-    Prototype("tech_enthusiasts",
-              categories=("electronics", "computers", "computer", "tech", "phones", "gaming", "audio"),
-              anchor="laptop smartphone gaming headphones graphics card wireless earbuds 4k tv"),
-    Prototype("fashion_lovers",
-              categories=("apparel", "fashion", "clothing", "shoes", "accessories", "jewelry", "bags"),
-              anchor="dress sneakers leather jacket handbag summer outfit jeans"),
-    Prototype("home_makers",
-              categories=("furniture", "appliances", "kitchen", "home", "garden", "construction", "houseware"),
-              anchor="sofa refrigerator kitchen cookware bedding home decor vacuum cleaner"),
-    Prototype("bargain_hunters",
-              traits={"share_cheap": 1.0, "price_pct": -1.0, "price_index": -0.5},
-              anchor="cheap discount deal sale clearance coupon budget"),
-    Prototype("occasional_browsers",
-              traits={"log_n_events": -1.0, "log_n_sessions": -1.0, "log_active_days": -1.0,
-                      "log_frequency": -0.5}),
+    Prototype(
+        "tech_enthusiasts",
+        categories=("electronics", "computers", "computer", "tech", "phones", "gaming", "audio"),
+        anchor="laptop smartphone gaming headphones graphics card wireless earbuds 4k tv",
+    ),
+    Prototype(
+        "fashion_lovers",
+        categories=("apparel", "fashion", "clothing", "shoes", "accessories", "jewelry", "bags"),
+        anchor="dress sneakers leather jacket handbag summer outfit jeans",
+    ),
+    Prototype(
+        "home_makers",
+        categories=("furniture", "appliances", "kitchen", "home", "garden", "construction", "houseware"),
+        anchor="sofa refrigerator kitchen cookware bedding home decor vacuum cleaner",
+    ),
+    Prototype(
+        "bargain_hunters",
+        traits={"share_cheap": 1.0, "price_pct": -1.0, "price_index": -0.5},
+        anchor="cheap discount deal sale clearance coupon budget",
+    ),
+    Prototype(
+        "occasional_browsers",
+        traits={"log_n_events": -1.0, "log_n_sessions": -1.0, "log_active_days": -1.0, "log_frequency": -0.5},
+    ),
     Prototype("lapsed_big_spenders", traits={"log_monetary": 1.0, "log_recency_days": 1.0}),
-    Prototype("loyal_big_spenders", traits={"log_monetary": 1.0, "log_frequency": 1.0,
-                                           "log_recency_days": -0.5}),
+    Prototype(
+        "loyal_big_spenders", traits={"log_monetary": 1.0, "log_frequency": 1.0, "log_recency_days": -0.5}
+    ),
     Prototype("window_shoppers", traits={"log_n_events": 1.0, "conversion": -1.0, "cart_rate": -0.5}),
 )
 
@@ -69,9 +79,14 @@ def category_columns(columns: list[str], words: tuple[str, ...]) -> list[str]:
     return [c for c in columns if c.startswith("aff_") and any(w in c[4:] for w in words)]
 
 
-def score_matrix(z: pd.DataFrame, affinity: pd.DataFrame, labels: np.ndarray,
-                 centroids: np.ndarray | None, anchors: np.ndarray | None,
-                 prototypes: tuple[Prototype, ...] = PROTOTYPES) -> pd.DataFrame:
+def score_matrix(
+    z: pd.DataFrame,
+    affinity: pd.DataFrame,
+    labels: np.ndarray,
+    centroids: np.ndarray | None,
+    anchors: np.ndarray | None,
+    prototypes: tuple[Prototype, ...] = PROTOTYPES,
+) -> pd.DataFrame:
     """Scores (segments x prototypes). ``z``: per-segment z of model features (index = cluster);
     ``affinity``: per-user affinity columns; ``centroids``: per-segment unit mean query vector;
     ``anchors``: unit vectors of the prototypes' anchors (rows aligned with ``prototypes``)."""
@@ -126,7 +141,7 @@ def assign_names(scores: pd.DataFrame, traits: dict[int, list[str]], z: pd.DataF
         best = str(finite.loc[cluster].idxmax())
         t = traits.get(cluster) or []
         if finite.loc[cluster].max() >= MIN_SCORE and best in holder:
-            diff = (z.loc[cluster] - z.loc[holder[best]])
+            diff = z.loc[cluster] - z.loc[holder[best]]
             f = str(diff.abs().idxmax())
             name = f"{best}_{'high' if diff[f] > 0 else 'low'}_{display_name(f)}"
         elif finite.loc[cluster].max() >= MIN_SCORE:

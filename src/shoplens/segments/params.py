@@ -10,13 +10,13 @@ Method = Literal["kmeans", "gmm", "hdbscan"]
 
 #: default weight of each feature group (see docs/segmentation.md, "Weighting")
 DEFAULT_GROUP_WEIGHTS: dict[str, float] = {
-    "interest": 1.5,     # category affinity: what they shop for
-    "search": 1.5,       # averaged query embeddings: what they say they want
-    "price": 1.0,        # price band: where in its category's price range what they view sits
-    "activity": 0.5,     # how much they do (events, sessions, purchases, money)
-    "time": 0.5,         # time of day and weekend share
+    "interest": 1.5,  # category affinity: what they shop for
+    "search": 1.5,  # averaged query embeddings: what they say they want
+    "price": 1.0,  # price band: where in its category's price range what they view sits
+    "activity": 0.5,  # how much they do (events, sessions, purchases, money)
+    "time": 0.5,  # time of day and weekend share
     "conversion": 0.25,  # cart and purchase rates
-    "lifecycle": 0.25,   # recency and tenure
+    "lifecycle": 0.25,  # recency and tenure
 }
 
 
@@ -26,10 +26,12 @@ class SegmentParams(BaseModel):
     Parameters
     ----------
     k
-        Number of clusters, or ``"auto"``: silhouette on a seeded sample (k-means) or the
-        lowest BIC (GMM) over ``k_min..k_max``. Ignored by HDBSCAN, which finds its own.
+        Number of clusters, or ``"auto"``: chosen on a seeded sample over ``k_min..k_max``
+        by ``k_criterion`` (k-means: lowest Davies-Bouldin index, or highest silhouette)
+        or by the lowest BIC (GMM); see :mod:`shoplens.segments.clustering`. Ignored by
+        HDBSCAN, which finds its own.
     method
-        ``kmeans`` (MiniBatchKMeans, the scalable default), ``gmm`` (Gaussian mixture) or
+        ``kmeans`` (Lloyd up to 50,000 users, MiniBatchKMeans beyond; the default), ``gmm`` (Gaussian mixture) or
         ``hdbscan`` (``sklearn.cluster.HDBSCAN``; users it leaves as noise form the
         segment ``unclustered``).
     seed
@@ -47,6 +49,7 @@ class SegmentParams(BaseModel):
     k: int | Literal["auto"] = "auto"
     method: Method = "kmeans"
     seed: int = 0
+    k_criterion: Literal["davies_bouldin", "silhouette"] = "davies_bouldin"
     k_min: int = Field(2, ge=2)
     k_max: int = Field(10, ge=2)
     sample_size: int = Field(10_000, ge=100, description="users sampled to choose k")
@@ -76,7 +79,9 @@ class SegmentParams(BaseModel):
     def _known_groups(cls, v: dict[str, float]) -> dict[str, float]:
         unknown = set(v) - set(DEFAULT_GROUP_WEIGHTS)
         if unknown:
-            raise ValueError(f"unknown feature group(s) {sorted(unknown)}; known: {sorted(DEFAULT_GROUP_WEIGHTS)}")
+            raise ValueError(
+                f"unknown feature group(s) {sorted(unknown)}; known: {sorted(DEFAULT_GROUP_WEIGHTS)}"
+            )
         if any(w < 0 for w in v.values()):
             raise ValueError("group weights must be >= 0")
         return v

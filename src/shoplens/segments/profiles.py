@@ -23,9 +23,15 @@ TRAIT_MIN_Z = 0.5
 
 #: model column -> the raw column shown to people
 DISPLAY = {
-    "log_n_events": "n_events", "log_n_sessions": "n_sessions", "log_active_days": "active_days",
-    "log_frequency": "frequency", "log_monetary": "monetary", "log_recency_days": "recency_days",
-    "log_tenure_days": "tenure_days", "log_avg_price": "avg_price", "events_per_session": "events_per_session",
+    "log_n_events": "n_events",
+    "log_n_sessions": "n_sessions",
+    "log_active_days": "active_days",
+    "log_frequency": "frequency",
+    "log_monetary": "monetary",
+    "log_recency_days": "recency_days",
+    "log_tenure_days": "tenure_days",
+    "log_avg_price": "avg_price",
+    "events_per_session": "events_per_session",
 }
 
 
@@ -57,19 +63,30 @@ class SegmentProfile:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "name": self.name, "cluster": self.cluster, "size": self.size,
-            "share_of_users": round(self.share_of_users, 6), "revenue": round(self.revenue, 4),
-            "revenue_share": round(self.revenue_share, 6), "traits": self.traits,
-            "top_features": [{"feature": d.feature, "segment_mean": round(d.segment_mean, 6),
-                              "overall_mean": round(d.overall_mean, 6), "z": round(d.z, 4)}
-                             for d in self.top_features],
+            "name": self.name,
+            "cluster": self.cluster,
+            "size": self.size,
+            "share_of_users": round(self.share_of_users, 6),
+            "revenue": round(self.revenue, 4),
+            "revenue_share": round(self.revenue_share, 6),
+            "traits": self.traits,
+            "top_features": [
+                {
+                    "feature": d.feature,
+                    "segment_mean": round(d.segment_mean, 6),
+                    "overall_mean": round(d.overall_mean, 6),
+                    "z": round(d.z, 4),
+                }
+                for d in self.top_features
+            ],
             "top_queries": self.top_queries,
             "naming_scores": {k: round(v, 4) for k, v in self.naming_scores.items()},
         }
 
 
-def build_profiles(features: UserFeatures, labels: np.ndarray, *, history: pd.DataFrame | None = None,
-                   top: int = 6) -> list[SegmentProfile]:
+def build_profiles(
+    features: UserFeatures, labels: np.ndarray, *, history: pd.DataFrame | None = None, top: int = 6
+) -> list[SegmentProfile]:
     df = features.frame
     cols = features.model_columns()
     model = df[cols].astype("float64")
@@ -94,22 +111,34 @@ def build_profiles(features: UserFeatures, labels: np.ndarray, *, history: pd.Da
         z = z_all.loc[c]
         order = z.abs().sort_values(ascending=False, kind="stable").index
         seg_raw = seg_raw_all.loc[c]
-        diffs = [FeatureDiff(display_name(f), float(seg_raw[f]), float(raw_mu[f]), float(z[f]))
-                 for f in order[:top]]
-        traits = [f"{'high' if z[f] > 0 else 'low'}_{display_name(f)}" for f in order
-                  if abs(z[f]) >= TRAIT_MIN_Z][:top]
+        diffs = [
+            FeatureDiff(display_name(f), float(seg_raw[f]), float(raw_mu[f]), float(z[f]))
+            for f in order[:top]
+        ]
+        traits = [
+            f"{'high' if z[f] > 0 else 'low'}_{display_name(f)}" for f in order if abs(z[f]) >= TRAIT_MIN_Z
+        ][:top]
         size = int(sizes.loc[c])
         rev = float(revenues.loc[c])
-        profiles.append(SegmentProfile(
-            cluster=int(c), size=size, share_of_users=size / total,
-            revenue=rev, revenue_share=rev / total_rev if total_rev else 0.0,
-            top_features=diffs, traits=traits, top_queries=queries.get(int(c), []),
-            z={k: float(v) for k, v in z.items()},
-        ))
+        profiles.append(
+            SegmentProfile(
+                cluster=int(c),
+                size=size,
+                share_of_users=size / total,
+                revenue=rev,
+                revenue_share=rev / total_rev if total_rev else 0.0,
+                top_features=diffs,
+                traits=traits,
+                top_queries=queries.get(int(c), []),
+                z={k: float(v) for k, v in z.items()},
+            )
+        )
     return profiles
 
 
-def _top_queries(history: pd.DataFrame, users: pd.Index, labels: np.ndarray, n: int = 5) -> dict[int, list[str]]:
+def _top_queries(
+    history: pd.DataFrame, users: pd.Index, labels: np.ndarray, n: int = 5
+) -> dict[int, list[str]]:
     if history.empty:
         return {}
     lab = pd.Series(labels, index=users)

@@ -31,8 +31,19 @@ import numpy as np
 import pandas as pd
 
 NO_PURCHASE = "no_purchase"
-RFM_SEGMENTS = ("champions", "loyal_customers", "potential_loyalists", "new_customers", "promising",
-                "need_attention", "about_to_sleep", "cant_lose_them", "at_risk", "hibernating", NO_PURCHASE)
+RFM_SEGMENTS = (
+    "champions",
+    "loyal_customers",
+    "potential_loyalists",
+    "new_customers",
+    "promising",
+    "need_attention",
+    "about_to_sleep",
+    "cant_lose_them",
+    "at_risk",
+    "hibernating",
+    NO_PURCHASE,
+)
 
 
 def quintile_score(values: pd.Series, *, ascending: bool = True) -> pd.Series:
@@ -93,13 +104,15 @@ def rfm_table(frame: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
     df = frame[["recency_days", "frequency", "monetary"]].astype("float64").join(scores["rfm_segment"])
     total_rev = float(df["monetary"].sum())
     g = df.groupby("rfm_segment")
-    table = pd.DataFrame({
-        "users": g.size(),
-        "revenue": g["monetary"].sum(),
-        "mean_recency_days": g["recency_days"].mean(),
-        "mean_frequency": g["frequency"].mean(),
-        "mean_monetary": g["monetary"].mean(),
-    })
+    table = pd.DataFrame(
+        {
+            "users": g.size(),
+            "revenue": g["monetary"].sum(),
+            "mean_recency_days": g["recency_days"].mean(),
+            "mean_frequency": g["frequency"].mean(),
+            "mean_monetary": g["monetary"].mean(),
+        }
+    )
     table["share_of_users"] = table["users"] / len(df)
     table["revenue_share"] = table["revenue"] / total_rev if total_rev else 0.0
     order = [s for s in RFM_SEGMENTS if s in table.index]

@@ -23,8 +23,19 @@ from shoplens.search.bulk import BulkReport, bulk_index
 from shoplens.search.errors import SearchUnavailableError
 from shoplens.search.indices import USER_SEGMENTS, ensure_index
 
-TABLE_COLUMNS = ["user_id", "segment", "cluster", "method", "rfm_segment", "r_score", "f_score", "m_score",
-                 "traits", "run_id", "updated_at"]
+TABLE_COLUMNS = [
+    "user_id",
+    "segment",
+    "cluster",
+    "method",
+    "rfm_segment",
+    "r_score",
+    "f_score",
+    "m_score",
+    "traits",
+    "run_id",
+    "updated_at",
+]
 
 
 def ensure_tables(engine: Engine) -> None:
@@ -43,11 +54,22 @@ def write_db(engine: Engine, assignments: pd.DataFrame, run: dict[str, Any]) -> 
         engine.execute("DELETE FROM user_segments")
         engine.append_df("user_segments", rows)
         engine.execute("DELETE FROM segment_runs WHERE run_id = :run_id", {"run_id": run["run_id"]})
-        engine.append_df("segment_runs", pd.DataFrame([{
-            "run_id": run["run_id"], "created_at": run["created_at"], "method": run["method"],
-            "k": int(run["k"]), "seed": int(run["seed"]), "n_users": int(run["n_users"]),
-            "summary": json.dumps(run["summary"], default=str),
-        }]))
+        engine.append_df(
+            "segment_runs",
+            pd.DataFrame(
+                [
+                    {
+                        "run_id": run["run_id"],
+                        "created_at": run["created_at"],
+                        "method": run["method"],
+                        "k": int(run["k"]),
+                        "seed": int(run["seed"]),
+                        "n_users": int(run["n_users"]),
+                        "summary": json.dumps(run["summary"], default=str),
+                    }
+                ]
+            ),
+        )
     return len(rows)
 
 
@@ -84,15 +106,26 @@ def _docs(assignments: pd.DataFrame) -> Iterator[tuple[str, dict[str, Any]]]:
         yield str(rec["user_id"]), doc
 
 
-def write_index(client: OpenSearch, assignments: pd.DataFrame, run_id: str, *, index: str = USER_SEGMENTS,
-                batch_size: int = 2000, on_progress: Callable[[int], None] | None = None) -> BulkReport:
+def write_index(
+    client: OpenSearch,
+    assignments: pd.DataFrame,
+    run_id: str,
+    *,
+    index: str = USER_SEGMENTS,
+    batch_size: int = 2000,
+    on_progress: Callable[[int], None] | None = None,
+) -> BulkReport:
     """Index one document per user, then delete documents of other runs (users gone)."""
     ensure_index(client, USER_SEGMENTS, index=index)
     report = bulk_index(client, index, _docs(assignments), batch_size=batch_size, on_progress=on_progress)
     if report.ok:
         try:
-            client.delete_by_query(index=index, body={"query": {"bool": {"must_not": [
-                {"term": {"run_id": run_id}}]}}}, refresh=True, conflicts="proceed")
+            client.delete_by_query(
+                index=index,
+                body={"query": {"bool": {"must_not": [{"term": {"run_id": run_id}}]}}},
+                refresh=True,
+                conflicts="proceed",
+            )
         except (OSConnectionError, TransportError) as exc:
             raise SearchUnavailableError(f"cannot remove stale documents from {index!r}: {exc}") from exc
     return report

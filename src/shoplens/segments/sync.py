@@ -14,13 +14,15 @@ from shoplens.segments.features import compute_features
 from shoplens.segments.store import ensure_tables, write_index
 
 
-def index_from_db(engine: Engine, client: OpenSearch, *,
-                  on_progress: Callable[[int], None] | None = None) -> BulkReport:
+def index_from_db(
+    engine: Engine, client: OpenSearch, *, on_progress: Callable[[int], None] | None = None
+) -> BulkReport:
     """Index the stored segments (with current country and RFM inputs) of the latest run."""
     ensure_tables(engine)
     rows = engine.fetch_df(
         "SELECT s.user_id, s.segment, s.cluster, s.method, s.rfm_segment, s.r_score, s.f_score, s.m_score, "
-        "s.traits, s.run_id, s.updated_at FROM user_segments AS s ORDER BY s.user_id")
+        "s.traits, s.run_id, s.updated_at FROM user_segments AS s ORDER BY s.user_id"
+    )
     if rows.empty:
         raise ShopLensError("user_segments is empty: run `shoplens segment` first")
     rows["user_id"] = rows["user_id"].astype("string")
