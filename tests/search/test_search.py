@@ -124,7 +124,7 @@ def test_server_gone_mid_indexing_raises_clearly(engine: Engine) -> None:
     with pytest.raises(SearchUnavailableError, match="not reachable"):
         index_search_logs(engine, client, max_retries=1)
     docs = [(str(i), {"user_id": str(i)}) for i in range(10)]
-    with pytest.raises(SearchUnavailableError, match="after 0 documents.*database is unchanged"):
+    with pytest.raises(SearchUnavailableError, match=r"after 0 documents.*database is unchanged"):
         bulk_index(client, "search_logs", docs, max_retries=1, backoff=0.01)
     assert engine.scalar("SELECT count(*) FROM search_logs") == 50
 

@@ -31,9 +31,9 @@ class SegmentParams(BaseModel):
         or by the lowest BIC (GMM); see :mod:`shoplens.segments.clustering`. Ignored by
         HDBSCAN, which finds its own.
     method
-        ``kmeans`` (Lloyd up to 50,000 users, MiniBatchKMeans beyond; the default), ``gmm`` (Gaussian mixture) or
-        ``hdbscan`` (``sklearn.cluster.HDBSCAN``; users it leaves as noise form the
-        segment ``unclustered``).
+        ``kmeans`` (Lloyd up to 50,000 users, MiniBatchKMeans beyond; the default),
+        ``gmm`` (Gaussian mixture) or ``hdbscan`` (``sklearn.cluster.HDBSCAN``; users it
+        leaves as noise form the segment ``unclustered``).
     seed
         Every random step (sampling, initialisation) is seeded: same data and seed, same
         segments.
