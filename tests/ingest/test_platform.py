@@ -126,3 +126,21 @@ def test_cli_platform_folder(cli, db_url: str, platform_dir: Path) -> None:  # t
     res = cli("load", platform_dir, "--db", db_url, "--format", "rees46")
     assert res.exit_code == 2
     assert "a folder is read as the platform-csv layout, not as rees46" in res.stderr
+
+
+def test_duplicate_keys_in_users_and_products(engine: Engine, tmp_path: Path) -> None:
+    users = write_csv(tmp_path / "users.csv", ["user_id", "signup_date", "country"], [
+        (1, "2024-01-01", "FR"), (2, "2024-13-01", "DE"), (1, "2024-02-01", "IT")])
+    products = write_csv(tmp_path / "products.csv", ["product_id", "category", "price", "brand",
+                                                     "name"], [
+        (10, "a.b", "1.00", "", ""), (10, "a.b", "1.00", "", ""), (11, "a.c", "", "", "")])
+    report = load(engine, [users, products])
+    assert [(f.rows_loaded, f.rows_quarantined) for f in report.files] == [(1, 2), (1, 2)]
+    assert engine.fetch_all("SELECT file, line, field, reason FROM quarantine "
+                            "ORDER BY file DESC, line") == [
+        (str(users), 3, "signup_date", 'unparsable signup date "2024-13-01"'),
+        (str(users), 4, None, "duplicate user id, first at line 2"),
+        (str(products), 3, None, "duplicate product id, first at line 2"),
+        (str(products), 4, "price", "missing price"),
+    ]
+    assert engine.fetch_all("SELECT user_id, country FROM users") == [("1", "FR")]

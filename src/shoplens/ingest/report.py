@@ -29,7 +29,7 @@ class FileReport(BaseModel):
 class LoadReport(BaseModel):
     load_id: int | None
     files: list[FileReport] = Field(default_factory=list)
-    tables: dict[str, int] = Field(default_factory=dict)  # rows per table after the load
+    tables: list[str] = Field(default_factory=list)  # tables the load wrote to
     events_before_signup: int = 0
     warnings: list[str] = Field(default_factory=list)
     quarantine_csv: Path | None = None

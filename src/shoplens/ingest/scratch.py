@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 
 #: memory the scratch database may hold before spilling to disk
-MEMORY_LIMIT = "1GB"
+MEMORY_LIMIT = "512MB"
 
 _TABLES = """
 CREATE TABLE seen (kind VARCHAR, id BIGINT, file INTEGER, line BIGINT);
