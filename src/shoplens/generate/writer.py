@@ -151,7 +151,9 @@ def _jsonl_bytes(batch: pa.RecordBatch) -> memoryview | bytes:
     joined = pc.binary_join(pc.cast(ids, pa.list_(pa.string())), '", "')
     clicked = pc.if_else(pc.greater(pc.list_value_length(ids), 0),
                          pc.binary_join_element_wise('["', joined, '"]', ""), "[]")
-    ts = pc.strftime(batch.column("timestamp"), format="%Y-%m-%dT%H:%M:%S")
+    # "YYYY-MM-DD HH:MM:SS" -> "YYYY-MM-DDTHH:MM:SS" (a cast is ~20x faster than strftime)
+    ts = pc.replace_substring(pc.cast(batch.column("timestamp"), pa.string()), " ", "T",
+                              max_replacements=1)
     line = pc.binary_join_element_wise(
         '{"user_id": "', user, '", "search_query": ', query, ', "clicked_product_ids": ',
         clicked, ', "timestamp": "', ts, '"}\n', "")
