@@ -304,9 +304,6 @@ class SparkEngine(Engine):
     def _sql(self, sql: str, params: Params) -> Any:
         self._sync_views()
         args = _spark_args(params)
-        if params and any(isinstance(v, dt.datetime) for v in params.values()):
-            sql = _cast_timestamp_params(sql, {k for k, v in params.items()
-                                               if isinstance(v, dt.datetime)})
         try:
             return self.spark.sql(sql, args=args) if args else self.spark.sql(sql)
         except Exception as exc:
@@ -316,7 +313,27 @@ class SparkEngine(Engine):
         text = query.sql if isinstance(query, Query) else query
         if native:
             return text
-        return _prune_partitions(_to_spark(text), self._partitioned())
+        partitioned = self._partitioned()
+        return ";\n".join(
+            _prune_partitions(self._compat(t), partitioned).sql(self.dialect)
+            for t in sqlglot.parse(text, read=SOURCE_DIALECT) if t is not None)
+
+    def _compat(self, tree: exp.Expression) -> exp.Expression:
+        """The source tree with the rewrites Spark needs (see :func:`_spark_compat`)."""
+        tree = tree.transform(_spark_compat)
+        wide = self._bigint_columns()
+        if wide:
+            tree = tree.transform(lambda n: _wide_sum(n, wide))
+        return tree
+
+    def _bigint_columns(self) -> frozenset[str]:
+        """Columns that are BIGINT in every lake table that has them."""
+        types: dict[str, set[str]] = {}
+        for name in self._tables() | set(self._temp):
+            schema = self._schema(name)
+            for col in schema.columns if schema else ():
+                types.setdefault(col.name, set()).add(col.type)
+        return frozenset(n for n, t in types.items() if t == {"BIGINT"})
 
     def _partitioned(self) -> dict[str, tuple[str, str]]:
         out = {}
@@ -334,7 +351,7 @@ class SparkEngine(Engine):
     def _fetch_arrow(self, sql: str, params: Params) -> pa.Table:
         df = self._sql(sql, params)
         try:
-            return df.toArrow()
+            return _naive_utc(df.toArrow())
         except Exception as exc:
             raise _clean_error(exc, sql) from exc
 
@@ -345,7 +362,8 @@ class SparkEngine(Engine):
             return
         for tree in sqlglot.parse(text, read=SOURCE_DIALECT):
             if tree is not None:
-                self._statement(tree.transform(_spark_compat), params)
+                self._statement(_prune_partitions(self._compat(tree), self._partitioned()),
+                                params)
 
     def execute_script(self, query: SQLLike, *, native: bool = False) -> None:
         text = query.sql if isinstance(query, Query) else query
@@ -807,12 +825,11 @@ def _spark_args(params: Params) -> dict[str, Any] | None:
     out: dict[str, Any] = {}
     for key, value in params.items():
         if isinstance(value, dt.datetime):
-            # lit(datetime) would be an instant converted with the Python process's
-            # local zone; ShopLens times are UTC wall-clock readings (TIMESTAMP_NTZ).
-            # The marker is wrapped in CAST(… AS TIMESTAMP_NTZ) by _cast_timestamp_params.
-            if value.tzinfo is not None:
-                value = value.astimezone(dt.UTC).replace(tzinfo=None)
-            out[key] = value.isoformat(sep=" ")
+            # ShopLens times are UTC wall-clock readings. PySpark turns a naive datetime
+            # into an instant with the Python process's local zone; an aware one is
+            # exact. Spark compares it with TIMESTAMP_NTZ columns in the session zone
+            # (UTC), and _fetch_arrow hands any instant back as a naive UTC time.
+            out[key] = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
         elif isinstance(value, tuple | list):
             out[key] = F.array(*[F.lit(v) for v in value])
         else:
@@ -820,19 +837,28 @@ def _spark_args(params: Params) -> dict[str, Any] | None:
     return out
 
 
-def _to_spark(sql: str) -> str:
-    """Source-dialect SQL rendered for Spark, with the fixes SQLGlot's Spark dialect needs."""
-    return ";\n".join(t.transform(_spark_compat).sql("spark")
-                      for t in sqlglot.parse(sql, read=SOURCE_DIALECT) if t is not None)
-
-
 def _spark_compat(node: exp.Expression) -> exp.Expression:
     """Rewrite source constructs SQLGlot does not render as valid Spark SQL.
 
     ``FROM generate_series(a, b, step) AS g(d)`` (a set-returning function used as a
-    table) becomes ``FROM (SELECT explode(sequence(a, b, step)) AS d) AS g``; Spark's
-    ``sequence`` includes both ends, as ``generate_series`` does.
+    table) becomes ``FROM (SELECT explode(sequence(a, b, step)) AS d) AS g`` (``LATERAL``
+    when joined to earlier FROM items); Spark's ``sequence`` includes both ends, as
+    ``generate_series`` does. ``DATE - DATE`` (an integer in PostgreSQL) becomes
+    ``DATEDIFF``.
     """
+    if isinstance(node, exp.Sub) and _is_date(node.this) and _is_date(node.expression):
+        # PostgreSQL: date - date is an integer number of days; Spark: an INTERVAL DAY
+        # (and INTERVAL / 7 cast to INT gives seconds). DATEDIFF is the day count.
+        return exp.DateDiff(this=node.this.copy(), expression=node.expression.copy(),
+                            unit=exp.var("DAY"))
+    if (isinstance(node, exp.Extract) and isinstance(node.this, exp.Var | exp.Identifier)
+            and node.this.name.upper() == "EPOCH"):
+        # Spark cannot EXTRACT(EPOCH …): seconds since 1970 from the microseconds of the
+        # UTC reading (DuckDB computes the same double).
+        micros = exp.func("unix_micros", exp.Cast(
+            this=node.expression.copy(), to=exp.DataType.build("TIMESTAMP_LTZ", dialect="spark")))
+        return exp.Div(this=exp.Cast(this=micros, to=exp.DataType.build("DOUBLE")),
+                       expression=exp.Literal.number(1_000_000))
     if isinstance(node, exp.Table) and isinstance(node.this, exp.ExplodingGenerateSeries):
         series = node.this
         alias = node.args.get("alias")
@@ -842,20 +868,45 @@ def _spark_compat(node: exp.Expression) -> exp.Expression:
         seq = exp.func("sequence", series.args["start"].copy(), series.args["end"].copy(),
                        *([series.args["step"].copy()] if series.args.get("step") else []))
         inner = exp.select(exp.Explode(this=seq).as_(col))
+        if isinstance(node.parent, exp.Join):
+            # FROM span, generate_series(span.first_day, …): the series may refer to the
+            # FROM items before it, which Spark allows only in a LATERAL subquery.
+            return exp.Lateral(this=inner.subquery(),
+                               alias=exp.TableAlias(this=exp.to_identifier(name)))
         return inner.subquery(name)
     return node
 
 
-def _cast_timestamp_params(sql: str, names: set[str]) -> str:
-    """Wrap the ``:name`` markers of datetime parameters in ``CAST(… AS TIMESTAMP_NTZ)``."""
-    tree = sqlglot.parse_one(sql, read="spark")
+def _is_date(node: exp.Expression) -> bool:
+    """An expression that is a DATE by its form (a cast to DATE or a DATE literal)."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Cast | exp.TryCast):
+        return node.to.is_type(exp.DataType.Type.DATE)
+    return isinstance(node, exp.Date | exp.TsOrDsToDate | exp.CurrentDate | exp.DateFromParts)
 
-    def wrap(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.Placeholder) and node.name in names:
-            return exp.Cast(this=node.copy(), to=exp.DataType.build("TIMESTAMP_NTZ", dialect="spark"))
-        return node
 
-    return tree.transform(wrap).sql("spark")
+def _wide_sum(node: exp.Expression, bigint_columns: frozenset[str]) -> exp.Expression:
+    """``SUM(bigint_col)`` summed as DECIMAL(38,0).
+
+    Spark sums BIGINT into BIGINT and (ANSI mode) fails on overflow; DuckDB sums into
+    HUGEINT and PostgreSQL into NUMERIC, so e.g. a sum of 64-bit event-id hashes is
+    fine there. DECIMAL(38,0) is exactly what DuckDB's HUGEINT becomes in Arrow.
+    """
+    if (isinstance(node, exp.Sum) and isinstance(node.this, exp.Column)
+            and node.this.name in bigint_columns):
+        return exp.Sum(this=exp.Cast(this=node.this.copy(),
+                                     to=exp.DataType.build("DECIMAL(38, 0)")))
+    return node
+
+
+def _naive_utc(table: pa.Table) -> pa.Table:
+    """Instants (Spark TIMESTAMP, e.g. what date_trunc returns) as naive UTC times."""
+    for i, f in enumerate(table.schema):
+        if pa.types.is_timestamp(f.type) and f.type.tz is not None:
+            col = table.column(i).cast(pa.timestamp(f.type.unit, "UTC"))
+            table = table.set_column(i, f.name, col.cast(pa.timestamp(f.type.unit)))
+    return table
 
 
 def _schema_of_frame(name: str, df: Any, *, temporary: bool = False) -> TableSchema:
@@ -900,7 +951,8 @@ def _clean_error(exc: Exception, sql: str) -> ShopLensError:
 _RANGE = {exp.GTE: ">=", exp.GT: ">=", exp.LTE: "<=", exp.LT: "<="}
 
 
-def _prune_partitions(sql: str, partitioned: Mapping[str, tuple[str, str]]) -> str:
+def _prune_partitions(tree: exp.Expression, partitioned: Mapping[str, tuple[str, str]],
+                      ) -> exp.Expression:
     """Add the partition range implied by range predicates on the partition source.
 
     ``WHERE e.event_time >= :start AND e.event_time < :end`` on ``events`` gains
@@ -909,17 +961,9 @@ def _prune_partitions(sql: str, partitioned: Mapping[str, tuple[str, str]]) -> s
     partitions in range. Results are unchanged: the implied range is weaker than the
     original predicate. Selects with ``*`` keep the plain view (no extra column leaks).
     """
-    if not partitioned or not any(t in sql for t in partitioned):
-        return sql
-    try:
-        trees = sqlglot.parse(sql, read="spark")
-    except sqlglot.errors.ParseError:
-        return sql
-    if len(trees) != 1 or trees[0] is None:
-        return sql
-    tree = trees[0]
-    changed = False
-    for select in tree.find_all(exp.Select):
+    if not partitioned:
+        return tree
+    for select in list(tree.find_all(exp.Select)):
         where = select.args.get("where")
         if where is None or any(isinstance(e, exp.Star) or
                                 (isinstance(e, exp.Column) and isinstance(e.this, exp.Star))
@@ -956,8 +1000,7 @@ def _prune_partitions(sql: str, partitioned: Mapping[str, tuple[str, str]]) -> s
                 table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
             for e in extra:
                 select.where(e, append=True, copy=False)
-            changed = True
-    return tree.sql("spark") if changed else sql
+    return tree
 
 
 def _is_col(node: exp.Expression, name: str, alias: str, n_sources: int) -> bool:
