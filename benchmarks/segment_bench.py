@@ -43,7 +43,7 @@ def synthetic(n: int, seed: int) -> tuple[UserFeatures, UserEmbeddings, np.ndarr
     rng = np.random.default_rng(seed)
     names = list(PERSONAS)
     truth = rng.integers(0, len(names), n)
-    ids = pd.Index([str(100_000 + i) for i in range(n)], name="user_id", dtype="string")
+    ids = pd.Index(np.arange(100_000, 100_000 + n).astype(str), name="user_id", dtype="string")
     df = pd.DataFrame(index=ids)
     events_mu = np.array([PERSONAS[p][2] for p in names])[truth]
     log_events = rng.normal(events_mu, 0.8)
@@ -81,7 +81,7 @@ def synthetic(n: int, seed: int) -> tuple[UserFeatures, UserEmbeddings, np.ndarr
         df[f"aff_{c}"] = aff[:, i]
     groups = {**GROUPS, "interest": [f"aff_{c}" for c in CATS]}
     centres = rng.normal(size=(len(names), EMBEDDING_DIM)).astype(np.float32)
-    vec = centres[truth] + rng.normal(scale=1.5, size=(n, EMBEDDING_DIM)).astype(np.float32)
+    vec = centres[truth] + 1.5 * rng.standard_normal(size=(n, EMBEDDING_DIM), dtype=np.float32)
     vec /= np.linalg.norm(vec, axis=1, keepdims=True)
     n_searches = rng.poisson(np.where(truth == 4, 0.3, 4.0))
     vec[n_searches == 0] = 0.0
