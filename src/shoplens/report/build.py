@@ -52,8 +52,10 @@ class ReportFiles:
 def write_report(report: ReportData, out: Path, *, interactive: bool = True) -> ReportFiles:
     """Render an already collected :class:`ReportData` into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
+    keep = {name for key in SECTION_KEYS for name in report.section(key).charts.values()}
     for stale in out.glob("*.png"):
-        stale.unlink()
+        if stale.name not in keep:  # a chart of an earlier run the data no longer has
+            stale.unlink()
     readings.fill(report)
     pngs = render_pngs(report, out)
     json_path = out / "results.json"

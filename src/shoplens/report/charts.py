@@ -263,6 +263,10 @@ def render_pngs(report: ReportData, out: Path) -> list[Path]:
     written = []
     for section_key, chart_key, draw, size in chart_specs(report):
         section = report.section(section_key)
+        given = section.charts.get(chart_key)
+        if given and (out / given).exists():  # drawn by the capability itself
+            written.append(out / given)
+            continue
         fig, ax = plt.subplots(figsize=size, layout="constrained")
         try:
             draw(ax, section)

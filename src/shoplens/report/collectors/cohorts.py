@@ -3,6 +3,8 @@ cohorts followed week by week for 8 weeks), with the capability's weighted avera
 
 from __future__ import annotations
 
+from typing import Any
+
 from shoplens.report.collectors import ReportContext, require
 from shoplens.report.model import CohortRow, CohortSection
 
@@ -27,10 +29,28 @@ def weighted_average(rows: list[CohortRow]) -> list[float | None]:
     return out
 
 
+def _capability_pngs(ctx: ReportContext, result: Any) -> dict[str, str]:
+    """The cohorts capability's own heatmap and curves (average row, observed-range
+    footnote) as the report's PNGs; an empty dict makes the report draw its own."""
+    try:
+        plots = require("shoplens.cohorts.plots", "heatmap_png", "curves_png")
+        ctx.out.mkdir(parents=True, exist_ok=True)
+        plots.heatmap_png(result, ctx.out / "cohort_heatmap.png")
+        plots.curves_png(result, ctx.out / "cohort_curves.png")
+    except Exception as exc:
+        ctx.log(f"cohort plots of the cohorts capability failed, drawing our own: {exc}")
+        return {}
+    return {"cohort_heatmap": "cohort_heatmap.png", "cohort_curves": "cohort_curves.png"}
+
+
 def collect(ctx: ReportContext) -> CohortSection:
+    charts: dict[str, str] = {}
     if "cohorts" not in ctx.cache:
         mod = require("shoplens.cohorts", "compute_cohorts", "CohortParams")
-        ctx.cache["cohorts"] = mod.compute_cohorts(ctx.engine, mod.CohortParams()).to_json_dict()
+        result = mod.compute_cohorts(ctx.engine, mod.CohortParams())
+        ctx.cache["cohorts"] = result.to_json_dict()
+        if result.rows:
+            charts = _capability_pngs(ctx, result)
     doc = ctx.cache["cohorts"]
     rows = [CohortRow(cohort=str(c.get("label") or c["cohort"]), size=int(c["size"]),
                       values=[None if v is None else float(v) for v in c["values"]])
@@ -42,6 +62,7 @@ def collect(ctx: ReportContext) -> CohortSection:
         offset_unit=doc.get("offset_unit"), measure=doc.get("measure"), cohorts=rows,
         average=list(avg_values) if avg_values is not None else weighted_average(rows))
     section.note = doc.get("note")
+    section.charts.update(charts)
     if not rows:
         section.available = False
         section.reason = "no data: no cohort has any user"
