@@ -851,6 +851,12 @@ def _spark_compat(node: exp.Expression) -> exp.Expression:
         # (and INTERVAL / 7 cast to INT gives seconds). DATEDIFF is the day count.
         return exp.DateDiff(this=node.this.copy(), expression=node.expression.copy(),
                             unit=exp.var("DAY"))
+    if isinstance(node, exp.PercentileCont | exp.PercentileDisc) and isinstance(
+            node.parent, exp.WithinGroup):
+        # SQLGlot writes PERCENTILE_APPROX for Spark: an estimate. Spark 3.4+ has the
+        # exact ordered-set aggregates under PostgreSQL's own names.
+        name = "PERCENTILE_CONT" if isinstance(node, exp.PercentileCont) else "PERCENTILE_DISC"
+        return exp.Anonymous(this=name, expressions=[node.this.copy()])
     if (isinstance(node, exp.Extract) and isinstance(node.this, exp.Var | exp.Identifier)
             and node.this.name.upper() == "EPOCH"):
         # Spark cannot EXTRACT(EPOCH …): seconds since 1970 from the microseconds of the
