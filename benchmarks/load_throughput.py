@@ -218,7 +218,27 @@ def main() -> None:
     console.print(table)
     if not args.with_hooks:
         console.print("post-load hooks were not run (--with-hooks runs and times them)")
-    console.print("load average during the run: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
+    load_avg = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    console.print(f"load average during the run: {load_avg}")
+    write_results(args.rows, results, load_avg, args.with_hooks)
+
+
+def write_results(rows: int, results: dict[tuple[str, str], dict[str, float]], load_avg: str,
+                  hooks: bool) -> None:
+    """benchmarks/results/load-<rows>.{json,md}, like the other benchmarks."""
+    out = Path(__file__).resolve().parent / "results"
+    out.mkdir(exist_ok=True)
+    doc = {"rows": rows, "cores": os.cpu_count(), "load_average": load_avg, "hooks": hooks,
+           "runs": [{"engine": e, "load": m, **r} for (e, m), r in results.items()]}
+    (out / f"load-{rows}.json").write_text(json.dumps(doc, indent=2) + "\n")
+    lines = [f"Load throughput: {rows:,} REES46-style rows, {os.cpu_count()} cores "
+             f"(load average at the end: {load_avg})", "",
+             "| engine | load | seconds | rows/s | vs bare | peak MiB |", "|---|---|---:|---:|---:|---:|"]
+    for (engine, mode), r in results.items():
+        bare = results[(engine, "bare")]["seconds"]
+        lines.append(f"| {engine} | {mode} | {r['seconds']:.1f} | {rows / r['seconds']:,.0f} | "
+                     f"{r['seconds'] / bare:.2f}x | {r['peak_mib']:,.0f} |")
+    (out / f"load-{rows}.md").write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
