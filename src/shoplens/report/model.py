@@ -43,6 +43,9 @@ class Overview(Section):
     events: int | None = None
     orders: int | None = None
     searches: int | None = None
+    #: rows the importer rejected (with file, line, field and reason in ``quarantine``)
+    quarantined: int | None = None
+    loads: int | None = None
     first_event: datetime | None = None
     last_event: datetime | None = None
     days: int | None = None

@@ -14,6 +14,8 @@ SELECT
   (SELECT count(*) FROM events) AS events,
   (SELECT count(*) FROM orders) AS orders,
   (SELECT count(*) FROM search_logs) AS searches,
+  (SELECT count(*) FROM quarantine) AS quarantined,
+  (SELECT count(*) FROM loads) AS loads,
   (SELECT min(event_time) FROM events) AS first_event,
   (SELECT max(event_time) FROM events) AS last_event
 """
@@ -38,6 +40,8 @@ def collect(ctx: ReportContext) -> Overview:
         events=int(row["events"]),
         orders=int(row["orders"]),
         searches=int(row["searches"]),
+        quarantined=int(row["quarantined"]),
+        loads=int(row["loads"]),
         first_event=first.to_pydatetime() if has_events else None,
         last_event=last.to_pydatetime() if has_events else None,
         days=(last.normalize() - first.normalize()).days + 1 if has_events else None,
