@@ -23,7 +23,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
 from shoplens.segments.api import cluster_users
-from shoplens.segments.embeddings import EMBEDDING_DIM, UserEmbeddings
+from shoplens.segments.embeddings import EMBEDDING_DIM, UserEmbeddings, encode
 from shoplens.segments.features import GROUPS, UserFeatures
 from shoplens.segments.matrix import build_matrix
 from shoplens.segments.params import SegmentParams
@@ -80,8 +80,17 @@ def synthetic(n: int, seed: int) -> tuple[UserFeatures, UserEmbeddings, np.ndarr
     for i, c in enumerate(CATS):
         df[f"aff_{c}"] = aff[:, i]
     groups = {**GROUPS, "interest": [f"aff_{c}" for c in CATS]}
-    centres = rng.normal(size=(len(names), EMBEDDING_DIM)).astype(np.float32)
-    vec = centres[truth] + 1.5 * rng.standard_normal(size=(n, EMBEDDING_DIM), dtype=np.float32)
+    # persona centres: real query vectors, so that the names are judged as on real data
+    centres = encode(
+        [
+            "gaming laptop 4k monitor",
+            "cheap phone deal clearance",
+            "summer dress leather handbag",
+            "corner sofa fridge freezer",
+            "gift ideas",
+        ]
+    )
+    vec = centres[truth] + 0.08 * rng.standard_normal(size=(n, EMBEDDING_DIM), dtype=np.float32)
     vec /= np.linalg.norm(vec, axis=1, keepdims=True)
     n_searches = rng.poisson(np.where(truth == 4, 0.3, 4.0))
     vec[n_searches == 0] = 0.0
@@ -116,7 +125,7 @@ def main() -> None:
     ari = adjusted_rand_score(truth, model.labels_)
     print(
         f"shoplens segment core, {args.users:,} users: {total:.1f} s  "
-        f"(clustering incl. k={model.k_} by silhouette {laps['clustering']:.1f} s, "
+        f"(clustering incl. k={model.k_} by {model.criterion_} {laps['clustering']:.1f} s, "
         f"profiles+names {laps['profiles']:.1f} s, RFM {total - laps['clustering'] - laps['profiles']:.1f} s)"
     )
     print(
