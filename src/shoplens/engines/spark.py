@@ -851,6 +851,15 @@ def _spark_compat(node: exp.Expression) -> exp.Expression:
         # (and INTERVAL / 7 cast to INT gives seconds). DATEDIFF is the day count.
         return exp.DateDiff(this=node.this.copy(), expression=node.expression.copy(),
                             unit=exp.var("DAY"))
+    if isinstance(node, exp.ApproxDistinct) and node.args.get("accuracy") is None:
+        # HyperLogLog++ with a 1% relative standard deviation (Spark's default is 5%):
+        # 2^14 registers, 16 KiB per group, about DuckDB's own HLL error.
+        return exp.ApproxDistinct(this=node.this.copy(), accuracy=exp.Literal.number(0.01))
+    if isinstance(node, exp.Avg) and not (isinstance(node.this, exp.Cast)
+                                          and node.this.to.is_type(exp.DataType.Type.DOUBLE)):
+        # AVG(DECIMAL) in Spark is a DECIMAL with only 4 more digits of scale, so the mean
+        # of 1.0/0.0 flags comes back rounded to 5 places; DuckDB averages in DOUBLE.
+        return exp.Avg(this=exp.Cast(this=node.this.copy(), to=exp.DataType.build("DOUBLE")))
     if isinstance(node, exp.PercentileCont | exp.PercentileDisc) and isinstance(
             node.parent, exp.WithinGroup):
         # SQLGlot writes PERCENTILE_APPROX for Spark: an estimate. Spark 3.4+ has the
