@@ -13,8 +13,10 @@ from shoplens.segments import SegmentParams, check, read_personas, segment
 pytest.importorskip("shoplens.generate.generator")
 pytest.importorskip("shoplens.ingest.loader")
 
-PLURAL = {p: p + "s" for p in ("tech_enthusiast", "bargain_hunter", "fashion_lover", "home_maker",
-                               "occasional_browser")}
+PLURAL = {
+    p: p + "s"
+    for p in ("tech_enthusiast", "bargain_hunter", "fashion_lover", "home_maker", "occasional_browser")
+}
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +28,9 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_generated_shop_personas_recovered(generated: Path, tmp_path: Path, search_client: OpenSearch) -> None:
+def test_generated_shop_personas_recovered(
+    generated: Path, tmp_path: Path, search_client: OpenSearch
+) -> None:
     from shoplens.ingest import load
 
     with connect(f"duckdb:{tmp_path / 'shop.duckdb'}") as engine:
