@@ -12,7 +12,11 @@ import pytest
 
 from shoplens.engines import Engine, connect
 from shoplens.lake.export import TABLES, ExportParams, export_lake
-from tests.spark.conftest import spark_url
+
+
+def spark_url(lake: Path) -> str:
+    return f"spark://local[2]?lake={lake}&shuffle_partitions=2"
+
 
 COUNTS = "SELECT count(*), count(DISTINCT user_id), sum(price), min(event_time), max(event_time) " \
          "FROM events"
