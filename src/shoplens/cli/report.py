@@ -48,4 +48,7 @@ def register(app: typer.Typer) -> None:
             section = report.section(key)
             if not section.available:
                 console.print(f"[yellow]{key}:[/] {section.reason}", highlight=False)
+        errors = files.folder / "report-errors.log"
+        if errors.exists():
+            console.print(f"tracebacks of the failed sections: {errors}", highlight=False)
         typer.echo(str(files.html.resolve()))  # plain: a path must not be wrapped

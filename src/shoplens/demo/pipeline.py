@@ -31,7 +31,13 @@ from shoplens.demo.stages import (
 )
 from shoplens.engines import connect
 from shoplens.report.build import ReportFiles, write_report
-from shoplens.report.collectors import NotAvailable, ReportContext, collect_section, new_report
+from shoplens.report.collectors import (
+    NotAvailable,
+    ReportContext,
+    collect_section,
+    file_log,
+    new_report,
+)
 from shoplens.report.model import SECTION_KEYS, StageTiming
 
 
@@ -159,7 +165,8 @@ def run_demo(params: DemoParams, console: Console | None = None,
         state.report = new_report(state.engine)
         state.report.title = "ShopLens demo report"
         state.ctx = ReportContext(engine=state.engine, out=state.report_dir, llm=params.llm,
-                                  bench_repeat=params.bench_repeat, seed=params.seed)
+                                  bench_repeat=params.bench_repeat, seed=params.seed,
+                                  log=file_log(out / "demo-errors.log"))
         done: dict[str, str] = {}
         total = len(stages) + 1
         titles = [f"{n}/{total} {s.title}" for n, s in enumerate(stages, 1)]

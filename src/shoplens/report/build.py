@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from shoplens.engines import Engine
 from shoplens.report import readings
 from shoplens.report.charts import render_pngs
-from shoplens.report.collectors import ReportContext, collect
+from shoplens.report.collectors import ReportContext, collect, file_log
 from shoplens.report.html import render_html
 from shoplens.report.model import SECTION_KEYS, ReportData
 from shoplens.report.pdf import render_pdf
@@ -77,8 +77,10 @@ def build_report(engine: Engine, params: ReportParams | None = None,
     reason; the report is still complete in every other section.
     """
     params = params or ReportParams()
+    (params.out / "report-errors.log").unlink(missing_ok=True)
     ctx = context or ReportContext(engine=engine, out=params.out, search_url=params.search_url,
-                                   llm=params.llm, bench_repeat=params.bench_repeat)
+                                   llm=params.llm, bench_repeat=params.bench_repeat,
+                                   log=file_log(params.out / "report-errors.log"))
     report = collect(ctx, tuple(k for k in keys if k not in params.skip))
     for key in params.skip:
         report.section(key).reason = "not collected: skipped with --skip"

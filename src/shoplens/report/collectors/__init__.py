@@ -46,6 +46,17 @@ class ReportContext:
     progress: Callable[[str, float | None], None] = lambda _what, _fraction: None
 
 
+def file_log(path: Path) -> Callable[[str], None]:
+    """A ``ReportContext.log`` that appends to ``path`` (created on the first message)."""
+
+    def log(message: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(message.rstrip() + "\n")
+
+    return log
+
+
 def require(module: str, *names: str) -> Any:
     """Import ``module`` (and check it has ``names``) or raise :class:`NotAvailable`."""
     try:
@@ -129,5 +140,5 @@ def collect(ctx: ReportContext, keys: tuple[str, ...] = SECTION_KEYS,
     return report
 
 
-__all__ = ["NotAvailable", "ReportContext", "collect", "collect_section", "new_report",
-           "require"]
+__all__ = ["NotAvailable", "ReportContext", "collect", "collect_section", "file_log",
+           "new_report", "require"]
