@@ -72,7 +72,8 @@ def sample_report() -> ReportData:
             cart_abandonment=0.75),
         paths=PathsSection(paths=[PathRow(path=["view", "view", "cart"], count=900, share=0.09),
                                   PathRow(path=["view", "purchase"], count=300, share=0.03)]),
-        segments=SegmentSection(method="kmeans", k=2, silhouette=0.41, users=3200, segments=[
+        segments=SegmentSection(method="kmeans", k=2, k_criterion="silhouette", k_score=0.41,
+                                users=3200, segments=[
             SegmentRow(name="tech_enthusiasts", size=2000, share=0.625, revenue_share=0.8,
                        traits={"affinity_electronics": 2.1}),
             SegmentRow(name="bargain_hunters", size=1200, share=0.375, revenue_share=0.2,

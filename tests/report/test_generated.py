@@ -78,6 +78,8 @@ def test_report_numbers_on_generated_data(engine: Engine, shop: Path, tmp_path: 
         if row.size:
             assert got[row.label] == row.values
     assert any(v is None for r in report.cohorts.cohorts for v in r.values)
+    for name in report.cohorts.charts.values():
+        assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
 
     # path shares are over every session of the event analysis, so they add up to at most 1
     paths = report.paths

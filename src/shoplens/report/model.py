@@ -172,7 +172,9 @@ class RfmRow(BaseModel):
 class SegmentSection(Section):
     method: str | None = None
     k: int | None = None
-    silhouette: float | None = None
+    #: how k was chosen (silhouette, davies_bouldin, bic, ...) and the chosen k's score
+    k_criterion: str | None = None
+    k_score: float | None = None
     users: int | None = None
     segments: list[SegmentRow] = Field(default_factory=list)
     rfm: list[RfmRow] = Field(default_factory=list)

@@ -52,7 +52,7 @@ def collect(ctx: ReportContext) -> SegmentSection:
                   revenue_share=r.get("revenue_share")) for r in doc.get("rfm", [])]
     section = SegmentSection(
         method=doc.get("method"), k=k, users=doc.get("n_users"), segments=rows, rfm=rfm,
-        silhouette=scores.get(str(k)) if doc.get("criterion") == "silhouette" else None,
+        k_criterion=doc.get("criterion"), k_score=scores.get(str(k)),
         search={key: doc.get(key) for key in ("n_searches", "n_distinct_queries",
                                               "users_with_searches", "criterion", "timings_s")},
     )
