@@ -5,7 +5,7 @@
 Starts a throwaway PostgreSQL server, fills a fresh schema in it and a fresh DuckDB file
 with the same generated events (same seed), runs :func:`shoplens.metrics.bench.run_bench`
 on each, prints one table, and writes ``benchmarks/results/metrics-<N>.{json,md}`` and
-the plans of both forms to ``benchmarks/results/plans-<N>/<engine>/``. The goals of
+the plans of both forms to ``benchmarks/results/metrics-plans-<N>/<engine>/``. The goals of
 issue 4 are checked at the end (WAU >= 50x and every metric >= 5x on PostgreSQL, equal
 rows everywhere, optimized DuckDB WAU < 50 ms).
 """
@@ -73,7 +73,7 @@ def main() -> int:
     args = ap.parse_args()
 
     RESULTS.mkdir(exist_ok=True)
-    plans = RESULTS / f"plans-{args.events}"
+    plans = RESULTS / f"metrics-plans-{args.events}"
     params = BenchParams(events=args.events, repeat=args.repeat, plans=plans, days=args.days,
                          synthetic=not args.generator)
     reports: list[BenchReport] = []
