@@ -38,8 +38,8 @@ def test_export_round_trip(duck_shop: Engine, spark_shop: Engine, tmp_path: Path
                      ).fetchall()
     assert got == duck_shop.fetch_all(COUNTS)
     first = duckdb.sql(f"SELECT count(*) FROM read_parquet('{glob}', hive_partitioning=true) "
-                       f"WHERE CAST(event_time AS DATE) <> event_date").fetchone()
-    assert first == (0,)  # every row sits in its own day's folder
+                       f"WHERE CAST(event_time AS DATE) <> event_date").fetchall()
+    assert first == [(0,)]  # every row sits in its own day's folder
 
 
 def test_export_replaces_the_lake_and_spark_exports_too(duck_shop: Engine, spark_context: None,

@@ -21,6 +21,7 @@ column, so Spark reads only the partitions a query can touch.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import tempfile
 import threading
@@ -46,7 +47,7 @@ from shoplens.lake.writer import write_arrow
 HIDDEN_PREFIX = "__lake_"  # view with the partition column too (used by partition pruning)
 
 _LOG4J = """\
-rootLogger.level = error
+rootLogger.level = fatal
 rootLogger.appenderRef.stderr.ref = console
 appender.console.type = Console
 appender.console.name = console
@@ -138,7 +139,11 @@ def spark_session(opts: SparkOptions) -> Any:
                 session = builder.getOrCreate()
         except Exception as exc:  # Java missing, port clash, bad master URL
             raise ConfigError(f"cannot start Spark ({opts.master}): {exc}") from exc
-        session.sparkContext.setLogLevel("ERROR")
+        session.sparkContext.setLogLevel("FATAL")
+        # PySpark logs every failed query as a JSON record before raising it; the engine
+        # raises it as one readable ShopLensError instead.
+        for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
         _ROOT_SESSIONS[opts.master] = session
         return session
 
@@ -866,6 +871,14 @@ def _spark_compat(node: exp.Expression) -> exp.Expression:
         # exact ordered-set aggregates under PostgreSQL's own names.
         name = "PERCENTILE_CONT" if isinstance(node, exp.PercentileCont) else "PERCENTILE_DISC"
         return exp.Anonymous(this=name, expressions=[node.this.copy()])
+    if (isinstance(node, exp.Extract) and isinstance(node.this, exp.Var | exp.Identifier)
+            and node.this.name.upper() in ("DOW", "ISODOW")):
+        # PostgreSQL DOW: Sunday 0 .. Saturday 6; Spark DOW: Sunday 1 .. Saturday 7.
+        # ISODOW (Monday 1 .. Sunday 7) is Spark's DOW_ISO.
+        if node.this.name.upper() == "ISODOW":
+            return exp.Extract(this=exp.var("DOW_ISO"), expression=node.expression.copy())
+        extract = exp.Extract(this=exp.var("DOW"), expression=node.expression.copy())
+        return exp.Paren(this=exp.Sub(this=extract, expression=exp.Literal.number(1)))
     if (isinstance(node, exp.Extract) and isinstance(node.this, exp.Var | exp.Identifier)
             and node.this.name.upper() == "EPOCH"):
         # Spark cannot EXTRACT(EPOCH …): seconds since 1970 from the microseconds of the
