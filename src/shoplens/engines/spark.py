@@ -842,6 +842,11 @@ def _spark_args(params: Params) -> dict[str, Any] | None:
     return out
 
 
+def _sub(node: exp.Expression) -> exp.Expression:
+    """A rewritten copy of a subtree (transform() does not descend into replacements)."""
+    return node.copy().transform(_spark_compat)
+
+
 def _spark_compat(node: exp.Expression) -> exp.Expression:
     """Rewrite source constructs SQLGlot does not render as valid Spark SQL.
 
@@ -854,37 +859,37 @@ def _spark_compat(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Sub) and _is_date(node.this) and _is_date(node.expression):
         # PostgreSQL: date - date is an integer number of days; Spark: an INTERVAL DAY
         # (and INTERVAL / 7 cast to INT gives seconds). DATEDIFF is the day count.
-        return exp.DateDiff(this=node.this.copy(), expression=node.expression.copy(),
+        return exp.DateDiff(this=_sub(node.this), expression=_sub(node.expression),
                             unit=exp.var("DAY"))
     if isinstance(node, exp.ApproxDistinct) and node.args.get("accuracy") is None:
         # HyperLogLog++ with a 1% relative standard deviation (Spark's default is 5%):
         # 2^14 registers, 16 KiB per group, about DuckDB's own HLL error.
-        return exp.ApproxDistinct(this=node.this.copy(), accuracy=exp.Literal.number(0.01))
+        return exp.ApproxDistinct(this=_sub(node.this), accuracy=exp.Literal.number(0.01))
     if isinstance(node, exp.Avg) and not (isinstance(node.this, exp.Cast)
                                           and node.this.to.is_type(exp.DataType.Type.DOUBLE)):
         # AVG(DECIMAL) in Spark is a DECIMAL with only 4 more digits of scale, so the mean
         # of 1.0/0.0 flags comes back rounded to 5 places; DuckDB averages in DOUBLE.
-        return exp.Avg(this=exp.Cast(this=node.this.copy(), to=exp.DataType.build("DOUBLE")))
+        return exp.Avg(this=exp.Cast(this=_sub(node.this), to=exp.DataType.build("DOUBLE")))
     if isinstance(node, exp.PercentileCont | exp.PercentileDisc) and isinstance(
             node.parent, exp.WithinGroup):
         # SQLGlot writes PERCENTILE_APPROX for Spark: an estimate. Spark 3.4+ has the
         # exact ordered-set aggregates under PostgreSQL's own names.
         name = "PERCENTILE_CONT" if isinstance(node, exp.PercentileCont) else "PERCENTILE_DISC"
-        return exp.Anonymous(this=name, expressions=[node.this.copy()])
+        return exp.Anonymous(this=name, expressions=[_sub(node.this)])
     if (isinstance(node, exp.Extract) and isinstance(node.this, exp.Var | exp.Identifier)
             and node.this.name.upper() in ("DOW", "ISODOW")):
         # PostgreSQL DOW: Sunday 0 .. Saturday 6; Spark DOW: Sunday 1 .. Saturday 7.
         # ISODOW (Monday 1 .. Sunday 7) is Spark's DOW_ISO.
         if node.this.name.upper() == "ISODOW":
-            return exp.Extract(this=exp.var("DOW_ISO"), expression=node.expression.copy())
-        extract = exp.Extract(this=exp.var("DOW"), expression=node.expression.copy())
+            return exp.Extract(this=exp.var("DOW_ISO"), expression=_sub(node.expression))
+        extract = exp.Extract(this=exp.var("DOW"), expression=_sub(node.expression))
         return exp.Paren(this=exp.Sub(this=extract, expression=exp.Literal.number(1)))
     if (isinstance(node, exp.Extract) and isinstance(node.this, exp.Var | exp.Identifier)
             and node.this.name.upper() == "EPOCH"):
         # Spark cannot EXTRACT(EPOCH …): seconds since 1970 from the microseconds of the
         # UTC reading (DuckDB computes the same double).
         micros = exp.func("unix_micros", exp.Cast(
-            this=node.expression.copy(), to=exp.DataType.build("TIMESTAMP_LTZ", dialect="spark")))
+            this=_sub(node.expression), to=exp.DataType.build("TIMESTAMP_LTZ", dialect="spark")))
         return exp.Div(this=exp.Cast(this=micros, to=exp.DataType.build("DOUBLE")),
                        expression=exp.Literal.number(1_000_000))
     if isinstance(node, exp.Table) and isinstance(node.this, exp.ExplodingGenerateSeries):
@@ -893,8 +898,8 @@ def _spark_compat(node: exp.Expression) -> exp.Expression:
         cols = alias.args.get("columns") if alias is not None else None
         col = cols[0].name if cols else "generate_series"
         name = alias.name if alias is not None and alias.name else "generate_series"
-        seq = exp.func("sequence", series.args["start"].copy(), series.args["end"].copy(),
-                       *([series.args["step"].copy()] if series.args.get("step") else []))
+        seq = exp.func("sequence", _sub(series.args["start"]), _sub(series.args["end"]),
+                       *([_sub(series.args["step"])] if series.args.get("step") else []))
         inner = exp.select(exp.Explode(this=seq).as_(col))
         if isinstance(node.parent, exp.Join):
             # FROM span, generate_series(span.first_day, …): the series may refer to the
