@@ -67,8 +67,15 @@ def test_readings_come_from_the_numbers() -> None:
         BenchRow(metric="revenue", engine="duckdb", naive_ms=30, optimized_ms=5, speedup=6,
                  rows_equal=False)])
     text = readings.benchmark(b)["benchmark"]
-    assert "6.0× (revenue) to 50.0× (wau)" in text
+    assert "2 of 2 optimized forms ran 6.0× (revenue) to 50.0× (wau) faster" in text
     assert "WARNING: results differ for revenue" in text
+
+    # an "optimization" that is slower is never called faster
+    b.rows.append(BenchRow(metric="top_brands", engine="duckdb", naive_ms=27, optimized_ms=39,
+                           speedup=0.7, rows_equal=True))
+    text = readings.benchmark(b)["benchmark"]
+    assert "2 of 3 optimized forms ran 6.0× (revenue) to 50.0× (wau) faster" in text
+    assert "slower at this data size: top_brands (0.7×, 27.0 ms → 39.0 ms)" in text
 
     rows = [CohortRow(cohort="2024-01", size=10, values=[1.0, 0.3, 0.1]),
             CohortRow(cohort="2024-02", size=30, values=[1.0, 0.5, None])]

@@ -106,6 +106,8 @@ def _benchmark_table(ax: Axes, report: ReportData) -> None:
             cell.set_facecolor("#f3f4f6")
         if row > 0 and col == 4 and rows[row - 1][4] == "NO":
             cell.set_text_props(color="#b91c1c", weight="bold")
+        if row > 0 and col == 3 and (b.rows[row - 1].speedup or 1) < 1:
+            cell.set_text_props(color="#c2410c")  # the optimized form was slower
 
 
 def _insights(ax: Axes, report: ReportData) -> None:

@@ -61,15 +61,24 @@ def benchmark(b: BenchmarkSection) -> dict[str, str]:
     rows = [r for r in b.rows if r.speedup]
     if not rows:
         return {}
-    best = max(rows, key=lambda r: r.speedup)
-    worst = min(rows, key=lambda r: r.speedup)
+    faster = [r for r in rows if r.speedup >= 1]
+    slower = [r for r in rows if r.speedup < 1]
     unequal = [r.metric for r in b.rows if r.rows_equal is False]
     equal = ("every optimized query returned exactly the naive query's rows" if not unequal
              else f"WARNING: results differ for {', '.join(unequal)}")
-    return {"benchmark": (
-        f"Optimized forms ran {worst.speedup:.1f}× ({worst.metric}) to {best.speedup:.1f}× "
-        f"({best.metric}) faster than the naive ones (median {ms(best.naive_ms)} → "
-        f"{ms(best.optimized_ms)} for {best.metric}); {equal}.")}
+    parts = []
+    if faster:
+        best = max(faster, key=lambda r: r.speedup)
+        worst = min(faster, key=lambda r: r.speedup)
+        parts.append(
+            f"{len(faster)} of {len(rows)} optimized forms ran {worst.speedup:.1f}× "
+            f"({worst.metric}) to {best.speedup:.1f}× ({best.metric}) faster than the naive ones "
+            f"(median {ms(best.naive_ms)} → {ms(best.optimized_ms)} for {best.metric})")
+    if slower:
+        parts.append("slower at this data size: " + ", ".join(
+            f"{r.metric} ({r.speedup:.1f}×, {ms(r.naive_ms)} → {ms(r.optimized_ms)})"
+            for r in sorted(slower, key=lambda r: r.speedup)))
+    return {"benchmark": "; ".join([*parts, equal]) + "."}
 
 
 def cohorts(c: CohortSection) -> dict[str, str]:
