@@ -84,13 +84,14 @@ def _benchmark_table(ax: Axes, report: ReportData) -> None:
         ax.text(0, 0.95, _wrap(f"Section unavailable: {b.reason}", 60), fontsize=7,
                 color="#92400e", va="top")
         return
-    reading = b.readings.get("benchmark", "")
-    ax.text(0, 1.0, _wrap(reading, 72), fontsize=6.2, va="top", color="#374151")
+    reading = _wrap(b.readings.get("benchmark", ""), 72)
+    ax.text(0, 1.0, reading, fontsize=6.2, va="top", color="#374151")
     rows = [[r.metric, ms(r.naive_ms), ms(r.optimized_ms),
              f"{r.speedup:.1f}×" if r.speedup else "–",
              "yes" if r.rows_equal else "NO" if r.rows_equal is False else "–"]
             for r in b.rows[:14]]
-    top = 0.80 if reading else 0.98
+    # the table starts below however many lines the reading took
+    top = max(0.45, 0.97 - 0.042 * (reading.count("\n") + 1)) if reading else 0.98
     height = min(top, 0.057 * (len(rows) + 1))
     table = ax.table(cellText=rows, colLabels=["metric", "naive", "optimized", "speed-up",
                                                "equal"],
