@@ -66,3 +66,8 @@ CREATE TABLE IF NOT EXISTS rollup_state (
     events_covered  BIGINT NOT NULL,
     built_at        TIMESTAMP NOT NULL
 );
+
+-- Scratch list of the users whose funnel milestones a refresh must recompute.
+CREATE TABLE IF NOT EXISTS rollup_user_funnel_changed (
+    user_id  TEXT NOT NULL
+);
