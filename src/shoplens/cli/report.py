@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
     @app.command("report")
     def report_command(
         out_dir: Annotated[Path, typer.Option("--out", help="Folder for index.html, summary.pdf, "
-                                              "results.json and the PNGs.")] = Path("report"),
+                                              "results.json and the PNGs.")] = Path("shoplens-report"),
         db: DbOption = None,
         search: Annotated[str | None, typer.Option(
             "--search", envvar="SHOPLENS_SEARCH",

@@ -21,7 +21,7 @@ class ReportParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    out: Path = Path("report")
+    out: Path = Path("shoplens-report")
     search_url: str | None = None
     llm: str = "offline"
     bench_repeat: int = 3
