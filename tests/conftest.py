@@ -24,6 +24,12 @@ REES46_SAMPLE = SHARED_FIXTURES / "rees46_sample.csv"
 ENGINES = ("duckdb", "postgres")
 
 
+@pytest.fixture(autouse=True)
+def _quarantine_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Quarantine CSVs of PostgreSQL loads go to the test's folder, not the checkout."""
+    monkeypatch.setenv("SHOPLENS_QUARANTINE_DIR", str(tmp_path / "quarantine"))
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PostgresServer]:
     server = PostgresServer().start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -110,11 +111,12 @@ def _estimate_rows(path: Path, container: str) -> int | None:
 
 
 def default_quarantine_dir(engine: Engine) -> Path:
-    """Beside the database file (DuckDB), else ``./shoplens-quarantine``."""
+    """Beside the database file (DuckDB), else ``$SHOPLENS_QUARANTINE_DIR``, else
+    ``./shoplens-quarantine``."""
     path = getattr(engine, "path", None)
     if isinstance(path, str) and path and path != ":memory:":
         return Path(path).resolve().parent
-    return Path("shoplens-quarantine").resolve()
+    return Path(os.environ.get("SHOPLENS_QUARANTINE_DIR") or "shoplens-quarantine").resolve()
 
 
 def _quarantine_csv_name(engine: Engine, load_id: int) -> str:
