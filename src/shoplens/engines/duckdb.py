@@ -51,12 +51,11 @@ class DuckDBEngine(Engine):
         if data.num_rows == 0:
             return 0
         cols = ", ".join(f'"{c}"' for c in data.column_names)
-        view = "__shoplens_append"
-        self.con.register(view, data)
-        try:
-            self.con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM {view}')
-        finally:
-            self.con.unregister(view)
+        # Scan the Arrow data through a relation, not a registered view: inside a
+        # transaction, a dropped view (and the Arrow data it holds) is kept until commit,
+        # so a long load would hold every batch it appended in memory.
+        self.con.from_arrow(data).query(
+            "__shoplens_append", f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM __shoplens_append')
         return data.num_rows
 
     def table_exists(self, table: str) -> bool:
