@@ -128,7 +128,7 @@ class LoadContext:
 
 
 def _with_load_id(table: pa.Table, load_id: int) -> pa.Table:
-    return table.append_column("load_id", pa.array([load_id] * table.num_rows, pa.int64()))
+    return table.append_column("load_id", pa.repeat(pa.scalar(load_id, pa.int64()), table.num_rows))
 
 
 def drop_duplicates(ctx: LoadContext, kind: str, id_col: str, file_no: int,
@@ -193,7 +193,7 @@ class StagedTable:
                         f"stage_file FROM {self.target} WHERE 1 = 0")
             self.created = True
         self.ctx.append(self.name, data.append_column(
-            "stage_file", pa.array([file_no] * data.num_rows, pa.int32())))
+            "stage_file", pa.repeat(pa.scalar(file_no, pa.int32()), data.num_rows)))
 
     def commit(self) -> None:
         """Insert the staged rows not yet in the target; count the others per file."""
