@@ -91,9 +91,11 @@ class _Board:
 
     def step(self, i: int, what: str, fraction: float | None) -> None:
         """A long stage's own progress: what it does now and how far it is."""
+        # Kept below 1: rich stamps a task's elapsed time when it first completes, and a
+        # stage's own estimate (rows of a file, say) can reach 1 before the stage ends.
         self.progress.update(self.tasks[i], note=what[:48],
                              total=None if fraction is None else 1.0,
-                             completed=0 if fraction is None else fraction)
+                             completed=0 if fraction is None else min(fraction, 0.999))
 
     def finish(self, i: int, status: str) -> None:
         colour = _STYLE[status]
