@@ -305,9 +305,8 @@ def _run_file(ctx: LoadContext, file_no: int, p: Planned, opts: Options,
                 table = table.filter(pc.invert(bad))
             table = table.select(cols)
             if sessionize:
-                name = sc.register(table)
-                sc.execute(f"INSERT INTO {staged} SELECT * FROM {name}")
-                sc.unregister(name)
+                with sc.registered(table) as name:
+                    sc.execute(f"INSERT INTO {staged} SELECT * FROM {name}")
             elif table.num_rows:
                 sink.feed(file_no, table)  # type: ignore[attr-defined]
             progress(label, rows, total)

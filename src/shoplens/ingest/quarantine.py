@@ -38,14 +38,11 @@ class Quarantine:
                 file=self.files[file_no], line=rows.column("_line")[i].as_py(),
                 field=rows.column("_field")[i].as_py(),
             )
-        name = self.scratch.register(rows)
-        try:
+        with self.scratch.registered(rows) as name:
             self.scratch.execute(
                 f"INSERT INTO quarantine SELECT $file, _line, _field, _reason, _raw FROM {name}",
                 {"file": file_no},
             )
-        finally:
-            self.scratch.unregister(name)
         self.counts[file_no] += rows.num_rows
 
     @property

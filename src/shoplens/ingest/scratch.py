@@ -8,7 +8,9 @@ it spills to a temporary folder beyond its memory limit.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +72,15 @@ class Scratch:
 
     def unregister(self, name: str) -> None:
         self.cur.unregister(name)
+
+    @contextlib.contextmanager
+    def registered(self, data: pa.Table | pa.RecordBatch) -> Iterator[str]:
+        """``register`` for the body of a ``with`` block, unregistered after it."""
+        name = self.register(data)
+        try:
+            yield name
+        finally:
+            self.unregister(name)
 
     def compact(self, table: str, query: str, *, limit: int) -> None:
         """Replace an accumulator by its reduction once it holds more than ``limit`` rows,

@@ -140,8 +140,7 @@ def drop_duplicates(ctx: LoadContext, kind: str, id_col: str, file_no: int,
     """
     sc = ctx.scratch
     sc.execute(f"CREATE TABLE IF NOT EXISTS seen_{kind} (id BIGINT, file INTEGER, line BIGINT)")
-    name = sc.register(batch)
-    try:
+    with sc.registered(batch) as name:
         dups = sc.sql(
             f"WITH f AS (SELECT {id_col} AS id, min(_line) AS first FROM {name} "
             f"GROUP BY {id_col} HAVING count(*) > 1), "
@@ -163,14 +162,9 @@ def drop_duplicates(ctx: LoadContext, kind: str, id_col: str, file_no: int,
             ctx.quarantine.add(file_no, dups)
             batch = batch.filter(
                 pc.invert(pc.is_in(batch.column("_line"), value_set=dups.column("_line"))))
-    finally:
-        sc.unregister(name)
-    name = sc.register(batch)
-    try:
+    with sc.registered(batch) as name:
         sc.execute(f"INSERT INTO seen_{kind} SELECT {id_col}, $file, _line FROM {name}",
                    {"file": file_no})
-    finally:
-        sc.unregister(name)
     return batch
 
 
@@ -239,12 +233,9 @@ class EventsSink:
         if eng.scalar("SELECT count(*) FROM users WHERE signup_date IS NOT NULL"):
             known = eng.fetch_arrow(
                 "SELECT user_id, signup_date FROM users WHERE signup_date IS NOT NULL")
-            name = sc.register(known)
-            try:
+            with sc.registered(known) as name:
                 sc.execute(f"INSERT INTO signups SELECT user_id, CAST(signup_date AS DATE) "
                            f"FROM {name} WHERE user_id NOT IN (SELECT user_id FROM signups)")
-            finally:
-                sc.unregister(name)
         self.check_signups = bool(sc.one("SELECT count(*) FROM signups")[0])
 
     def feed(self, file_no: int, batch: pa.Table) -> None:
@@ -261,8 +252,7 @@ class EventsSink:
             maybe_present = pc.and_(pc.greater_equal(t, lo), pc.less_equal(t, hi))
         else:
             maybe_present = None
-        name = sc.register(batch)
-        try:
+        with sc.registered(batch) as name:
             if self.check_signups:
                 n, first = sc.one(
                     f"SELECT count(*), min(_line) FROM {name} b JOIN signups s "
@@ -292,8 +282,6 @@ class EventsSink:
                 f"INSERT INTO acc_sessions SELECT session_id, min(user_id), min(event_time), "
                 f"max(event_time), count(*) FROM {name} WHERE session_id IS NOT NULL "
                 f"{direct_filter} GROUP BY session_id", params)
-        finally:
-            sc.unregister(name)
         compact(ctx, "acc_users", "acc_products", "acc_sessions")
         ctx.saw_times(batch.column("event_time"))
         out = _with_load_id(batch.select(EVENT_COLS), ctx.load_id)
@@ -330,8 +318,7 @@ class OrderLinesSink:
         batch = drop_duplicates(ctx, "order_item", "item_id", file_no, batch)
         if batch.num_rows == 0:
             return
-        name = sc.register(batch)
-        try:
+        with sc.registered(batch) as name:
             sc.execute(
                 f"INSERT INTO acc_orders SELECT order_id, any_value(user_id), min(order_time), "
                 f"any_value(country), bool_or(is_refund) FROM {name} GROUP BY order_id")
@@ -353,8 +340,6 @@ class OrderLinesSink:
                 f"CAST(NULL AS VARCHAR) AS p_category_id, CAST(NULL AS VARCHAR) AS p_brand, "
                 f"description AS p_name, country AS u_country, _line "
                 f"FROM {name} WHERE user_id IS NOT NULL")
-        finally:
-            sc.unregister(name)
         compact(ctx, "acc_products", "acc_orders")
         ctx.saw_times(batch.column("order_time"))
         self.stage.append(file_no, _with_load_id(items, ctx.load_id))
@@ -393,12 +378,9 @@ class SearchSink:
         batch = drop_duplicates(ctx, "search", "search_id", file_no, batch)
         if batch.num_rows == 0:
             return
-        name = sc.register(batch)
-        try:
+        with sc.registered(batch) as name:
             sc.execute(f"INSERT INTO acc_users SELECT DISTINCT user_id, NULL, NULL, NULL, NULL, 2 "
                        f"FROM {name}")
-        finally:
-            sc.unregister(name)
         ctx.saw_times(batch.column("ts"))
         self.stage.append(file_no, _with_load_id(batch.select(SEARCH_COLS), ctx.load_id))
         ctx.tables.add("search_logs")
@@ -416,21 +398,15 @@ class UsersSink:
 
     def feed(self, file_no: int, batch: pa.Table) -> None:
         ctx, sc = self.ctx, self.ctx.scratch
-        name = sc.register(batch)
-        try:
+        with sc.registered(batch) as name:
             keyed = sc.sql(f"SELECT *, CAST(hash(user_id) >> 1 AS BIGINT) AS _key FROM {name}")
-        finally:
-            sc.unregister(name)
         batch = drop_duplicates(ctx, "user", "_key", file_no, keyed, "duplicate user id, first at line")
-        name = sc.register(batch)
-        try:
+        with sc.registered(batch) as name:
             sc.execute(f"INSERT INTO acc_users SELECT user_id, signup_date, country, NULL, NULL, 0 "
                        f"FROM {name}")
             sc.execute(f"DELETE FROM signups WHERE user_id IN (SELECT user_id FROM {name})")
             sc.execute(f"INSERT INTO signups SELECT user_id, signup_date FROM {name} "
                        f"WHERE signup_date IS NOT NULL")
-        finally:
-            sc.unregister(name)
         ctx.tables.add("users")
 
 
@@ -442,17 +418,11 @@ class ProductsSink:
 
     def feed(self, file_no: int, batch: pa.Table) -> None:
         ctx, sc = self.ctx, self.ctx.scratch
-        name = sc.register(batch)
-        try:
+        with sc.registered(batch) as name:
             keyed = sc.sql(f"SELECT *, CAST(hash(product_id) >> 1 AS BIGINT) AS _key FROM {name}")
-        finally:
-            sc.unregister(name)
         batch = drop_duplicates(ctx, "product", "_key", file_no, keyed,
                                 "duplicate product id, first at line")
-        name = sc.register(batch)
-        try:
+        with sc.registered(batch) as name:
             sc.execute(f"INSERT INTO acc_products SELECT product_id, category, category_id, price, "
                        f"brand, name, NULL, 0 FROM {name}")
-        finally:
-            sc.unregister(name)
         ctx.tables.add("products")
