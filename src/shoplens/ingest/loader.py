@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -295,7 +296,7 @@ def _run_file(ctx: LoadContext, file_no: int, p: Planned, opts: Options,
         if sessionize:
             sc.execute(f"CREATE TABLE {staged} AS SELECT {', '.join(cols)} FROM ({sql}) "
                        "WHERE FALSE", {"path": str(src.path)})
-        for table in _rebatched(reader):
+        for table in _prefetched(_rebatched(reader)):
             rows += table.num_rows
             reasons = table.column("_reason")
             if reasons.null_count != table.num_rows:
@@ -319,6 +320,57 @@ def _run_file(ctx: LoadContext, file_no: int, p: Planned, opts: Options,
         raise InputError(f"cannot read the file: {_first_line(exc)}", file=src.name) from exc
     progress(label, rows, rows)
     return rows
+
+
+class _Prefetched:
+    """Runs an iterator on a second thread, one item ahead: DuckDB parses the next batch
+    while this thread checks and writes the current one. The first error is re-raised
+    here; leaving early stops the thread."""
+
+    _DONE = object()
+
+    def __init__(self, items: Iterator[pa.Table]) -> None:
+        self.items = items
+        self.queue: queue.Queue[object] = queue.Queue(maxsize=1)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="shoplens-parse", daemon=True)
+        self.thread.start()
+
+    def _put(self, item: object) -> bool:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        try:
+            for item in self.items:
+                if not self._put(item):
+                    return
+        except BaseException as exc:  # re-raised on the consuming thread
+            self._put(exc)
+            return
+        self._put(self._DONE)
+
+    def __iter__(self) -> Iterator[pa.Table]:
+        try:
+            while True:
+                item = self.queue.get()
+                if item is self._DONE:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item  # type: ignore[misc]
+        finally:
+            self.stop.set()
+            self.thread.join()
+
+
+def _prefetched(items: Iterator[pa.Table]) -> Iterator[pa.Table]:
+    return iter(_Prefetched(items))
 
 
 def _rebatched(reader: pa.RecordBatchReader) -> Iterator[pa.Table]:

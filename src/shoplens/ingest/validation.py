@@ -44,7 +44,9 @@ def integer(expr: str) -> str:
 def ident_text(expr: str) -> str:
     """An identifier as text: trimmed, ``17850.0`` (a float export of an integer id) as
     ``17850``."""
-    return f"regexp_replace({nz(expr)}, '^(-?[0-9]+)\\.0+$', '\\1')"
+    # the regular expression only where a dot makes it possible (most ids have none)
+    return (f"CASE WHEN contains({expr}, '.') THEN regexp_replace({nz(expr)}, "
+            f"'^(-?[0-9]+)\\.0+$', '\\1') ELSE {nz(expr)} END")
 
 
 def timestamp(expr: str, formats: Sequence[str] = ()) -> str:
@@ -53,7 +55,10 @@ def timestamp(expr: str, formats: Sequence[str] = ()) -> str:
     v = nz(expr)
     parts = []
     if formats:
-        parts.append(f"try_strptime({v}, [{', '.join(lit(f) for f in formats)}])")
+        # the first format alone first: a file mostly sticks to one spelling
+        parts.append(f"try_strptime({v}, {lit(formats[0])})")
+    if len(formats) > 1:
+        parts.append(f"try_strptime({v}, [{', '.join(lit(f) for f in formats[1:])}])")
     parts.append(f"(TRY_CAST({v} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')")
     return f"coalesce({', '.join(parts)})"
 
@@ -73,7 +78,8 @@ def mapped(expr: str, mapping: Mapping[str, str], *, lower: bool = True) -> str:
     """CASE mapping of known spellings (constants) to canonical values; NULL otherwise."""
     key = f"lower(trim({expr}))" if lower else f"trim({expr})"
     whens = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in mapping.items())
-    return f"CASE {key} {whens} END"
+    # the value as written first (no string is built for it), then normalized
+    return f"CASE {expr} {whens} ELSE CASE {key} {whens} END END"
 
 
 def csv_line(columns: Sequence[str]) -> str:
