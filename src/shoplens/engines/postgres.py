@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from shoplens.engines import pg_binary
 from shoplens.engines.base import Engine, Params
 
 # psycopg treats '%' as the start of a placeholder once parameters are passed, so a
@@ -68,8 +69,17 @@ class PostgresEngine(Engine):
             data = pa.Table.from_batches([data])
         if data.num_rows == 0:
             return 0
-        data = _lists_to_pg_arrays(data)
         cols = ", ".join(f'"{c}"' for c in data.column_names)
+        encoders = pg_binary.plan(self._column_types(table, data.column_names), data.schema)
+        if encoders is not None:
+            sql = f'COPY "{table}" ({cols}) FROM STDIN (FORMAT binary)'
+            with self.conn.cursor() as cur, cur.copy(sql) as copy:
+                copy.write(pg_binary.SIGNATURE)
+                for batch in data.to_batches(max_chunksize=_COPY_CHUNK_ROWS):
+                    copy.write(pg_binary.encode(batch, encoders))
+                copy.write(pg_binary.TRAILER)
+            return data.num_rows
+        data = _lists_to_pg_arrays(data)
         sql = f'COPY "{table}" ({cols}) FROM STDIN (FORMAT csv, HEADER false)'
         with self.conn.cursor() as cur, cur.copy(sql) as copy:
             for batch in data.to_batches(max_chunksize=_COPY_CHUNK_ROWS):
@@ -77,6 +87,15 @@ class PostgresEngine(Engine):
                 pacsv.write_csv(batch, buf, pacsv.WriteOptions(include_header=False))
                 copy.write(buf.getbuffer())
         return data.num_rows
+
+    def _column_types(self, table: str, columns: list[str]) -> list[str]:
+        """The PostgreSQL type of each named column of ``table`` (``format_type``)."""
+        rows = self.conn.execute(
+            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+            "WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped",
+            (f'"{table}"',)).fetchall()
+        types = dict(rows)
+        return [types.get(c, "?") for c in columns]
 
     def copy_csv(self, table: str, columns: list[str], chunks: Any) -> None:
         """COPY raw CSV bytes (an iterable of chunks) into ``table``."""
