@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -296,7 +297,10 @@ def _run_file(ctx: LoadContext, file_no: int, p: Planned, opts: Options,
         if sessionize:
             sc.execute(f"CREATE TABLE {staged} AS SELECT {', '.join(cols)} FROM ({sql}) "
                        "WHERE FALSE", {"path": str(src.path)})
-        for table in _prefetched(_rebatched(reader)):
+        batches = _rebatched(reader)
+        if src.numbered_by_loader:
+            batches = _numbered(batches, first=2)
+        for table in _prefetched(batches):
             rows += table.num_rows
             reasons = table.column("_reason")
             if reasons.null_count != table.num_rows:
@@ -371,6 +375,17 @@ class _Prefetched:
 
 def _prefetched(items: Iterator[pa.Table]) -> Iterator[pa.Table]:
     return iter(_Prefetched(items))
+
+
+def _numbered(tables: Iterator[pa.Table], first: int) -> Iterator[pa.Table]:
+    """Set ``_line`` of rows that arrive in file order: ``first``, ``first + 1``, …"""
+    line = first
+    for table in tables:
+        n = table.num_rows
+        table = table.set_column(table.schema.get_field_index("_line"), "_line",
+                                 pa.array(np.arange(line, line + n, dtype=np.int64)))
+        line += n
+        yield table
 
 
 def _rebatched(reader: pa.RecordBatchReader) -> Iterator[pa.Table]:

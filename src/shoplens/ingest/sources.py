@@ -3,7 +3,8 @@ the streaming relation the scratch DuckDB reads it through.
 
 Every relation has the file's columns as text plus ``_line``: the line number in a CSV
 (header = line 1, so the first data row is line 2; a quoted field holding a line break
-counts as one line), the line in a JSON-lines file, the 1-based row number in Parquet.
+counts as one line; numbered by the loader, see ``SourceFile.numbered_by_loader``), the
+line in a JSON-lines file, the 1-based row number in Parquet.
 """
 
 from __future__ import annotations
@@ -38,6 +39,14 @@ class SourceFile:
     def name(self) -> str:
         return str(self.path)
 
+    @property
+    def numbered_by_loader(self) -> bool:
+        """True when ``_line`` is left NULL by :meth:`relation` for the loader to number
+        the rows as they arrive: CSV rows come out of the scratch DuckDB in file order
+        (it preserves insertion order) even though it parses them in parallel, and the
+        first data row is line 2."""
+        return self.container == "csv"
+
     def relation(self) -> str:
         """SQL for the streaming relation (binds ``$path``)."""
         if self.container == "parquet":
@@ -65,9 +74,11 @@ class SourceFile:
                 "escape = '', auto_detect = false, strict_mode = false)) WHERE _json IS NOT NULL"
             )
         # The header is parsed here, not sniffed: a ragged row is an error, never a guess.
+        # _line is numbered by the loader (see numbered_by_loader): a row_number() window
+        # here would make DuckDB parse the whole file on one thread.
         columns = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in self.columns) + "}"
         return (
-            "SELECT *, row_number() OVER () + 1 AS _line FROM read_csv($path, "
+            "SELECT *, CAST(NULL AS BIGINT) AS _line FROM read_csv($path, "
             f"columns = {columns}, header = true, auto_detect = false, delim = {lit(self.delimiter)}, "
             f"quote = '\"', escape = '\"', encoding = '{self.encoding}', strict_mode = true, "
             "null_padding = false)"
