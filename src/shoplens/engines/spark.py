@@ -13,9 +13,15 @@ holding matching rows; ``INSERT … ON CONFLICT DO NOTHING`` is an anti-join on 
 Queries see their own transaction's staged writes. Statements the lake cannot run
 (MERGE, UPDATE … FROM, …) raise :class:`~shoplens.errors.UnsupportedOperationError`.
 
-Engine-specific optimizations live here, never in the analyses: a range predicate on
-``events.event_time`` also gets the implied range on the ``event_date`` partition
-column, so Spark reads only the partitions a query can touch.
+Engine-specific SQL lives in this engine, never in the analyses: :mod:`.spark_sql`
+rewrites SQLGlot's Spark output where it would fail or change a number, and adds the
+partition range implied by a range on ``events.event_time``, so Spark reads only the
+partitions a query can touch.
+
+Schemas: ``CREATE SCHEMA x`` makes a new, empty lake in ``LAKE/_schemas/x`` (at commit),
+``SET SCHEMA 'x'`` switches the engine to it (``'default'``: the lake's own tables;
+``current_schema()`` says which), ``DROP SCHEMA x CASCADE`` removes it. This is what
+``shoplens bench --events N`` needs to fill and drop a scratch schema.
 """
 
 from __future__ import annotations
@@ -23,12 +29,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 import tempfile
 import threading
 import time
 import uuid
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -39,12 +45,21 @@ import sqlglot
 from sqlglot import exp
 
 from shoplens.engines.base import Engine, Params, SQLLike
+from shoplens.engines.spark_sql import HIDDEN_PREFIX, prune_partitions, to_spark
 from shoplens.engines.sql import SOURCE_DIALECT, Query
 from shoplens.errors import ConfigError, ShopLensError, UnsupportedOperationError
-from shoplens.lake.catalog import Lake, TableSchema, data_files
+from shoplens.lake.catalog import META, TRASH, Lake, TableSchema, data_files
 from shoplens.lake.writer import write_arrow
 
-HIDDEN_PREFIX = "__lake_"  # view with the partition column too (used by partition pruning)
+#: the lake's own tables: what ``current_schema()`` says before any ``SET SCHEMA``
+DEFAULT_SCHEMA = "default"
+#: other schemas are whole lakes in ``LAKE/_schemas/<name>`` (readers skip ``_`` folders)
+SCHEMAS_DIR = "_schemas"
+_SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# SET SCHEMA 'x' (PostgreSQL's and DuckDB's spelling) and SET search_path TO x
+_SET_SCHEMA = re.compile(
+    r"""\s*SET\s+(?:SCHEMA\s+|search_path\s*(?:TO\b|=)\s*)(['"]?)([A-Za-z_][A-Za-z0-9_]*)\1\s*;?\s*""",
+    re.IGNORECASE)
 
 _LOG4J = """\
 rootLogger.level = fatal
@@ -165,6 +180,7 @@ class _Tx:
     dropped: set[str] = field(default_factory=set)
     removed: dict[str, set[Path]] = field(default_factory=dict)  # committed files deleted
     views: dict[str, str | None] = field(default_factory=dict)  # view SQL, None = dropped
+    schemas: dict[str, bool] = field(default_factory=dict)  # True created, False dropped
 
 
 class SparkEngine(Engine):
@@ -175,7 +191,9 @@ class SparkEngine(Engine):
     def __init__(self, url: str, *, options: SparkOptions | None = None) -> None:
         super().__init__(url)
         self.options = options or SparkOptions.from_url(url)
-        self.lake = Lake(self.options.lake)
+        self._root_lake = Lake(self.options.lake)
+        self.lake = self._root_lake  # the current schema's lake (see SET SCHEMA)
+        self.schema_name = DEFAULT_SCHEMA
         root = spark_session(self.options)
         # A session of our own: temp views are per session, so two engines on two
         # lakes can share one SparkContext without seeing each other's tables.
@@ -320,16 +338,12 @@ class SparkEngine(Engine):
             return text
         partitioned = self._partitioned()
         return ";\n".join(
-            _prune_partitions(self._compat(t), partitioned).sql(self.dialect)
+            prune_partitions(self._compat(t), partitioned).sql(self.dialect)
             for t in sqlglot.parse(text, read=SOURCE_DIALECT) if t is not None)
 
     def _compat(self, tree: exp.Expression) -> exp.Expression:
-        """The source tree with the rewrites Spark needs (see :func:`_spark_compat`)."""
-        tree = tree.transform(_spark_compat)
-        wide = self._bigint_columns()
-        if wide:
-            tree = tree.transform(lambda n: _wide_sum(n, wide))
-        return tree
+        """The source tree with the rewrites Spark needs (:mod:`.spark_sql`)."""
+        return to_spark(tree, bigint_columns=self._bigint_columns(), schema_name=self.schema_name)
 
     def _bigint_columns(self) -> frozenset[str]:
         """Columns that are BIGINT in every lake table that has them."""
@@ -362,12 +376,16 @@ class SparkEngine(Engine):
 
     def execute(self, query: SQLLike, params: Params = None, *, native: bool = False) -> None:
         text = query.sql if isinstance(query, Query) else query
+        set_schema = _SET_SCHEMA.fullmatch(text)
+        if set_schema:
+            self._use_schema(set_schema.group(2))
+            return
         if native:
             self._run(text, params)
             return
         for tree in sqlglot.parse(text, read=SOURCE_DIALECT):
             if tree is not None:
-                self._statement(_prune_partitions(self._compat(tree), self._partitioned()),
+                self._statement(prune_partitions(self._compat(tree), self._partitioned()),
                                 params)
 
     def execute_script(self, query: SQLLike, *, native: bool = False) -> None:
@@ -423,6 +441,9 @@ class SparkEngine(Engine):
         replace_ = bool(tree.args.get("replace"))
         if kind == "INDEX":
             return  # Parquet has no indexes; partitions and file statistics do their job
+        if kind == "SCHEMA":
+            self._create_schema(tree.this.db or tree.this.name, exists_ok)
+            return
         if kind == "VIEW":
             name = tree.this.name
             if self.table_exists(name) and not (replace_ or exists_ok):
@@ -461,6 +482,11 @@ class SparkEngine(Engine):
 
     def _drop(self, tree: exp.Drop, params: Params) -> None:
         targets = tree.args.get("tables") or [tree.this]
+        if (tree.args.get("kind") or "").upper() == "SCHEMA":
+            for target in targets:
+                self._drop_schema(target.db or target.name, exists_ok=bool(tree.args.get("exists")),
+                                  cascade=bool(tree.args.get("cascade")))
+            return
         for target in targets:
             self._drop_one(tree, target.name)
 
@@ -687,6 +713,76 @@ class SparkEngine(Engine):
                 f.unlink()
         self._dirty.add(table)
 
+    # -- schemas -----------------------------------------------------------------
+    def _schema_dir(self, name: str) -> Path:
+        if not _SCHEMA_NAME.fullmatch(name):
+            raise ShopLensError(f"invalid schema name {name!r} (letters, digits, _)")
+        return self._root_lake.root / SCHEMAS_DIR / name
+
+    def _schema_exists(self, name: str) -> bool:
+        if name == DEFAULT_SCHEMA:
+            return True
+        if self._tx is not None and name in self._tx.schemas:
+            return self._tx.schemas[name]
+        return (self._schema_dir(name) / META).is_dir()
+
+    def _create_schema(self, name: str, exists_ok: bool) -> None:
+        """CREATE SCHEMA: a new, empty lake in ``LAKE/_schemas/<name>`` at commit."""
+        self._schema_dir(name)  # validates the name
+        if self._schema_exists(name):
+            if exists_ok:
+                return
+            raise ShopLensError(f"schema {name!r} already exists in the lake {self._root_lake.root}")
+        assert self._tx is not None
+        self._tx.schemas[name] = True
+
+    def _drop_schema(self, name: str, *, exists_ok: bool, cascade: bool) -> None:
+        if name == DEFAULT_SCHEMA:
+            raise UnsupportedOperationError(
+                "DROP SCHEMA of the lake's own tables is not available on the spark engine")
+        if not self._schema_exists(name):
+            if exists_ok:
+                return
+            raise ShopLensError(f"schema {name!r} does not exist in the lake {self._root_lake.root}")
+        if name == self.schema_name:
+            raise UnsupportedOperationError(
+                f"DROP SCHEMA of the current schema {name!r} is not available on the spark "
+                "engine: SET SCHEMA to another one first")
+        tables = sorted(p.stem for p in (self._schema_dir(name) / META / "tables").glob("*.json"))
+        if tables and not cascade:
+            raise ShopLensError(f"cannot drop schema {name!r}: it holds table(s) "
+                                f"{', '.join(tables)} (use DROP SCHEMA … CASCADE)")
+        assert self._tx is not None
+        self._tx.schemas[name] = False
+
+    def _use_schema(self, name: str) -> None:
+        """SET SCHEMA: read and write the lake of schema ``name`` from now on.
+
+        Temporary tables stay visible (they belong to the session, as in PostgreSQL).
+        """
+        if self._tx is not None:
+            raise UnsupportedOperationError(
+                "SET SCHEMA inside a transaction is not available on the spark engine")
+        if not self._schema_exists(name):
+            raise ShopLensError(f"schema {name!r} does not exist in the lake {self._root_lake.root}")
+        self._unregister()
+        self.lake = self._root_lake if name == DEFAULT_SCHEMA \
+            else Lake(self._schema_dir(name), create=False)
+        self.schema_name = name
+        self.path = str(self.lake.root)
+        self._schemas = self.lake.schemas()
+        self._views = self.lake.views()
+        self._dirty = set(self._schemas)
+
+    def _unregister(self) -> None:
+        """Drop the temp views of the current schema's tables and views."""
+        for table in list(self._registered):
+            self.spark.catalog.dropTempView(table)
+            self.spark.catalog.dropTempView(HIDDEN_PREFIX + table)
+        self._registered.clear()
+        for view in self._views:
+            self.spark.catalog.dropTempView(view)
+
     # -- writing -----------------------------------------------------------------
     def _next_name(self) -> str:
         self._seq += 1
@@ -785,6 +881,14 @@ class SparkEngine(Engine):
         for view, sql in sorted(tx.views.items()):
             path = self.lake.meta / "views" / f"{view}.sql"
             ops.append(("write", str(path), sql) if sql is not None else ("rm", str(path)))
+        for schema_name, created in sorted(tx.schemas.items()):
+            folder = self._schema_dir(schema_name)
+            if created:  # the catalog folder is what makes a folder a schema
+                ops.append(("write", str(folder / META / "schema.json"),
+                            f'{{"name": "{schema_name}"}}'))
+            else:  # into this lake's trash: removed with the transaction's other leftovers
+                ops.append(("mv", str(folder),
+                            str(self.lake.root / TRASH / tx.id / SCHEMAS_DIR / schema_name)))
         touched = set(tx.created) | tx.dropped | set(tx.removed) | {
             t for t in self._tables() if (stage / t).exists()}
         self._tx = None
@@ -814,10 +918,7 @@ class SparkEngine(Engine):
             self.spark.catalog.dropTempView(name)
         self._temp.clear()
         _rmtree(self._temp_root)
-        for table in list(self._registered):
-            self.spark.catalog.dropTempView(table)
-            self.spark.catalog.dropTempView(HIDDEN_PREFIX + table)
-        self._registered.clear()
+        self._unregister()
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -840,97 +941,6 @@ def _spark_args(params: Params) -> dict[str, Any] | None:
         else:
             out[key] = value
     return out
-
-
-def _sub(node: exp.Expression) -> exp.Expression:
-    """A rewritten copy of a subtree (transform() does not descend into replacements)."""
-    return node.copy().transform(_spark_compat)
-
-
-def _spark_compat(node: exp.Expression) -> exp.Expression:
-    """Rewrite source constructs SQLGlot does not render as valid Spark SQL.
-
-    ``FROM generate_series(a, b, step) AS g(d)`` (a set-returning function used as a
-    table) becomes ``FROM (SELECT explode(sequence(a, b, step)) AS d) AS g`` (``LATERAL``
-    when joined to earlier FROM items); Spark's ``sequence`` includes both ends, as
-    ``generate_series`` does. ``DATE - DATE`` (an integer in PostgreSQL) becomes
-    ``DATEDIFF``.
-    """
-    if isinstance(node, exp.Sub) and _is_date(node.this) and _is_date(node.expression):
-        # PostgreSQL: date - date is an integer number of days; Spark: an INTERVAL DAY
-        # (and INTERVAL / 7 cast to INT gives seconds). DATEDIFF is the day count.
-        return exp.DateDiff(this=_sub(node.this), expression=_sub(node.expression),
-                            unit=exp.var("DAY"))
-    if isinstance(node, exp.ApproxDistinct) and node.args.get("accuracy") is None:
-        # HyperLogLog++ with a 1% relative standard deviation (Spark's default is 5%):
-        # 2^14 registers, 16 KiB per group, about DuckDB's own HLL error.
-        return exp.ApproxDistinct(this=_sub(node.this), accuracy=exp.Literal.number(0.01))
-    if isinstance(node, exp.Avg) and not (isinstance(node.this, exp.Cast)
-                                          and node.this.to.is_type(exp.DataType.Type.DOUBLE)):
-        # AVG(DECIMAL) in Spark is a DECIMAL with only 4 more digits of scale, so the mean
-        # of 1.0/0.0 flags comes back rounded to 5 places; DuckDB averages in DOUBLE.
-        return exp.Avg(this=exp.Cast(this=_sub(node.this), to=exp.DataType.build("DOUBLE")))
-    if isinstance(node, exp.PercentileCont | exp.PercentileDisc) and isinstance(
-            node.parent, exp.WithinGroup):
-        # SQLGlot writes PERCENTILE_APPROX for Spark: an estimate. Spark 3.4+ has the
-        # exact ordered-set aggregates under PostgreSQL's own names.
-        name = "PERCENTILE_CONT" if isinstance(node, exp.PercentileCont) else "PERCENTILE_DISC"
-        return exp.Anonymous(this=name, expressions=[_sub(node.this)])
-    if (isinstance(node, exp.Extract) and isinstance(node.this, exp.Var | exp.Identifier)
-            and node.this.name.upper() in ("DOW", "ISODOW")):
-        # PostgreSQL DOW: Sunday 0 .. Saturday 6; Spark DOW: Sunday 1 .. Saturday 7.
-        # ISODOW (Monday 1 .. Sunday 7) is Spark's DOW_ISO.
-        if node.this.name.upper() == "ISODOW":
-            return exp.Extract(this=exp.var("DOW_ISO"), expression=_sub(node.expression))
-        extract = exp.Extract(this=exp.var("DOW"), expression=_sub(node.expression))
-        return exp.Paren(this=exp.Sub(this=extract, expression=exp.Literal.number(1)))
-    if (isinstance(node, exp.Extract) and isinstance(node.this, exp.Var | exp.Identifier)
-            and node.this.name.upper() == "EPOCH"):
-        # Spark cannot EXTRACT(EPOCH …): seconds since 1970 from the microseconds of the
-        # UTC reading (DuckDB computes the same double).
-        micros = exp.func("unix_micros", exp.Cast(
-            this=_sub(node.expression), to=exp.DataType.build("TIMESTAMP_LTZ", dialect="spark")))
-        return exp.Div(this=exp.Cast(this=micros, to=exp.DataType.build("DOUBLE")),
-                       expression=exp.Literal.number(1_000_000))
-    if isinstance(node, exp.Table) and isinstance(node.this, exp.ExplodingGenerateSeries):
-        series = node.this
-        alias = node.args.get("alias")
-        cols = alias.args.get("columns") if alias is not None else None
-        col = cols[0].name if cols else "generate_series"
-        name = alias.name if alias is not None and alias.name else "generate_series"
-        seq = exp.func("sequence", _sub(series.args["start"]), _sub(series.args["end"]),
-                       *([_sub(series.args["step"])] if series.args.get("step") else []))
-        inner = exp.select(exp.Explode(this=seq).as_(col))
-        if isinstance(node.parent, exp.Join):
-            # FROM span, generate_series(span.first_day, …): the series may refer to the
-            # FROM items before it, which Spark allows only in a LATERAL subquery.
-            return exp.Lateral(this=inner.subquery(),
-                               alias=exp.TableAlias(this=exp.to_identifier(name)))
-        return inner.subquery(name)
-    return node
-
-
-def _is_date(node: exp.Expression) -> bool:
-    """An expression that is a DATE by its form (a cast to DATE or a DATE literal)."""
-    while isinstance(node, exp.Paren):
-        node = node.this
-    if isinstance(node, exp.Cast | exp.TryCast):
-        return node.to.is_type(exp.DataType.Type.DATE)
-    return isinstance(node, exp.Date | exp.TsOrDsToDate | exp.CurrentDate | exp.DateFromParts)
-
-
-def _wide_sum(node: exp.Expression, bigint_columns: frozenset[str]) -> exp.Expression:
-    """``SUM(bigint_col)`` summed as DECIMAL(38,0).
-
-    Spark sums BIGINT into BIGINT and (ANSI mode) fails on overflow; DuckDB sums into
-    HUGEINT and PostgreSQL into NUMERIC, so e.g. a sum of 64-bit event-id hashes is
-    fine there. DECIMAL(38,0) is exactly what DuckDB's HUGEINT becomes in Arrow.
-    """
-    if (isinstance(node, exp.Sum) and isinstance(node.this, exp.Column)
-            and node.this.name in bigint_columns):
-        return exp.Sum(this=exp.Cast(this=node.this.copy(),
-                                     to=exp.DataType.build("DECIMAL(38, 0)")))
-    return node
 
 
 def _to_arrow(df: Any) -> pa.Table:
@@ -991,71 +1001,6 @@ def _clean_error(exc: Exception, sql: str) -> ShopLensError:
         return exc
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return ShopLensError(f"spark: {text[:500]}")
-
-
-_RANGE = {exp.GTE: ">=", exp.GT: ">=", exp.LTE: "<=", exp.LT: "<="}
-
-
-def _prune_partitions(tree: exp.Expression, partitioned: Mapping[str, tuple[str, str]],
-                      ) -> exp.Expression:
-    """Add the partition range implied by range predicates on the partition source.
-
-    ``WHERE e.event_time >= :start AND e.event_time < :end`` on ``events`` gains
-    ``e.event_date >= CAST(:start AS DATE) AND e.event_date <= CAST(:end AS DATE)`` and
-    reads the hidden view that exposes ``event_date``, so Spark lists and scans only the
-    partitions in range. Results are unchanged: the implied range is weaker than the
-    original predicate. Selects with ``*`` keep the plain view (no extra column leaks).
-    """
-    if not partitioned:
-        return tree
-    for select in list(tree.find_all(exp.Select)):
-        where = select.args.get("where")
-        if where is None or any(isinstance(e, exp.Star) or
-                                (isinstance(e, exp.Column) and isinstance(e.this, exp.Star))
-                                for e in select.expressions):
-            continue
-        tables = [t for t in select.find_all(exp.Table)
-                  if t.parent_select is select and t.name in partitioned and not t.args.get("db")]
-        if len(tables) != 1:
-            continue
-        table = tables[0]
-        part, source = partitioned[table.name]
-        alias = table.alias_or_name
-        n_sources = len([t for t in select.find_all(exp.Table) if t.parent_select is select])
-        extra: list[exp.Expression] = []
-        for cond in where.this.flatten() if isinstance(where.this, exp.And) else [where.this]:
-            pairs: list[tuple[str, exp.Expression]] = []
-            if isinstance(cond, exp.Between) and _is_col(cond.this, source, alias, n_sources):
-                pairs = [(">=", cond.args["low"]), ("<=", cond.args["high"])]
-            elif type(cond) in _RANGE:
-                left, right = cond.this, cond.expression
-                op = _RANGE[type(cond)]
-                if _is_col(left, source, alias, n_sources) and _is_const(right):
-                    pairs = [(op, right)]
-                elif _is_col(right, source, alias, n_sources) and _is_const(left):
-                    pairs = [({">=": "<=", "<=": ">="}[op], left)]
-            for op, bound in pairs:
-                cast = exp.Cast(this=bound.copy(), to=exp.DataType.build("DATE"))
-                col = exp.column(part, alias)
-                extra.append(exp.GTE(this=col, expression=cast) if op == ">="
-                             else exp.LTE(this=col, expression=cast))
-        if extra:
-            table.set("this", exp.to_identifier(HIDDEN_PREFIX + table.name))
-            if not table.alias:
-                table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
-            for e in extra:
-                select.where(e, append=True, copy=False)
-    return tree
-
-
-def _is_col(node: exp.Expression, name: str, alias: str, n_sources: int) -> bool:
-    if not isinstance(node, exp.Column) or node.name != name:
-        return False
-    return node.table == alias or (not node.table and n_sources == 1)
-
-
-def _is_const(node: exp.Expression) -> bool:
-    return not any(isinstance(n, exp.Column | exp.Query) for n in node.walk())
 
 
 __all__ = ["SparkEngine", "SparkOptions", "spark_session", "stop_spark"]
