@@ -141,6 +141,15 @@ def drop_duplicates(ctx: LoadContext, kind: str, id_col: str, file_no: int,
     sc = ctx.scratch
     sc.execute(f"CREATE TABLE IF NOT EXISTS seen_{kind} (id BIGINT, file INTEGER, line BIGINT)")
     with sc.registered(batch) as name:
+        # most batches have no duplicate: two cheap counts spare them the joins below
+        repeated = sc.one(
+            f"SELECT (SELECT count(*) FROM (SELECT 1 FROM {name} GROUP BY {id_col} "
+            f"HAVING count(*) > 1)) + (SELECT count(*) FROM seen_{kind} s SEMI JOIN {name} b "
+            f"ON s.id = b.{id_col})")[0]
+        if not repeated:
+            sc.execute(f"INSERT INTO seen_{kind} SELECT {id_col}, $file, _line FROM {name}",
+                       {"file": file_no})
+            return batch
         dups = sc.sql(
             f"WITH f AS (SELECT {id_col} AS id, min(_line) AS first FROM {name} "
             f"GROUP BY {id_col} HAVING count(*) > 1), "
