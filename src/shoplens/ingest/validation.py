@@ -64,10 +64,14 @@ def timestamp(expr: str, formats: Sequence[str] = ()) -> str:
 
 
 def epoch_or_timestamp(expr: str) -> str:
-    """Trackers also write Unix epochs: 10 digits are seconds, 13 milliseconds."""
+    """Trackers also write Unix epochs: 9-10 digits are seconds (a fraction allowed), 13
+    milliseconds (RetailRocket, Segment's ``_ms`` columns), 16 microseconds (Google
+    Analytics 4's ``event_timestamp``), 19 nanoseconds; anything else is read as a time."""
     v = nz(expr)
     return (
         f"CASE WHEN regexp_full_match({v}, '[0-9]{{13}}') THEN make_timestamp(CAST({v} AS BIGINT) * 1000)"
+        f" WHEN regexp_full_match({v}, '[0-9]{{16}}') THEN make_timestamp(CAST({v} AS BIGINT))"
+        f" WHEN regexp_full_match({v}, '[0-9]{{19}}') THEN make_timestamp(CAST({v} AS BIGINT) // 1000)"
         f" WHEN regexp_full_match({v}, '[0-9]{{9,10}}(\\.[0-9]+)?')"
         f" THEN make_timestamp(CAST(CAST({v} AS DOUBLE) * 1000000 AS BIGINT))"
         f" ELSE {timestamp(expr)} END"

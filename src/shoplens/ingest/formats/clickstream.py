@@ -12,8 +12,8 @@ as one JSON object in ``events.properties``.
 from __future__ import annotations
 
 from shoplens.ingest.formats.common import (
-    KNOWN_SPELLINGS,
     event_outputs,
+    known_event_type,
     optional_parsed,
     parsed_value,
     required_value,
@@ -28,7 +28,6 @@ from shoplens.ingest.validation import (
     ident,
     ident_text,
     lit,
-    mapped,
     money,
     nz,
     quoted,
@@ -36,12 +35,13 @@ from shoplens.ingest.validation import (
 
 FIELDS = {
     "f_user": ("user_id", "userid", "user", "visitorid", "visitor_id", "customer_id",
-               "anonymous_id", "distinct_id", "client_id"),
+               "anonymous_id", "distinct_id", "client_id", "user_pseudo_id", "domain_userid"),
     "f_event": ("event", "event_name", "event_type", "action", "eventname"),
     "f_time": ("timestamp", "event_time", "time", "ts", "datetime", "event_timestamp",
-               "created_at"),
+               "created_at", "collector_tstamp", "derived_tstamp", "occurred_at"),
     "f_product": ("product_id", "productid", "itemid", "item_id", "sku"),
-    "f_session": ("session_id", "session", "sessionid", "user_session", "session_key"),
+    "f_session": ("session_id", "session", "sessionid", "user_session", "session_key",
+                  "domain_sessionid", "ga_session_id"),
     "f_price": ("price", "item_price"),
 }
 
@@ -60,7 +60,7 @@ def _build(src: SourceFile, r: dict[str, str | None], opts: Options) -> str:
         "v_time_raw": nz("f_time"),
         "v_time": epoch_or_timestamp("f_time"),
         "v_event": nz("f_event"),
-        "v_type": mapped("f_event", KNOWN_SPELLINGS),
+        "v_type": known_event_type("f_event"),
         "v_product": ident_text("f_product"),
         "v_session": nz("f_session"),
         "v_price_raw": nz("f_price"),

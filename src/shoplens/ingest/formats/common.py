@@ -2,24 +2,70 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from shoplens.ingest.ids import row_id
-from shoplens.ingest.validation import Check, quoted
+from shoplens.ingest.validation import Check, lit, quoted
 
-#: known spellings (lower case) of the canonical event types across trackers; names not
-#: listed keep event_type NULL for the event-analysis work to categorize
-KNOWN_SPELLINGS: dict[str, str] = {
-    **{s: "view" for s in ("view", "viewed", "product_view", "product_viewed", "view_item",
-                           "item_view", "view_product", "productview")},
-    **{s: "cart" for s in ("cart", "add_to_cart", "add-to-cart", "addtocart", "added_to_cart",
-                           "product_added", "add_cart", "cart_add")},
-    **{s: "remove_from_cart" for s in ("remove_from_cart", "remove-from-cart", "removefromcart",
-                                       "product_removed", "removed_from_cart", "cart_remove")},
-    **{s: "purchase" for s in ("purchase", "purchased", "order_completed", "transaction",
-                               "checkout_completed", "order_placed")},
-    **{s: "refund" for s in ("refund", "refunded", "order_refunded")},
+
+def compact_name(name: str) -> str:
+    """An event name's comparison key: its ASCII letters and digits, lower-cased.
+
+    ``Product Viewed`` (Segment), ``product_viewed`` (Shopify), ``productViewed`` and
+    ``PRODUCT-VIEWED`` are one name. This is the key the event taxonomy compares names by
+    (:func:`shoplens.events.rules.normalize`); :func:`compact_sql` is the same in SQL.
+    """
+    return re.sub(r"[^A-Za-z0-9]+", "", name).lower()
+
+
+def compact_sql(expr: str) -> str:
+    """:func:`compact_name` of a text expression, in SQL."""
+    return f"lower(regexp_replace({expr}, '[^A-Za-z0-9]+', '', 'g'))"
+
+
+#: spellings of the canonical event types across trackers; other names keep event_type
+#: NULL for the event-analysis work to categorize. Only product-level actions whose
+#: meaning is unambiguous are listed (a wishlist removal or a promotion click is neither
+#: a cart removal nor a product view). Compared by :func:`compact_name`.
+EVENT_TYPE_SPELLINGS: dict[str, tuple[str, ...]] = {
+    # REES46, the legacy platform, RetailRocket (view/addtocart/transaction), GA4, the
+    # Segment spec, Amplitude's templates, Shopify web pixels, the Meta pixel, and the
+    # plain snake_case names of in-house trackers
+    "view": ("view", "viewed", "product_view", "Product Viewed", "view_item", "item_view",
+             "view_product", "Viewed Product", "Product Page Viewed", "ViewContent"),
+    "cart": ("cart", "add-to-cart", "add_to_cart", "Added to Cart", "Product Added",
+             "add_cart", "cart_add", "Add Item to Cart", "product_added_to_cart", "AddToCart"),
+    "remove_from_cart": ("remove_from_cart", "remove-from-cart", "Removed from Cart",
+                         "Product Removed", "cart_remove", "Remove Item from Cart",
+                         "product_removed_from_cart"),
+    "purchase": ("purchase", "purchased", "Order Completed", "transaction",
+                 "checkout_completed", "Order Placed", "Placed Order", "Completed Purchase",
+                 "Complete Purchase", "Purchase Completed"),
+    "refund": ("refund", "refunded", "Order Refunded"),
 }
+
+#: :data:`EVENT_TYPE_SPELLINGS` by :func:`compact_name`
+KNOWN_SPELLINGS: dict[str, str] = {
+    compact_name(name): event_type
+    for event_type, names in EVENT_TYPE_SPELLINGS.items() for name in names
+}
+
+
+def known_event_type(expr: str) -> str:
+    """SQL: the canonical event type of a tracker's event name, NULL when not known.
+
+    Google Analytics 4 (``add_to_cart``), the Segment spec (``Product Added``), Amplitude
+    (``Add Item to Cart``), Shopify pixels (``product_added_to_cart``), Meta
+    (``AddToCart``) and RetailRocket (``addtocart``) all land on ``cart``.
+    """
+    exact = {name: t for t, names in EVENT_TYPE_SPELLINGS.items() for name in names}
+    as_written = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in exact.items())
+    compact = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in KNOWN_SPELLINGS.items())
+    # the name as written first (an export sticks to one spelling: no new string is
+    # built for it), then its compact key
+    return f"CASE {expr} {as_written} ELSE CASE {compact_sql(expr)} {compact} END END"
+
 
 NULL_TEXT = "CAST(NULL AS VARCHAR)"
 
