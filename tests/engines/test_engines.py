@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -73,3 +74,36 @@ def test_urls() -> None:
         connect("mysql://x")
     with pytest.raises(ConfigError, match=r"cannot connect to PostgreSQL at postgresql://u:\*\*\*@"):
         connect("postgresql://u:secret@127.0.0.1:1/db")
+
+
+def test_key_columns_refuse_nulls_and_loads_keep_keys_unique(engine: Engine, tmp_path: Path) -> None:
+    """Key columns are NOT NULL on every engine; on DuckDB they carry no index (see
+    ``primary_key_indexes``), so uniqueness is the loader's: overlapping loads of the
+    same users, products and sessions leave one row per key."""
+    from shoplens.ingest import load
+
+    with pytest.raises(Exception, match=r"(?i)null"):
+        engine.append_df("users", pd.DataFrame({"user_id": [None], "country": ["FR"]}))
+    header = "event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session\n"
+    rows = [f"2019-10-01 00:00:0{i} UTC,view,p{i % 2},1,c,b,1.00,u{i % 3},s{i % 2}\n" for i in range(8)]
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text(header + "".join(rows[:5]))
+    second.write_text(header + "".join(rows[3:]))  # rows 3 and 4 again, sessions s0/s1 again
+    load(engine, [first])
+    load(engine, [second])
+    for table, key, n in (("users", "user_id", 3), ("products", "product_id", 2),
+                          ("sessions", "session_id", 2)):
+        assert engine.fetch_all(f"SELECT count(*), count(DISTINCT {key}) FROM {table}") == [(n, n)]
+    assert engine.scalar("SELECT sum(n_events) FROM sessions") == 8
+    assert engine.scalar("SELECT count(*) FROM events") == 8
+
+
+def test_primary_keys_as_not_null() -> None:
+    from shoplens.engines.sql import transpile
+
+    ddl = ("CREATE TABLE t (a TEXT PRIMARY KEY, b INT NOT NULL PRIMARY KEY, c INT, "
+           "PRIMARY KEY (c))")
+    assert transpile(ddl, "duckdb", primary_keys=False) == \
+        "CREATE TABLE t (a TEXT NOT NULL, b INT NOT NULL, c INT)"
+    assert "PRIMARY KEY" in transpile(ddl, "duckdb")
+    assert "PRIMARY KEY" in transpile(ddl, "postgres", primary_keys=True)

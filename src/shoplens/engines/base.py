@@ -32,6 +32,10 @@ class Engine(ABC):
     dialect: ClassVar[str]
     #: prefix that makes a query print its executed plan with timings
     explain_analyze: ClassVar[str] = "EXPLAIN ANALYZE"
+    #: whether ``PRIMARY KEY`` in the portable DDL becomes an index-backed constraint;
+    #: where it does not, the key columns are ``NOT NULL`` and ShopLens's writers keep
+    #: the keys unique themselves (loads merge by key, analyses replace their rows)
+    primary_key_indexes: ClassVar[bool] = True
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -41,7 +45,8 @@ class Engine(ABC):
     def render(self, query: SQLLike, *, native: bool = False) -> str:
         """SQL text for this engine; ``native`` means it is already in its dialect."""
         text = query.sql if isinstance(query, Query) else query
-        return text if native else transpile(text, self.dialect)
+        return text if native else transpile(text, self.dialect,
+                                             primary_keys=self.primary_key_indexes)
 
     @abstractmethod
     def _run(self, sql: str, params: Params) -> Any:

@@ -15,6 +15,11 @@ class DuckDBEngine(Engine):
     name: ClassVar[str] = "duckdb"
     dialect: ClassVar[str] = "duckdb"
     explain_analyze: ClassVar[str] = "EXPLAIN ANALYZE"
+    # DuckDB backs a PRIMARY KEY with an ART index that it maintains on every insert and
+    # writes at commit, and uses for no join or aggregate: 1.25M session ids inserted in
+    # 4.4 s with the key against 0.7 s without (a 10M-event load: 40 s against 29.5 s).
+    # ART-indexed tables also turn every UPDATE into a delete plus insert.
+    primary_key_indexes: ClassVar[bool] = False
 
     def __init__(self, url: str, path: str, *, read_only: bool = False,
                  memory_limit: str | None = None) -> None:

@@ -51,9 +51,12 @@ class PostgresEngine(Engine):
             return pa.table({})
         names = [d.name for d in cur.description]
         rows = cur.fetchall()
-        columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-        return pa.table({n: pa.array(list(c)) for n, c in zip(names, columns, strict=True)}) \
-            if rows else pa.table({n: pa.array([], type=pa.null()) for n in names})
+        # by position, not a dict by name: PostgreSQL names both of `SELECT count(*),
+        # count(DISTINCT x)` "count", and a dict would keep only the last
+        if not rows:
+            return pa.Table.from_arrays([pa.array([], type=pa.null()) for _ in names], names=names)
+        columns = list(zip(*rows, strict=True))
+        return pa.Table.from_arrays([pa.array(list(c)) for c in columns], names=names)
 
     def _begin(self) -> None:
         self.conn.execute("BEGIN")

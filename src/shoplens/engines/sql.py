@@ -44,14 +44,33 @@ def load_sql(package: str, filename: str) -> Query:
 
 
 @functools.lru_cache(maxsize=1024)
-def transpile(sql: str, dialect: str) -> str:
+def transpile(sql: str, dialect: str, *, primary_keys: bool = True) -> str:
     """Render source-dialect SQL (one or more statements) in ``dialect``.
 
     Statements the source dialect writes the same way as the target are still parsed,
-    so a syntax error is found on every engine alike.
+    so a syntax error is found on every engine alike. ``primary_keys=False`` declares
+    ``PRIMARY KEY`` columns ``NOT NULL`` only, for an engine where the key's index costs
+    more than it gives (see ``DuckDBEngine.primary_key_indexes``).
     """
-    out = [e.sql(dialect) for e in sqlglot.parse(sql, read=SOURCE_DIALECT) if e is not None]
-    return ";\n".join(out)
+    trees = [e for e in sqlglot.parse(sql, read=SOURCE_DIALECT) if e is not None]
+    if not primary_keys:
+        trees = [t.transform(_primary_key_as_not_null) for t in trees]
+    return ";\n".join(e.sql(dialect) for e in trees)
+
+
+def _primary_key_as_not_null(node: exp.Expression) -> exp.Expression | None:
+    """``col TYPE PRIMARY KEY`` -> ``col TYPE NOT NULL``; a table's ``PRIMARY KEY (…)``
+    is dropped (its columns keep their own constraints)."""
+    if isinstance(node, exp.ColumnConstraint) and isinstance(
+            node.args.get("kind"), exp.PrimaryKeyColumnConstraint):
+        column = node.parent
+        has_not_null = isinstance(column, exp.ColumnDef) and any(
+            isinstance(c.args.get("kind"), exp.NotNullColumnConstraint)
+            for c in column.args.get("constraints") or [])
+        return None if has_not_null else exp.ColumnConstraint(kind=exp.NotNullColumnConstraint())
+    if isinstance(node, exp.PrimaryKey) and isinstance(node.parent, exp.Schema):
+        return None
+    return node
 
 
 def placeholders(sql: str) -> set[str]:
