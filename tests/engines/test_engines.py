@@ -107,3 +107,19 @@ def test_primary_keys_as_not_null() -> None:
         "CREATE TABLE t (a TEXT NOT NULL, b INT NOT NULL, c INT)"
     assert "PRIMARY KEY" in transpile(ddl, "duckdb")
     assert "PRIMARY KEY" in transpile(ddl, "postgres", primary_keys=True)
+
+
+def test_deferred_keys_rebuild_the_key_and_still_refuse_duplicates(engine: Engine) -> None:
+    users = pd.DataFrame({"user_id": [f"u{i}" for i in range(1000)], "country": ["FR"] * 1000})
+    with engine.transaction(), engine.deferred_keys("users"):
+        engine.append_df("users", users)
+    assert engine.scalar("SELECT count(*) FROM users") == 1000
+    if not engine.primary_key_indexes:
+        return  # no key index to defer (DuckDB): the loader keeps keys unique
+    key = "SELECT count(*) FROM pg_constraint WHERE conrelid = 'users'::regclass AND contype = 'p'"
+    assert engine.scalar(key) == 1  # the key is back
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"), engine.transaction(), \
+            engine.deferred_keys("users"):
+        engine.append_df("users", users.head(3))
+    assert engine.scalar("SELECT count(*) FROM users") == 1000  # rolled back whole
+    assert engine.scalar(key) == 1

@@ -127,6 +127,17 @@ class Engine(ABC):
     def append_arrow(self, table: str, data: pa.Table | pa.RecordBatch) -> int:
         """Append rows through the engine's bulk path; columns are matched by name."""
 
+    @contextlib.contextmanager
+    def deferred_keys(self, table: str) -> Iterator[None]:
+        """Bulk-fill ``table`` with its key index built once afterwards.
+
+        For a large append into an empty table: an engine whose primary key is an index
+        maintained row by row drops it for the body and adds it back after (which fails,
+        rolling the transaction back, if the body wrote a duplicate key). Where keys
+        have no index (or cannot be dropped), this does nothing.
+        """
+        yield
+
     def append_df(self, table: str, df: pd.DataFrame) -> int:
         """Append a pandas DataFrame (convenience for small data and tests)."""
         return self.append_arrow(table, pa.Table.from_pandas(df, preserve_index=False))

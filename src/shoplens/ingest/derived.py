@@ -83,7 +83,8 @@ def merge_sessions(ctx: LoadContext) -> int:
     staged = eng.scalar("SELECT count(*) FROM _shoplens_sessions_in")
     if not staged and acc.num_rows and _is_empty(ctx, "sessions"):
         # a first load: nothing to merge with
-        eng.append_arrow("sessions", acc)
+        with eng.deferred_keys("sessions"):
+            eng.append_arrow("sessions", acc)
         eng.execute("DROP TABLE IF EXISTS _shoplens_sessions_in")
         ctx.tables.add("sessions")
         return acc.num_rows
@@ -126,7 +127,8 @@ def merge_users(ctx: LoadContext) -> int:
         return 0
     ctx.tables.add("users")
     if _is_empty(ctx, "users"):
-        eng.append_arrow("users", acc)
+        with eng.deferred_keys("users"):
+            eng.append_arrow("users", acc)
         return acc.num_rows
     _temp_like(ctx, "_shoplens_users_in", "users", acc)
     eng.execute(
@@ -159,7 +161,8 @@ def merge_products(ctx: LoadContext) -> int:
         return 0
     ctx.tables.add("products")
     if _is_empty(ctx, "products"):
-        eng.append_arrow("products", acc)
+        with eng.deferred_keys("products"):
+            eng.append_arrow("products", acc)
         return acc.num_rows
     _temp_like(ctx, "_shoplens_products_in", "products", acc)
     cols = ("category", "category_id", "price", "brand", "name")
