@@ -25,6 +25,7 @@ from shoplens.engines import Engine
 from shoplens.errors import InputError
 from shoplens.ingest.quarantine import Quarantine
 from shoplens.ingest.scratch import Scratch
+from shoplens.ingest.seen import SeenIds, as_int64, sorted_if_unique
 
 EVENT_COLS = ("event_id", "user_id", "session_id", "event_type", "raw_event", "product_id",
               "price", "quantity", "event_time", "properties")
@@ -102,6 +103,8 @@ class LoadContext:
     early_events: int = 0
     early_first: tuple[str, int] | None = None
     writer: BackgroundWriter | None = None
+    #: per kind of row: the ids this load has seen (the duplicate check's fast path)
+    seen_ids: dict[str, SeenIds] = field(default_factory=dict)
 
     def append(self, table: str, data: pa.Table) -> None:
         """Bulk-append in the background (see :class:`BackgroundWriter`)."""
@@ -140,13 +143,23 @@ def drop_duplicates(ctx: LoadContext, kind: str, id_col: str, file_no: int,
     """
     sc = ctx.scratch
     sc.execute(f"CREATE TABLE IF NOT EXISTS seen_{kind} (id BIGINT, file INTEGER, line BIGINT)")
+    seen = ctx.seen_ids.setdefault(kind, SeenIds())
+    col = batch.column(id_col)
+    ordered = sorted_if_unique(as_int64(col)) if col.null_count == 0 else None
     with sc.registered(batch) as name:
-        # most batches have no duplicate: two cheap counts spare them the joins below
-        repeated = sc.one(
-            f"SELECT (SELECT count(*) FROM (SELECT 1 FROM {name} GROUP BY {id_col} "
-            f"HAVING count(*) > 1)) + (SELECT count(*) FROM seen_{kind} s SEMI JOIN {name} b "
-            f"ON s.id = b.{id_col})")[0]
-        if not repeated:
+        # most batches hold no duplicate: a check in time of the batch's own size (see
+        # shoplens.ingest.seen), or past its capacity two counts, spare them the joins
+        if ordered is not None and not seen.overflowed:
+            clean = not seen.any_seen(ordered)
+        else:
+            clean = not sc.one(
+                f"SELECT (SELECT count(*) FROM (SELECT 1 FROM {name} GROUP BY {id_col} "
+                f"HAVING count(*) > 1)) + (SELECT count(*) FROM seen_{kind} s SEMI JOIN "
+                f"{name} b ON s.id = b.{id_col})")[0]
+        if clean:
+            if ordered is not None:
+                seen.add(ordered, ordered=True)
+            # the table is where a later duplicate finds its first line
             sc.execute(f"INSERT INTO seen_{kind} SELECT {id_col}, $file, _line FROM {name}",
                        {"file": file_no})
             return batch
@@ -174,6 +187,8 @@ def drop_duplicates(ctx: LoadContext, kind: str, id_col: str, file_no: int,
     with sc.registered(batch) as name:
         sc.execute(f"INSERT INTO seen_{kind} SELECT {id_col}, $file, _line FROM {name}",
                    {"file": file_no})
+    kept = batch.column(id_col)
+    seen.add(as_int64(kept.filter(pc.is_valid(kept))))
     return batch
 
 
