@@ -9,9 +9,12 @@ the page makes, evaluates checks in the page and takes a full-page screenshot.
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -93,12 +96,15 @@ def visit(page: Path, *, expression: str, screenshot: Path | None = None,
           width: int = 1280, settle: float = 1.5) -> PageVisit:
     """Load ``page`` (a local file), run ``expression`` in it, return what happened."""
     result = PageVisit()
-    with tempfile.TemporaryDirectory(prefix="shoplens-chromium-") as tmp:
+    # Chromium's helpers (crashpad, utility processes) may outlive the browser process
+    # and still write into the profile: they run in a process group of their own that
+    # is ended whole, and leftovers of the profile never fail the check.
+    with tempfile.TemporaryDirectory(prefix="shoplens-chromium-", ignore_cleanup_errors=True) as tmp:
         profile = Path(tmp)
         proc = subprocess.Popen(
             [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0",
              "--remote-debugging-address=127.0.0.1", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
             port = _devtools_port(profile, proc)
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
@@ -146,10 +152,18 @@ def visit(page: Path, *, expression: str, screenshot: Path | None = None,
                     elif method == "Network.requestWillBeSent":
                         result.requests.append(params["request"]["url"])
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            _end_group(proc)
     return result
+
+
+def _end_group(proc: subprocess.Popen) -> None:
+    """Stop the browser and every process it started (its session's process group)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            continue
+        if sig == signal.SIGTERM:
+            time.sleep(0.2)  # helpers end a moment after the browser; then stragglers go
