@@ -6,8 +6,8 @@ table per batch, which grows with the load (quadratic over a big file). Here the
 costs about the batch's own size: a bitmap over the ids' low bits rules out nearly every
 id at once (the ids are 63-bit hashes, so their low bits are uniform), and the few it
 cannot rule out are looked up exactly in sorted runs of the ids seen (one run per batch,
-merged into one now and then). Only a batch that
-really holds a repeated id takes the slow, exact path that also finds the earlier line.
+merged into one now and then). Only a batch that really holds a repeated id takes the
+slow, exact path that also finds the earlier line.
 
 Memory: 8 bytes per id seen plus a 32 MiB bitmap, up to :data:`MAX_IDS` ids; a load that
 sees more stops using it (``overflowed``) and asks the scratch table, which spills to disk.

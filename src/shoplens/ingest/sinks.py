@@ -145,23 +145,28 @@ def drop_duplicates(ctx: LoadContext, kind: str, id_col: str, file_no: int,
     sc.execute(f"CREATE TABLE IF NOT EXISTS seen_{kind} (id BIGINT, file INTEGER, line BIGINT)")
     seen = ctx.seen_ids.setdefault(kind, SeenIds())
     col = batch.column(id_col)
-    ordered = sorted_if_unique(as_int64(col)) if col.null_count == 0 else None
+    ordered = None
+
+    def remember(name: str) -> None:
+        # the table is where a later duplicate finds its earlier line
+        sc.execute(f"INSERT INTO seen_{kind} SELECT {id_col}, $file, _line FROM {name}",
+                   {"file": file_no})
+
     with sc.registered(batch) as name:
         # most batches hold no duplicate: a check in time of the batch's own size (see
         # shoplens.ingest.seen), or past its capacity two counts, spare them the joins
-        if ordered is not None and not seen.overflowed:
-            clean = not seen.any_seen(ordered)
-        else:
+        if seen.overflowed or col.null_count:
             clean = not sc.one(
                 f"SELECT (SELECT count(*) FROM (SELECT 1 FROM {name} GROUP BY {id_col} "
                 f"HAVING count(*) > 1)) + (SELECT count(*) FROM seen_{kind} s SEMI JOIN "
                 f"{name} b ON s.id = b.{id_col})")[0]
+        else:
+            ordered = sorted_if_unique(as_int64(col))  # None: a repeat within the batch
+            clean = ordered is not None and not seen.any_seen(ordered)
         if clean:
             if ordered is not None:
                 seen.add(ordered, ordered=True)
-            # the table is where a later duplicate finds its first line
-            sc.execute(f"INSERT INTO seen_{kind} SELECT {id_col}, $file, _line FROM {name}",
-                       {"file": file_no})
+            remember(name)
             return batch
         dups = sc.sql(
             f"WITH f AS (SELECT {id_col} AS id, min(_line) AS first FROM {name} "
@@ -185,8 +190,7 @@ def drop_duplicates(ctx: LoadContext, kind: str, id_col: str, file_no: int,
             batch = batch.filter(
                 pc.invert(pc.is_in(batch.column("_line"), value_set=dups.column("_line"))))
     with sc.registered(batch) as name:
-        sc.execute(f"INSERT INTO seen_{kind} SELECT {id_col}, $file, _line FROM {name}",
-                   {"file": file_no})
+        remember(name)
     kept = batch.column(id_col)
     seen.add(as_int64(kept.filter(pc.is_valid(kept))))
     return batch
