@@ -39,7 +39,8 @@ def db(shop_dir: Path) -> Iterator[duckdb.DuckDBPyConnection]:
                         'brand': 'VARCHAR', 'name': 'VARCHAR'}});
         CREATE VIEW events AS SELECT * FROM read_csv('{d}/events.csv', header = true,
             columns = {{'user_id': 'VARCHAR', 'event_type': 'VARCHAR', 'product_id': 'VARCHAR',
-                        'timestamp': 'TIMESTAMP', 'session_id': 'VARCHAR'}});
+                        'timestamp': 'TIMESTAMP', 'session_id': 'VARCHAR',
+                        'utm_source': 'VARCHAR', 'device': 'VARCHAR'}});
         CREATE VIEW personas AS SELECT * FROM read_csv('{d}/personas.csv', header = true,
             columns = {{'user_id': 'VARCHAR', 'persona': 'VARCHAR'}});
         CREATE VIEW searches AS SELECT * FROM read_json('{d}/search_logs.jsonl',

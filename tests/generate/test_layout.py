@@ -57,17 +57,45 @@ def test_products_csv(shop_dir: Path) -> None:
 
 def test_events_csv(shop_dir: Path, shop: tuple[Path, GenerateSummary]) -> None:
     text = (shop_dir / "events.csv").read_text()
-    assert text.startswith("user_id,event_type,product_id,timestamp,session_id\n")
+    assert text.startswith("user_id,event_type,product_id,timestamp,session_id,utm_source,device\n")
     assert text.endswith("\n") and '"' not in text
     _, body = rows(shop_dir / "events.csv")
     assert len(body) == shop[1].events
     assert {r[1] for r in body} == {"viewed", "add-to-cart", "remove-from-cart", "purchased"}
-    for user_id, _, product_id, ts, session_id in body[:: max(1, len(body) // 20_000)]:
+    for user_id, _, product_id, ts, session_id, _, _ in body[:: max(1, len(body) // 20_000)]:
         assert INT.match(user_id) and INT.match(product_id)
         assert TS.match(ts), ts
         assert UUID4.match(session_id), session_id
     stamps = [r[3] for r in body]
     assert stamps == sorted(stamps), "events are written in time order, like an export"
+
+
+def test_events_carry_channel_and_device_on_a_sessions_first_event(
+        shop_dir: Path, shop: tuple[Path, GenerateSummary]) -> None:
+    """Like a tracker's landing-page view: utm_source and device on the first event of
+    each session only; a user's first session comes through their acquisition channel,
+    later ones often directly."""
+    from shoplens.generate.channels import CHANNEL_NAMES, DEVICE_NAMES
+
+    _, body = rows(shop_dir / "events.csv")
+    seen: set[str] = set()
+    first_channel: dict[str, str] = {}
+    later: list[str] = []
+    for user_id, _, _, _, session_id, channel, device in body:
+        if session_id in seen:
+            assert channel == "" and device == ""
+            continue
+        seen.add(session_id)
+        assert channel in CHANNEL_NAMES and device in DEVICE_NAMES
+        if user_id in first_channel:
+            later.append(channel)
+        else:
+            first_channel[user_id] = channel
+    assert len(seen) == shop[1].sessions
+    assert set(first_channel.values()) == set(CHANNEL_NAMES)
+    direct_first = sum(c == "direct" for c in first_channel.values()) / len(first_channel)
+    direct_later = sum(c == "direct" for c in later) / len(later)
+    assert direct_later > direct_first + 0.2
 
 
 def test_search_logs_jsonl(shop_dir: Path, shop: tuple[Path, GenerateSummary]) -> None:
@@ -123,7 +151,8 @@ def test_parquet_layout(parquet_shop: Path, tmp_path: Path) -> None:
     assert cols == {
         "users": ["user_id", "signup_date", "country"],
         "products": ["product_id", "category", "price", "brand", "name"],
-        "events": ["user_id", "event_type", "product_id", "timestamp", "session_id"],
+        "events": ["user_id", "event_type", "product_id", "timestamp", "session_id",
+                   "utm_source", "device"],
         "search_logs": ["user_id", "search_query", "clicked_product_ids", "timestamp"],
         "personas": ["user_id", "persona"],
     }
@@ -134,7 +163,8 @@ def test_parquet_layout(parquet_shop: Path, tmp_path: Path) -> None:
     assert len(events) == len(body)
     first = events[0]
     assert [str(first["user_id"]), first["event_type"], str(first["product_id"]),
-            first["timestamp"].strftime("%Y-%m-%d %H:%M:%S"), first["session_id"]] == body[0]
+            first["timestamp"].strftime("%Y-%m-%d %H:%M:%S"), first["session_id"],
+            first["utm_source"], first["device"]] == body[0]
     products = pq.read_table(parquet_shop / "products.parquet").to_pylist()
     _, pbody = rows(tmp_path / "products.csv")
     assert [[str(p["product_id"]), p["category"], f"{p['price']:.2f}", p["brand"] or "", p["name"]]

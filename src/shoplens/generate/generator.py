@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from shoplens.generate.calendar import Calendar
 from shoplens.generate.catalog import Catalog, build_catalog
+from shoplens.generate.channels import first_event_columns
 from shoplens.generate.funnel import LEGACY_NAMES, build_events, expected_events_per_session
 from shoplens.generate.params import GenerateParams
 from shoplens.generate.personas import PERSONA_NAMES
@@ -151,12 +152,16 @@ def generate_tables(params: GenerateParams, progress: ProgressFn | None = None) 
     rank[by_start] = np.arange(len(by_start))
     session_ids = pa.array(np.concatenate(uuids)[by_start]).cast(pa.string())
     kind = np.concatenate(ev_kind)[order]
+    event_user = np.concatenate(ev_user)[order]
+    sources = first_event_columns(params.seed, users.persona, event_user,
+                                  np.concatenate(ev_sess)[order])
     events = pa.table({
-        "user_id": pa.array(users.user_id[np.concatenate(ev_user)[order]]),
+        "user_id": pa.array(users.user_id[event_user]),
         "event_type": pa.DictionaryArray.from_arrays(pa.array(kind), pa.array(LEGACY_NAMES)),
         "product_id": pa.array(catalog.product_id[np.concatenate(ev_prod)[order]]),
         "timestamp": pa.array(ts[order].astype("datetime64[s]")),
         "session_id": session_ids.take(pa.array(rank[np.concatenate(ev_sess)[order]])),
+        **sources,
     })
 
     report("search logs", 0.95)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-CATALOG, USERS, CHUNK, USER_IDS = 1, 2, 3, 4
+CATALOG, USERS, CHUNK, USER_IDS, CHANNELS = 1, 2, 3, 4, 5
 
 
 def stream(seed: int, *key: int) -> np.random.Generator:

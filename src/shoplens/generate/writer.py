@@ -4,7 +4,8 @@ The layout is the contract between the generator and the importer:
 
 - ``users.csv``: ``user_id,signup_date,country``
 - ``products.csv``: ``product_id,category,price,brand,name``
-- ``events.csv``: ``user_id,event_type,product_id,timestamp,session_id`` with the legacy
+- ``events.csv``: ``user_id,event_type,product_id,timestamp,session_id,utm_source,device``
+  (the last two set on a session's first event only, as a tracker does) with the legacy
   spellings ``viewed``, ``add-to-cart``, ``remove-from-cart``, ``purchased`` and times as
   ``YYYY-MM-DD HH:MM:SS`` (UTC)
 - ``search_logs.jsonl``: one JSON object per line with ``user_id``, ``search_query``,

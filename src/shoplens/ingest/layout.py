@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from shoplens.errors import InputError
 from shoplens.ingest.sources import SourceFile
+from shoplens.ingest.validation import ident, lit, nz
 
 #: normalized columns per kind, in order; every layout of a kind outputs exactly these
 KIND_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -68,3 +69,22 @@ class Layout:
     def extras(self, src: SourceFile, resolved: Mapping[str, str | None]) -> list[str]:
         used = {c for c in resolved.values() if c}
         return [c for c in src.columns if c not in used]
+
+
+def extras_json(layout: Layout, src: SourceFile, resolved: dict[str, str | None], *,
+                null_when_empty: bool = False) -> str:
+    """SQL of the JSON object holding a file's extra columns (``events.properties``).
+
+    ``null_when_empty`` gives NULL instead of an object of nulls for a row whose extra
+    columns are all empty (a tracker that sets ``utm_source`` on a session's first event
+    only), so most rows store nothing.
+    """
+    extras = layout.extras(src, resolved)
+    if not extras:
+        return "CAST(NULL AS VARCHAR)"
+    pairs = ", ".join(f"{lit(c)}, {nz(ident(c))}" for c in extras)
+    obj = f"CAST(json_object({pairs}) AS VARCHAR)"
+    if not null_when_empty:
+        return obj
+    empty = " AND ".join(f"{nz(ident(c))} IS NULL" for c in extras)
+    return f"CASE WHEN {empty} THEN CAST(NULL AS VARCHAR) ELSE {obj} END"

@@ -18,16 +18,14 @@ from shoplens.ingest.formats.common import (
     parsed_value,
     required_value,
 )
-from shoplens.ingest.layout import Layout, Options
+from shoplens.ingest.layout import Layout, Options, extras_json
 from shoplens.ingest.sources import SourceFile
 from shoplens.ingest.validation import (
     Check,
     build_select,
     csv_line,
     epoch_or_timestamp,
-    ident,
     ident_text,
-    lit,
     money,
     nz,
     quoted,
@@ -47,11 +45,7 @@ FIELDS = {
 
 
 def _properties(src: SourceFile, r: dict[str, str | None]) -> str:
-    extras = CLICKSTREAM.extras(src, r)
-    if not extras:
-        return "CAST(NULL AS VARCHAR)"
-    pairs = ", ".join(f"{lit(c)}, {nz(ident(c))}" for c in extras)
-    return f"CAST(json_object({pairs}) AS VARCHAR)"
+    return extras_json(CLICKSTREAM, src, r)
 
 
 def _build(src: SourceFile, r: dict[str, str | None], opts: Options) -> str:

@@ -18,7 +18,7 @@ from shoplens.ingest.formats.common import (
     required_value,
 )
 from shoplens.ingest.ids import row_id
-from shoplens.ingest.layout import Layout, Options
+from shoplens.ingest.layout import Layout, Options, extras_json
 from shoplens.ingest.sources import SourceFile
 from shoplens.ingest.validation import (
     Check,
@@ -83,6 +83,7 @@ def _build_events(src: SourceFile, r: dict[str, str | None], opts: Options) -> s
     outputs = event_outputs(
         user="v_user", session="v_session", event_type="v_type", raw_event="v_type_raw",
         product="v_product", price="v_price", quantity="v_qty", time="v_time",
+        properties=extras_json(PLATFORM_EVENTS, src, r, null_when_empty=True),
     )
     return build_select(src.relation(), r, parsed, outputs, checks, csv_line(src.columns))
 
@@ -93,8 +94,9 @@ PLATFORM_EVENTS = Layout(
     detect=lambda cols, src: {"user_id", "event_type", "product_id", "timestamp"} <= cols
     and (_stem(src) == "events" or (src.path.parent / "users.csv").exists()
          or (src.path.parent / "users.parquet").exists()),
-    build=_build_events, sessionize_without="f_session",
-    describe="events: user_id,event_type,product_id,timestamp[,session_id,price,quantity]",
+    build=_build_events, sessionize_without="f_session", extras_as_properties=True,
+    describe="events: user_id,event_type,product_id,timestamp[,session_id,price,quantity,"
+             "any other column kept as a property]",
 )
 
 
