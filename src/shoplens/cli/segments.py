@@ -218,6 +218,9 @@ def _print_result(result: object) -> None:
         f"{len(result.assignments)} users in {result.k} segments ({result.method}{crit}); "
         f"{result.n_searches} searches, {result.n_distinct_queries} distinct queries"
     )
+    if result.basis == "purchases":
+        out.print("orders only (no clickstream): segmented on purchase behaviour (recency, "
+                  "frequency, spend, prices, timing)")
     table = Table("users", "share", "revenue share", "traits", "top queries")
     table.columns.insert(0, Column("segment", no_wrap=True))
     for s in result.segments:
