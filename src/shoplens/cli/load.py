@@ -94,6 +94,7 @@ def run_load(params: LoadParams, db: str | None, as_json: bool) -> None:
     if as_json:
         doc = report.model_dump(mode="json")
         doc.update(rows_read=report.rows_read, rows_loaded=report.rows_loaded,
+                   rows_updated=report.rows_updated,
                    rows_quarantined=report.rows_quarantined,
                    rows_already_present=report.rows_already_present)
         print_json(doc)
@@ -102,16 +103,22 @@ def run_load(params: LoadParams, db: str | None, as_json: bool) -> None:
         console.print(f"detected [bold]{escape(f.format)}[/] ({escape(f.layout)}) in "
                       f"{escape(f.path)}", highlight=False, soft_wrap=True)
     table = Table(title=f"load {report.load_id if report.load_id is not None else '(nothing new)'}")
-    for col in ("file", "format", "read", "loaded", "quarantined", "already present"):
-        table.add_column(col, justify="left" if col in ("file", "format") else "right")
+    for col in ("file", "format", "read", "inserted", "updated", "quarantined",
+                "already present"):
+        table.add_column(col, justify="left" if col in ("file", "format") else "right",
+                         overflow="fold")
     for f in report.files:
         table.add_row(escape(f.path), escape(f.layout), f"{f.rows_read:,}", f"{f.rows_loaded:,}",
-                      f"{f.rows_quarantined:,}",
+                      f"{f.rows_updated:,}", f"{f.rows_quarantined:,}",
                       "skipped: already loaded" if f.skipped else f"{f.rows_already_present:,}")
     table.add_row("total", "", f"{report.rows_read:,}", f"{report.rows_loaded:,}",
-                  f"{report.rows_quarantined:,}", f"{report.rows_already_present:,}",
-                  style="bold")
+                  f"{report.rows_updated:,}", f"{report.rows_quarantined:,}",
+                  f"{report.rows_already_present:,}", style="bold")
     out.print(table)
+    merged = [f"{t}: {m['inserted']:,} inserted, {m['updated']:,} updated"
+              for t, m in sorted(report.merged.items())]
+    if merged:
+        console.print("; ".join(merged), highlight=False, soft_wrap=True)
     for w in report.warnings:
         console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False, soft_wrap=True)
     if report.quarantine_csv:

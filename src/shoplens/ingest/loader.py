@@ -241,7 +241,11 @@ def load(
                     continue
                 rep.rows_quarantined = quarantine.counts[i]
                 rep.rows_already_present = ctx.already_present[_TARGET[planned[i].layout.kind]][i]
-                rep.rows_loaded = rep.rows_read - rep.rows_quarantined - rep.rows_already_present
+                if i in ctx.file_merge:  # a users/products file merged into existing rows
+                    rep.rows_updated = ctx.file_merge[i]["updated"]
+                    rep.rows_already_present += ctx.file_merge[i]["unchanged"]
+                rep.rows_loaded = (rep.rows_read - rep.rows_quarantined - rep.rows_already_present
+                                   - rep.rows_updated)
             warnings = list(notes)
             if ctx.early_events:
                 file, line = ctx.early_first or ("?", 0)
@@ -281,7 +285,7 @@ def load(
             csv = quarantine.write_csv(folder / _quarantine_csv_name(engine, load_id), load_id)
     return LoadReport(
         load_id=load_id if wrote else None, files=reports, warnings=warnings,
-        events_before_signup=ctx.early_events, quarantine_csv=csv,
+        events_before_signup=ctx.early_events, quarantine_csv=csv, merged=ctx.merged,
         tables=sorted(ctx.tables), seconds=time.perf_counter() - started,
     )
 
