@@ -6,7 +6,6 @@ DuckDB and on a real PostgreSQL server started for the session.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +18,8 @@ from shoplens.errors import ShopLensError
 from shoplens.testing.postgres import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_FIXTURES = Path(os.environ.get("SHOPLENS_SHARED_FIXTURES", ROOT.parent / "shared" / "fixtures"))
-REES46_SAMPLE = SHARED_FIXTURES / "rees46_sample.csv"
+FIXTURES = ROOT / "tests" / "fixtures"
+REES46_SAMPLE = FIXTURES / "rees46_sample.csv"
 ENGINES = ("duckdb", "postgres")
 
 
@@ -65,8 +64,7 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def rees46_sample() -> Path:
-    if not REES46_SAMPLE.exists():
-        pytest.fail(f"shared fixture missing: {REES46_SAMPLE}")
+    """The first 1,000 rows of the public REES46 event log (tests/fixtures/README.md)."""
     return REES46_SAMPLE
 
 

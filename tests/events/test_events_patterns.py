@@ -98,6 +98,12 @@ def test_patterns_cli(shop: Engine, db_url: str, cli) -> None:  # type: ignore[n
     assert doc["cart_abandonment"]["abandoned_sessions"] == 2
     res = cli("events", "patterns", "--db", db_url)
     assert res.exit_code == 0 and "browse > consideration > conversion" in res.stdout
+    # the text output has the drop-offs and step times the JSON has
+    text = " ".join(res.stdout.split())
+    assert "Drop-offs: 8 sessions, 4 converted" in text
+    assert "│ consideration │ 3 │ 37.5% │" in text and "│ browse │ 1 │ 12.5% │" in text
+    assert "Step times" in text
+    assert "│ browse │ consideration │ 5 │ 2.0 min │" in text  # median 120 s
 
 
 def test_materialised_and_inline_staging_agree(shop: Engine) -> None:

@@ -41,7 +41,8 @@ DATES = [("12/1/2010 8:26", "2010-12-01 08:26:00"), ("12/1/2010 8:28", "2010-12-
          ("12/1/2010 9:49", "2010-12-01 09:49:00"), ("12/1/2010 8:45", "2010-12-01 08:45:00"),
          ("not a date", "not a date")]
 QUARANTINE = [
-    (6, "UnitPrice", "zero unit price"),
+    (6, "CustomerID", "missing customer id (the line cannot belong to a user; load with guest "
+                      "orders to keep it)"),
     (7, "CustomerID", "missing customer id (the line cannot belong to a user; load with guest "
                       "orders to keep it)"),
     (8, "InvoiceNo", 'adjustment invoice "A563186" is not a sale'),
@@ -117,8 +118,23 @@ def test_second_edition_and_parquet_are_the_same_rows(engine: Engine, tmp_path: 
 @pytest.mark.parametrize("edition", [0, 1])
 def test_guest_orders(engine: Engine, tmp_path: Path, edition: int) -> None:
     report = load(engine, [write_edition(tmp_path / "retail.csv", edition)], guest_orders=True)
-    assert (report.rows_loaded, report.rows_quarantined) == (8, 5)
-    assert engine.scalar("SELECT count(*) FROM orders WHERE user_id IS NULL") == 1
-    assert engine.scalar("SELECT count(*) FROM order_items") == 8
+    assert (report.rows_loaded, report.rows_quarantined) == (9, 4)
+    assert engine.scalar("SELECT count(*) FROM orders WHERE user_id IS NULL") == 2
+    assert engine.scalar("SELECT count(*) FROM order_items") == 9
     # guest lines have no user, hence no event
     assert engine.scalar("SELECT count(*) FROM events") == 7
+
+
+def test_zero_price_lines_are_kept_with_their_customer(engine: Engine, tmp_path: Path) -> None:
+    """Free items and samples are real order lines: revenue 0, the customer kept."""
+    path = write_csv(tmp_path / "retail.csv", FIRST, [
+        ("540001", "SAMPLE", "FREE SAMPLE", 1, "1/4/2011 10:00", "0", "19001", "Norway"),
+        ("540002", "22086", "PAPER CHAIN KIT", 2, "1/5/2011 10:00", "1.50", "19002", "Norway"),
+    ])
+    report = load(engine, [path])
+    assert (report.rows_loaded, report.rows_quarantined) == (2, 0)
+    assert engine.fetch_all("SELECT user_id FROM users ORDER BY 1") == [("19001",), ("19002",)]
+    assert engine.fetch_all(
+        "SELECT unit_price FROM order_items WHERE product_id = 'SAMPLE'") == [(Decimal("0"),)]
+    assert engine.fetch_all(
+        "SELECT user_id, price FROM events WHERE product_id = 'SAMPLE'") == [("19001", Decimal("0"))]

@@ -55,7 +55,9 @@ def test_insights_cli_reports_a_model_failure(engine: Engine, db_url: str, cli, 
     res = cli("events", "insights", "--db", db_url, "--llm", "openai", "--llm-base-url",
               fake_llm.url + "/v1")
     assert res.exit_code == 2
-    assert "returned invalid JSON twice" in res.stderr and "insights" in res.stderr
+    # valid JSON of the wrong shape is not "invalid JSON": the message says what was wrong
+    assert "returned JSON that does not fit the schema twice" in res.stderr
+    assert "insights" in res.stderr
     assert keys["OPENAI_API_KEY"] not in res.output
 
 
@@ -102,9 +104,62 @@ def test_evidence_check_accepts_percentages() -> None:
     from shoplens.llm.schema import InsightsResponse
 
     answer = InsightsResponse.model_validate(json.loads(GOOD))
+    answer.insights[0].finding = "Most cart sessions end without a purchase."
+    answer.insights[0].expected_impact = "More orders from the same traffic."
     answer.insights[0].evidence = {"rate_pct": 47.8, "rate": 0.4775, "n": 191, "note": "x"}
     assert unsupported_evidence(answer, {"a": {"rate": 0.4775, "n": [191]}}) == []
     answer.insights[0].evidence = {"n": 192}
     assert unsupported_evidence(answer, {"a": {"rate": 0.4775, "n": [191]}}) == [
         "insights.0.evidence.n: 192 is not a number from the statistics; quote the "
         "statistics exactly"]
+
+
+def test_invented_numbers_in_the_prose_are_sent_back_then_rejected(
+        engine: Engine, db_url: str, cli, fake_llm: FakeLLM, keys: dict) -> None:  # type: ignore[no-untyped-def]
+    """Every number of the text must come from the statistics, not only the evidence."""
+    seed(engine)
+    engine.close()
+    invented = json.loads(GOOD)
+    invented["insights"][0]["finding"] = "62% of 1,200 cart sessions end without purchase."
+    invented["insights"][0]["expected_impact"] = "About 35 more orders a week."
+    fake_llm.queue(("json", json.dumps(invented)))
+    res = cli("events", "insights", "--db", db_url, "--llm", "openai", "--llm-base-url",
+              fake_llm.url + "/v1")
+    assert res.exit_code == 2
+    assert "returned claims the statistics do not support twice" in res.stderr
+    assert "invalid JSON" not in res.stderr
+    assert "insights.0.finding: the number 62" in res.stderr
+    assert len(fake_llm.requests) == 2  # sent back once with the problems
+    second = json.dumps(fake_llm.requests[1].body)
+    assert "the number 1,200" in second and "expected_impact: the number 35" in second
+
+
+def test_prose_numbers_from_the_statistics_pass() -> None:
+    from shoplens.events.insights import unsupported_evidence
+    from shoplens.llm.schema import InsightsResponse
+
+    answer = InsightsResponse.model_validate(json.loads(GOOD))
+    stats = {"cart": {"abandonment_rate": 0.4, "abandoned_sessions": 2, "cart_sessions": 5},
+             "range": {"start": "2024-01-02"}}
+    answer.insights[0].finding = "40% of the 5 cart sessions since 2024-01-02 were abandoned."
+    assert unsupported_evidence(answer, stats) == []
+    answer.insights[0].recommendation = "Win back 3 of them."
+    assert unsupported_evidence(answer, stats) == [
+        "insights.0.recommendation: the number 3 in 'Win back 3 of them.' is not in the "
+        "statistics; use only numbers from the statistics (or leave numbers out)"]
+
+
+def test_offline_insights_pass_their_own_check(engine: Engine) -> None:
+    from shoplens.events.insights import (
+        InsightsParams,
+        offline_insights,
+        prompt_statistics,
+        statistics,
+        unsupported_evidence,
+    )
+    from shoplens.llm.schema import InsightsResponse
+
+    seed(engine)
+    stats = statistics(engine, InsightsParams())
+    answer = InsightsResponse.model_validate(offline_insights(stats))
+    assert answer.insights and unsupported_evidence(answer, prompt_statistics(stats)) == []

@@ -78,9 +78,14 @@ def test_invalid_answer_is_retried_once_with_the_error(name: str, bad: str, fake
 @pytest.mark.parametrize("name", PROVIDERS)
 def test_invalid_twice_is_a_clear_error(name: str, fake_llm: FakeLLM, keys: dict) -> None:
     fake_llm.queue(("json", WRONG_SHAPE))
-    with pytest.raises(LLMError, match=r"returned invalid JSON twice.*insights\.0\.evidence"):
+    # valid JSON of the wrong shape: the message says so, not "invalid JSON"
+    with pytest.raises(LLMError, match=r"returned JSON that does not fit the schema twice.*"
+                                       r"insights\.0\.evidence"):
         complete_json("q", InsightsResponse, provider=_provider(name, fake_llm))
     assert len(fake_llm.requests) == 2
+    fake_llm.queue(("json", BROKEN))
+    with pytest.raises(LLMError, match=r"returned invalid JSON twice; last error: not JSON"):
+        complete_json("q", InsightsResponse, provider=_provider(name, fake_llm))
 
 
 @pytest.mark.parametrize("name", PROVIDERS)

@@ -70,9 +70,9 @@ def test_revenue_uses_list_price_and_subtracts_refunds(shop: Engine) -> None:
         ("p3", "O'Brien's \"best\" 100%", Decimal("0.30"), 3), ("p9", None, Decimal("0"), 1)]
     assert [(x["category"], x["revenue"], x["units"]) for x in r["top_categories"]] == [
         ("electronics.smartphone", Decimal("100.30"), 5), ("apparel.shoes", Decimal("34.99"), 2),
-        (None, Decimal("0"), 1)]
+        ("(no category)", Decimal("0"), 1)]  # never an empty name
     assert [(x["brand"], x["revenue"], x["units"]) for x in r["top_brands"]] == [
-        ("apple", Decimal("100.00"), 2), (None, Decimal("34.99"), 3),
+        ("apple", Decimal("100.00"), 2), ("(no brand)", Decimal("34.99"), 3),
         ("samsung", Decimal("0.30"), 3)]
 
 

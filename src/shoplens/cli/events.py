@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from shoplens.cli.common import DbOption, JsonOption, console, engine_from, out, print_json
@@ -75,6 +76,16 @@ def _pct(x: float | None) -> str:
     return "" if x is None else f"{100 * x:.1f}%"
 
 
+def _duration(seconds: float | None) -> str:
+    """``42 s``, ``3.5 min``, ``2.1 h``, ``1.5 d``."""
+    if seconds is None:
+        return ""
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.1f} {unit}"
+    return f"{seconds:.0f} s"
+
+
 def patterns_cmd(
     db: DbOption = None,
     n_steps: Annotated[int, typer.Option("--steps", help="Length of session paths.")] = 3,
@@ -108,6 +119,26 @@ def patterns_cmd(
     t.add_column("share", justify="right")
     for r in doc["transitions"]:
         t.add_row(r["from"], r["to"], str(r["count"]), _pct(r["share"]))
+    out.print(t)
+    d = doc["dropoffs"]
+    t = Table(title=f"Drop-offs: {d['sessions']:,} sessions, {d['converted_sessions']:,} converted; "
+                    "the others by the deepest stage they reached")
+    t.add_column("dropped after")
+    t.add_column("sessions", justify="right")
+    t.add_column("share", justify="right")
+    for r in d["dropped_after"]:
+        t.add_row(escape(r["stage"]), f"{r['sessions']:,}", _pct(r["share_of_sessions"]))
+    out.print(t)
+    t = Table(title="Step times (first event of a stage to the first of a later one, same "
+                    "session)")
+    t.add_column("from")
+    t.add_column("to")
+    t.add_column("sessions", justify="right")
+    t.add_column("median", justify="right")
+    t.add_column("p90", justify="right")
+    for r in doc["step_times"]:
+        t.add_row(escape(r["from"]), escape(r["to"]), f"{r['sessions']:,}",
+                  _duration(r["median_seconds"]), _duration(r["p90_seconds"]))
     out.print(t)
     ca, rp = doc["cart_abandonment"], doc["repeat_purchases"]
     out.print(f"Cart sessions {ca['cart_sessions']}, abandoned {ca['abandoned_sessions']} "

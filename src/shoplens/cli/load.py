@@ -1,4 +1,6 @@
-"""``shoplens load PATH... [--format ...] [--strict] [--guest-orders] [--db URL]``."""
+"""``shoplens load PATH... [--format ...] [--strict] [--guest-orders] [--db URL]``, with a
+declared mapping (``--format orders|events --map FIELD=COLUMN``, ``--mapping FILE``,
+``--preset NAME``), and ``shoplens load --describe FILE``."""
 
 from __future__ import annotations
 
@@ -20,6 +22,9 @@ class LoadParams(BaseModel):
     strict: bool = False
     guest_orders: bool = False
     quarantine_dir: Path | None = None
+    maps: list[str] = []
+    mapping: Path | None = None
+    preset: str | None = None
 
 
 def register(app: typer.Typer) -> None:
@@ -28,7 +33,20 @@ def register(app: typer.Typer) -> None:
         paths: Annotated[list[Path], typer.Argument(help="Files or platform-csv folders.")],
         format: Annotated[str, typer.Option(
             "--format", "-f",
-            help="auto | platform-csv | rees46 | online-retail | clickstream | parquet")] = "auto",
+            help="auto | platform-csv | rees46 | online-retail | clickstream | parquet, or "
+            "orders | events with --map/--mapping/--preset")] = "auto",
+        maps: Annotated[list[str] | None, typer.Option(
+            "--map", help="FIELD=COLUMN of a declared mapping (repeatable), e.g. "
+            "--map user_id=Customer --map order_time=Date --map amount=Sales.")] = None,
+        mapping: Annotated[Path | None, typer.Option(
+            "--mapping", help="A mapping YAML file (columns, joined files, delimiter, "
+            "header, date formats, currency, refunds); see docs/ingest.md.")] = None,
+        preset: Annotated[str | None, typer.Option(
+            "--preset", help="A platform's mapping: shopify, woocommerce, magento, "
+            "bigcommerce, ga4, segment, rudderstack, snowplow, transactions.")] = None,
+        describe: Annotated[bool, typer.Option(
+            "--describe", help="Propose a mapping for the file from its header and first "
+            "rows; loads nothing.")] = False,
         strict: Annotated[bool, typer.Option(
             "--strict", help="Fail on any bad row; nothing is written.")] = False,
         guest_orders: Annotated[bool, typer.Option(
@@ -41,13 +59,22 @@ def register(app: typer.Typer) -> None:
         json: JsonOption = False,
     ) -> None:
         """Load event logs, order lines or a platform export into the database."""
+        if describe:
+            from shoplens.cli.load_describe import run_describe
+
+            run_describe(paths, json)
+            return
         params = LoadParams(paths=paths, format=format, strict=strict, guest_orders=guest_orders,
-                            quarantine_dir=quarantine_dir)
+                            quarantine_dir=quarantine_dir, maps=maps or [], mapping=mapping,
+                            preset=preset)
         run_load(params, db, json)
 
 
 def run_load(params: LoadParams, db: str | None, as_json: bool) -> None:
+    from shoplens.cli.load_describe import mapping_of
     from shoplens.ingest import load
+
+    declared = mapping_of(params)
 
     with engine_from(db) as engine, Progress(
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,} rows"),
@@ -62,10 +89,12 @@ def run_load(params: LoadParams, db: str | None, as_json: bool) -> None:
 
         report = load(engine, params.paths, format=params.format, strict=params.strict,
                       guest_orders=params.guest_orders, quarantine_dir=params.quarantine_dir,
-                      progress=progress)
+                      progress=progress, mapping=declared,
+                      mapping_dir=params.mapping.parent if params.mapping else None)
     if as_json:
         doc = report.model_dump(mode="json")
         doc.update(rows_read=report.rows_read, rows_loaded=report.rows_loaded,
+                   rows_updated=report.rows_updated,
                    rows_quarantined=report.rows_quarantined,
                    rows_already_present=report.rows_already_present)
         print_json(doc)
@@ -74,16 +103,22 @@ def run_load(params: LoadParams, db: str | None, as_json: bool) -> None:
         console.print(f"detected [bold]{escape(f.format)}[/] ({escape(f.layout)}) in "
                       f"{escape(f.path)}", highlight=False, soft_wrap=True)
     table = Table(title=f"load {report.load_id if report.load_id is not None else '(nothing new)'}")
-    for col in ("file", "format", "read", "loaded", "quarantined", "already present"):
-        table.add_column(col, justify="left" if col in ("file", "format") else "right")
+    for col in ("file", "format", "read", "inserted", "updated", "quarantined",
+                "already present"):
+        table.add_column(col, justify="left" if col in ("file", "format") else "right",
+                         overflow="fold")
     for f in report.files:
         table.add_row(escape(f.path), escape(f.layout), f"{f.rows_read:,}", f"{f.rows_loaded:,}",
-                      f"{f.rows_quarantined:,}",
+                      f"{f.rows_updated:,}", f"{f.rows_quarantined:,}",
                       "skipped: already loaded" if f.skipped else f"{f.rows_already_present:,}")
     table.add_row("total", "", f"{report.rows_read:,}", f"{report.rows_loaded:,}",
-                  f"{report.rows_quarantined:,}", f"{report.rows_already_present:,}",
-                  style="bold")
+                  f"{report.rows_updated:,}", f"{report.rows_quarantined:,}",
+                  f"{report.rows_already_present:,}", style="bold")
     out.print(table)
+    merged = [f"{t}: {m['inserted']:,} inserted, {m['updated']:,} updated"
+              for t, m in sorted(report.merged.items())]
+    if merged:
+        console.print("; ".join(merged), highlight=False, soft_wrap=True)
     for w in report.warnings:
         console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False, soft_wrap=True)
     if report.quarantine_csv:

@@ -96,8 +96,11 @@ def register(app: typer.Typer) -> None:
                           for c in result.top_categories]))
         out.print(_table("Top brands", ["brand", "revenue", "units"],
                          [[b.brand, f"{b.revenue:,.2f}", b.units] for b in result.top_brands]))
-        out.print(_table(f"Funnel (window {result.window_hours:g} h)",
-                         ["level", "viewed", "carted", "purchased", "view→cart",
+        # "entered": sessions with a view, users whose first view falls in the range
+        # (not every viewer); carts and purchases count within the window after it
+        out.print(_table(f"Funnel (window {result.window_hours:g} h; users: first view in "
+                         "the range)",
+                         ["level", "entered", "carted", "purchased", "view→cart",
                           "cart→purchase", "abandonment"],
                          [[f.level, f.entered, f.carted, f.purchased, _pct(f.view_to_cart),
                            _pct(f.cart_to_purchase), _pct(f.cart_abandonment)]

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -218,6 +219,9 @@ def _print_result(result: object) -> None:
         f"{len(result.assignments)} users in {result.k} segments ({result.method}{crit}); "
         f"{result.n_searches} searches, {result.n_distinct_queries} distinct queries"
     )
+    if result.basis == "purchases":
+        out.print("orders only (no clickstream): segmented on purchase behaviour (recency, "
+                  "frequency, spend, prices, timing)")
     table = Table("users", "share", "revenue share", "traits", "top queries")
     table.columns.insert(0, Column("segment", no_wrap=True))
     for s in result.segments:
@@ -247,8 +251,10 @@ def search_cmd(
     size: Annotated[int, typer.Option("--size", min=0, help="Hits to show.")] = 20,
     json_out: JsonOption = False,
 ) -> None:
-    """Find users by segment and traits in the user_segments index."""
+    """Find users by segment and traits in the user_segments index, or searches (query,
+    time, clicks) with --index search_logs."""
     from shoplens.search import USER_SEGMENTS, query_string, search_session
+    from shoplens.search.indices import SEARCH_LOGS
     from shoplens.segments.sync import index_from_db
 
     with search_session(search) as session:
@@ -256,22 +262,30 @@ def search_cmd(
             with engine_from(db) as engine, _progress(not json_out) as p:
                 task = p.add_task("indexing user_segments from the database", total=None)
                 index_from_db(engine, session.client, on_progress=lambda n: p.advance(task, n))
+        elif session.bundled and index == SEARCH_LOGS:
+            from shoplens.search.logs import index_search_logs
+
+            with engine_from(db) as engine, _progress(not json_out) as p:
+                task = p.add_task("indexing search_logs from the database", total=None)
+                index_search_logs(engine, session.client, on_progress=lambda n: p.advance(task, n))
         result = query_string(session.client, query, index=index, size=size)
     if json_out:
         print_json(result.as_dict())
         return
-    out.print(f"{result.total} users match {query!r}")
+    searches = index == SEARCH_LOGS
+    noun = "searches" if searches else "users"
+    out.print(f"{result.total} {noun} match {escape(repr(query))}", highlight=False)
     if result.hits:
-        cols = [
-            c
-            for c in ("user_id", "segment", "rfm_segment", "country", "monetary", "traits")
-            if any(c in h for h in result.hits)
-        ]
-        table = Table(*cols)
+        wanted = ("user_id", "search_query", "timestamp", "clicked_product_ids") if searches else \
+            ("user_id", "segment", "rfm_segment", "country", "monetary", "traits")
+        cols = [c for c in wanted if any(c in h for h in result.hits)]
+        labels = {"search_query": "query", "timestamp": "time", "clicked_product_ids": "clicks"}
+        table = Table(*[labels.get(c, c) for c in cols])
         for h in result.hits:
             table.add_row(
                 *[
-                    ", ".join(map(str, h.get(c) or [])) if isinstance(h.get(c), list) else str(h.get(c, ""))
+                    escape(", ".join(map(str, h.get(c) or [])) if isinstance(h.get(c), list)
+                           else str(h.get(c, "")))
                     for c in cols
                 ]
             )

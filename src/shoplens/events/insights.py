@@ -148,25 +148,64 @@ def _numbers(doc: Any) -> list[float]:
     return []
 
 
+#: a number written in prose: 1,234 / 47.8 / -3 / .5 (a thousands comma is dropped)
+_NUMBER = re.compile(r"(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?![\w])")
+
+
+def _supported(v: float, known: list[float], tokens: set[str], text: str) -> bool:
+    """A statistic (to 0.5% or its rounding), that statistic as a percentage (0.4775 as
+    47.75 or 47.8), or a number written as such in the statistics' text (a date, a name)."""
+    return (text in tokens or
+            any(abs(v - s) <= max(0.005 * abs(s), 0.0051) or
+                (abs(s) <= 1 and abs(v - 100 * s) <= 0.051) for s in known))
+
+
 def unsupported_evidence(answer: InsightsResponse, stats: dict[str, Any]) -> list[str]:
-    """Evidence numbers a model wrote that appear nowhere in the statistics it was given.
+    """Numbers a model wrote that appear nowhere in the statistics it was given: in the
+    ``evidence`` values and in the prose (``title``, ``finding``, ``recommendation``,
+    ``expected_impact``).
 
     A number is supported when it equals a statistic (to 0.5% or to its rounding), or
-    that statistic as a percentage (0.4775 quoted as 47.75 or 47.8). Text evidence is
-    not checked.
+    that statistic as a percentage (0.4775 quoted as 47.75 or 47.8), or when the
+    statistics' own text has it (a date, a stage name with a digit). Text evidence is
+    read as prose.
     """
     known = _numbers(stats)
+    stats_text = json.dumps(stats, default=_json_default)
+    tokens = {m.group(0).replace(",", "") for m in _NUMBER.finditer(stats_text) if m.group(0)}
     problems = []
     for i, ins in enumerate(answer.insights):
         for metric, value in ins.evidence.items():
-            if isinstance(value, str | bool):
+            if isinstance(value, bool):
+                continue
+            if isinstance(value, str):
+                problems += _prose_problems(f"insights.{i}.evidence.{metric}", value, known, tokens)
                 continue
             v = float(value)
-            if not any(abs(v - s) <= max(0.005 * abs(s), 0.0051) or
-                       (abs(s) <= 1 and abs(v - 100 * s) <= 0.051) for s in known):
+            if not _supported(v, known, tokens, str(value)):
                 problems.append(f"insights.{i}.evidence.{metric}: {value} is not a number from "
                                 "the statistics; quote the statistics exactly")
+        for name in ("title", "finding", "recommendation", "expected_impact"):
+            problems += _prose_problems(f"insights.{i}.{name}", str(getattr(ins, name, "") or ""),
+                                        known, tokens)
     return problems
+
+
+def _prose_problems(where: str, text: str, known: list[float], tokens: set[str]) -> list[str]:
+    out = []
+    for m in _NUMBER.finditer(text):
+        raw = m.group(0)
+        if not raw or raw in ("-", "."):
+            continue
+        plain = raw.replace(",", "")
+        try:
+            v = float(plain)
+        except ValueError:
+            continue
+        if not _supported(v, known, tokens, plain):
+            out.append(f"{where}: the number {raw} in {text[:80]!r} is not in the statistics; "
+                       "use only numbers from the statistics (or leave numbers out)")
+    return out
 
 
 def default_out_path(now: datetime | None = None) -> Path:

@@ -27,6 +27,13 @@ FAR_FUTURE = "TIMESTAMP '9999-12-31 00:00:00'"
 COMPACT_ROWS = 3_000_000
 
 
+#: an incoming user row changes the target's row ``{t}``
+_USER_CHANGED = (
+    "(i.signup_date IS NOT NULL AND {t}.signup_date IS DISTINCT FROM i.signup_date) OR "
+    "(i.country IS NOT NULL AND {t}.country IS DISTINCT FROM i.country) OR "
+    "(i.first_seen IS NOT NULL AND ({t}.first_seen IS NULL OR i.first_seen < {t}.first_seen))")
+
+
 def _latest(col: str) -> str:
     """The newest non-empty value; a file row (no time) beats any event."""
     return f"arg_max({col}, coalesce(ts, {FAR_FUTURE})) FILTER (WHERE {col} IS NOT NULL) AS {col}"
@@ -116,6 +123,33 @@ def merge_sessions(ctx: LoadContext) -> int:
     return int(n or 0)
 
 
+def _classify(ctx: LoadContext, table: str, key: str, incoming: str, changed: str) -> None:
+    """Before a merge: how many incoming rows are new and how many change an existing
+    row, for the table and for each users/products file of the load (its rows are new,
+    updates, or identical to what the target holds)."""
+    eng = ctx.engine
+    inserted, updated = eng.fetch_all(
+        f"SELECT COALESCE(SUM(CASE WHEN t.{key} IS NULL THEN 1 ELSE 0 END), 0), "
+        f"COALESCE(SUM(CASE WHEN t.{key} IS NOT NULL AND ({changed}) THEN 1 ELSE 0 END), 0) "
+        f"FROM {incoming} AS i LEFT JOIN {table} AS t ON t.{key} = i.{key}")[0]
+    ctx.merged[table] = {"inserted": int(inserted), "updated": int(updated)}
+    keys = ctx.scratch.sql("SELECT key, file FROM file_keys WHERE kind = $kind", {"kind": table})
+    if not keys.num_rows:
+        return
+    eng.execute("DROP TABLE IF EXISTS _shoplens_file_keys")
+    eng.execute("CREATE TEMPORARY TABLE _shoplens_file_keys (key TEXT, file INTEGER)")
+    eng.append_arrow("_shoplens_file_keys", keys)
+    for file_no, new, upd, same in eng.fetch_all(
+        f"SELECT k.file, SUM(CASE WHEN t.{key} IS NULL THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN t.{key} IS NOT NULL AND ({changed}) THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN t.{key} IS NOT NULL AND NOT ({changed}) THEN 1 ELSE 0 END) "
+        f"FROM _shoplens_file_keys AS k JOIN {incoming} AS i ON i.{key} = k.key "
+        f"LEFT JOIN {table} AS t ON t.{key} = k.key GROUP BY k.file"):
+        ctx.file_merge[int(file_no)] = {"inserted": int(new or 0), "updated": int(upd or 0),
+                                        "unchanged": int(same or 0)}
+    eng.execute("DROP TABLE IF EXISTS _shoplens_file_keys")
+
+
 def merge_users(ctx: LoadContext) -> int:
     sc, eng = ctx.scratch, ctx.engine
     acc = sc.sql(
@@ -129,18 +163,17 @@ def merge_users(ctx: LoadContext) -> int:
     if _is_empty(ctx, "users"):
         with eng.deferred_keys("users"):
             eng.append_arrow("users", acc)
+        ctx.merged["users"] = {"inserted": acc.num_rows, "updated": 0}
         return acc.num_rows
     _temp_like(ctx, "_shoplens_users_in", "users", acc)
+    _classify(ctx, "users", "user_id", "_shoplens_users_in", _USER_CHANGED.format(t="t"))
     eng.execute(
         "UPDATE users SET signup_date = coalesce(i.signup_date, users.signup_date), "
         "country = coalesce(i.country, users.country), "
         "first_seen = CASE WHEN users.first_seen IS NULL OR i.first_seen < users.first_seen "
         "THEN coalesce(i.first_seen, users.first_seen) ELSE users.first_seen END "
         "FROM _shoplens_users_in AS i WHERE users.user_id = i.user_id AND ("
-        "(i.signup_date IS NOT NULL AND users.signup_date IS DISTINCT FROM i.signup_date) OR "
-        "(i.country IS NOT NULL AND users.country IS DISTINCT FROM i.country) OR "
-        "(i.first_seen IS NOT NULL AND (users.first_seen IS NULL "
-        "OR i.first_seen < users.first_seen)))")
+        + _USER_CHANGED.format(t="users") + ")")
     eng.execute(
         "INSERT INTO users (user_id, signup_date, country, first_seen, load_id) "
         "SELECT user_id, signup_date, country, first_seen, load_id FROM _shoplens_users_in AS i "
@@ -163,10 +196,13 @@ def merge_products(ctx: LoadContext) -> int:
     if _is_empty(ctx, "products"):
         with eng.deferred_keys("products"):
             eng.append_arrow("products", acc)
+        ctx.merged["products"] = {"inserted": acc.num_rows, "updated": 0}
         return acc.num_rows
     _temp_like(ctx, "_shoplens_products_in", "products", acc)
     cols = ("category", "category_id", "price", "brand", "name")
     sets = ", ".join(f"{c} = coalesce(i.{c}, products.{c})" for c in cols)
+    _classify(ctx, "products", "product_id", "_shoplens_products_in", " OR ".join(
+        f"(i.{c} IS NOT NULL AND t.{c} IS DISTINCT FROM i.{c})" for c in cols))
     changed = " OR ".join(
         f"(i.{c} IS NOT NULL AND products.{c} IS DISTINCT FROM i.{c})" for c in cols)
     eng.execute(f"UPDATE products SET {sets} FROM _shoplens_products_in AS i "

@@ -23,6 +23,7 @@ from shoplens.ingest.detect import Planned, plan
 from shoplens.ingest.hooks import LoadScope, run_post_load
 from shoplens.ingest.ids import FINGERPRINT, hash_fingerprint
 from shoplens.ingest.layout import KIND_COLUMNS, Options
+from shoplens.ingest.mapping import Mapping, plan_mapped
 from shoplens.ingest.quarantine import Quarantine
 from shoplens.ingest.report import FileReport, LoadReport
 from shoplens.ingest.scratch import Scratch
@@ -136,6 +137,8 @@ def load(
     guest_orders: bool = False,
     quarantine_dir: str | Path | None = None,
     progress: ProgressFn | None = None,
+    mapping: Mapping | None = None,
+    mapping_dir: str | Path | None = None,
 ) -> LoadReport:
     """Load files into the ShopLens tables, in one transaction.
 
@@ -159,6 +162,11 @@ def load(
         ``./shoplens-quarantine``.
     progress
         Called as ``progress(description, rows_done, rows_total_estimate)``.
+    mapping
+        A declared mapping of an orders or events export (see
+        :mod:`shoplens.ingest.mapping`); ``format`` is then ignored.
+    mapping_dir
+        Where the mapping's relative file paths start when ``paths`` names no folder.
 
     Returns
     -------
@@ -180,8 +188,13 @@ def load(
     path_list = [Path(p) for p in items]
     notes: list[str] = []
     report_progress = progress or (lambda _d, _n, _t: None)
+    opts = Options(guest_orders=guest_orders)
     with Scratch() as scratch:
-        planned = plan(path_list, format, scratch.con, notes)
+        if mapping is not None:
+            planned = plan_mapped(path_list, mapping, scratch.con, notes, opts,
+                                  Path(mapping_dir) if mapping_dir else None)
+        else:
+            planned = plan(path_list, format, scratch.con, notes)
         if hash_fingerprint(scratch.con) != FINGERPRINT:
             notes.append("this DuckDB computes row ids differently from the one earlier loads "
                          "used: re-loading files loaded before will not be recognised as "
@@ -202,7 +215,6 @@ def load(
                      "search": SearchSink(ctx), "users": UsersSink(ctx),
                      "products": ProductsSink(ctx)}
             reports: list[FileReport] = []
-            opts = Options(guest_orders=guest_orders)
             try:
                 for file_no, p in enumerate(planned):
                     rep = FileReport(path=p.src.name, format=p.layout.format,
@@ -229,7 +241,11 @@ def load(
                     continue
                 rep.rows_quarantined = quarantine.counts[i]
                 rep.rows_already_present = ctx.already_present[_TARGET[planned[i].layout.kind]][i]
-                rep.rows_loaded = rep.rows_read - rep.rows_quarantined - rep.rows_already_present
+                if i in ctx.file_merge:  # a users/products file merged into existing rows
+                    rep.rows_updated = ctx.file_merge[i]["updated"]
+                    rep.rows_already_present += ctx.file_merge[i]["unchanged"]
+                rep.rows_loaded = (rep.rows_read - rep.rows_quarantined - rep.rows_already_present
+                                   - rep.rows_updated)
             warnings = list(notes)
             if ctx.early_events:
                 file, line = ctx.early_first or ("?", 0)
@@ -269,7 +285,7 @@ def load(
             csv = quarantine.write_csv(folder / _quarantine_csv_name(engine, load_id), load_id)
     return LoadReport(
         load_id=load_id if wrote else None, files=reports, warnings=warnings,
-        events_before_signup=ctx.early_events, quarantine_csv=csv,
+        events_before_signup=ctx.early_events, quarantine_csv=csv, merged=ctx.merged,
         tables=sorted(ctx.tables), seconds=time.perf_counter() - started,
     )
 
@@ -293,10 +309,11 @@ def _run_file(ctx: LoadContext, file_no: int, p: Planned, opts: Options,
     rows = 0
     staged = f"sessionize_{file_no}"
     try:
-        reader = sc.con.sql(sql, params={"path": str(src.path)}).to_arrow_reader(BATCH_ROWS)
+        params = src.params() or None
+        reader = sc.con.sql(sql, params=params).to_arrow_reader(BATCH_ROWS)
         if sessionize:
             sc.execute(f"CREATE TABLE {staged} AS SELECT {', '.join(cols)} FROM ({sql}) "
-                       "WHERE FALSE", {"path": str(src.path)})
+                       "WHERE FALSE", params)
         batches = _rebatched(reader)
         if src.numbered_by_loader:
             batches = _numbered(batches, first=2)

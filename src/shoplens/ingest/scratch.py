@@ -33,6 +33,7 @@ CREATE TABLE acc_sessions (session_id VARCHAR, user_id VARCHAR, session_start TI
 CREATE TABLE acc_orders (order_id VARCHAR, user_id VARCHAR, order_time TIMESTAMP,
                          country VARCHAR, is_refund BOOLEAN);
 CREATE TABLE signups (user_id VARCHAR, signup_date DATE);
+CREATE TABLE file_keys (kind VARCHAR, key VARCHAR, file INTEGER);
 """
 
 

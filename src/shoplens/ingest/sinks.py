@@ -105,6 +105,10 @@ class LoadContext:
     writer: BackgroundWriter | None = None
     #: per kind of row: the ids this load has seen (the duplicate check's fast path)
     seen_ids: dict[str, SeenIds] = field(default_factory=dict)
+    #: per merged table (users, products): rows inserted and existing rows updated
+    merged: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: per users/products file: its rows inserted, updated, identical to the target's
+    file_merge: dict[int, dict[str, int]] = field(default_factory=dict)
 
     def append(self, table: str, data: pa.Table) -> None:
         """Bulk-append in the background (see :class:`BackgroundWriter`)."""
@@ -430,6 +434,8 @@ class UsersSink:
             keyed = sc.sql(f"SELECT *, CAST(hash(user_id) >> 1 AS BIGINT) AS _key FROM {name}")
         batch = drop_duplicates(ctx, "user", "_key", file_no, keyed, "duplicate user id, first at line")
         with sc.registered(batch) as name:
+            sc.execute(f"INSERT INTO file_keys SELECT 'users', user_id, $file FROM {name}",
+                       {"file": file_no})
             sc.execute(f"INSERT INTO acc_users SELECT user_id, signup_date, country, NULL, NULL, 0 "
                        f"FROM {name}")
             sc.execute(f"DELETE FROM signups WHERE user_id IN (SELECT user_id FROM {name})")
@@ -451,6 +457,8 @@ class ProductsSink:
         batch = drop_duplicates(ctx, "product", "_key", file_no, keyed,
                                 "duplicate product id, first at line")
         with sc.registered(batch) as name:
+            sc.execute(f"INSERT INTO file_keys SELECT 'products', product_id, $file FROM {name}",
+                       {"file": file_no})
             sc.execute(f"INSERT INTO acc_products SELECT product_id, category, category_id, price, "
                        f"brand, name, NULL, 0 FROM {name}")
         ctx.tables.add("products")

@@ -47,6 +47,10 @@ class SourceFile:
         first data row is line 2."""
         return self.container == "csv"
 
+    def params(self) -> dict[str, str]:
+        """The parameters :meth:`relation` binds."""
+        return {"path": str(self.path)}
+
     def relation(self) -> str:
         """SQL for the streaming relation (binds ``$path``)."""
         if self.container == "parquet":

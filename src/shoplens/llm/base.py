@@ -157,8 +157,12 @@ class Provider(ABC):
             try:
                 return _checked(parse_json(answer, schema), check)
             except ValueError as second:
+                # say what was wrong: the JSON may well have been valid
+                what = {"not_json": "invalid JSON", "schema": "JSON that does not fit the schema",
+                        "check": "claims the statistics do not support"}
                 raise LLMError(
-                    f"{self.name} model {self.model} returned invalid JSON twice; "
+                    f"{self.name} model {self.model} returned "
+                    f"{what.get(getattr(second, 'kind', 'not_json'), 'invalid JSON')} twice; "
                     f"last error: {second}"
                 ) from None
 
@@ -203,10 +207,18 @@ class OfflineProvider(Provider):
             raise LLMError(f"offline rules produced an invalid answer: {exc}") from None
 
 
+class AnswerError(ValueError):
+    """A model's answer that cannot be used; ``kind``: not_json, schema or check."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
 def _checked(value: T, check: Callable[[T], list[str]] | None) -> T:
     problems = check(value) if check else []
     if problems:
-        raise ValueError("; ".join(problems[:10]))
+        raise AnswerError("; ".join(problems[:10]), "check")
     return value
 
 
@@ -223,14 +235,15 @@ def parse_json(text: str, schema: type[T]) -> T:
     try:
         data = json.loads(body)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise AnswerError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+                          "not_json") from None
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()[:10]
         )
-        raise ValueError(f"does not fit the schema: {problems}") from None
+        raise AnswerError(f"does not fit the schema: {problems}", "schema") from None
 
 
 def parse_retry_after(value: str | None) -> float | None:

@@ -51,9 +51,18 @@ def get_model() -> Any:
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
 
-                _model = SentenceTransformer(str(model_path()), device="cpu",
-                                             local_files_only=True)
+                # transformers draws its own "Loading weights" bar on stderr: ShopLens
+                # shows its own progress, so the bar is off while the model loads
+                was_on = hf_logging.is_progress_bar_enabled()
+                hf_logging.disable_progress_bar()
+                try:
+                    _model = SentenceTransformer(str(model_path()), device="cpu",
+                                                 local_files_only=True)
+                finally:
+                    if was_on:
+                        hf_logging.enable_progress_bar()
     return _model
 
 

@@ -16,6 +16,10 @@ from shoplens.metrics.registry import run
 CENT = Decimal("0.0001")
 
 
+#: the name of the top-list row of products without a brand / a category
+NO_BRAND = "(no brand)"
+NO_CATEGORY = "(no category)"
+
 class CategoryRevenue(BaseModel):
     period: date
     category: str | None
@@ -72,6 +76,8 @@ def revenue(engine: Engine, values: Mapping[str, Any], form: Form) -> dict[str, 
     - An order is one user's purchases in one session on one day (clickstreams carry no
       order id). AOV = gross purchase value / orders, over the days of the range,
       rounded to 4 decimals; ``None`` without orders.
+    - Products without a brand (or category) form one row of the top lists, named
+      ``(no brand)`` (``(no category)``), never an empty name.
     - Top lists rank products, categories and brands by net revenue over the days of the
       range (ties by name), with the units purchased.
     """
@@ -86,9 +92,9 @@ def revenue(engine: Engine, values: Mapping[str, Any], form: Form) -> dict[str, 
     products = [TopProduct(product_id=pid, name=n, category=c, brand=b, revenue=_money(r),
                            units=u)
                 for pid, n, c, b, r, u in run(engine, "top_products", form, values)]
-    categories = [TopCategory(category=c, revenue=_money(r), units=u)
+    categories = [TopCategory(category=c or NO_CATEGORY, revenue=_money(r), units=u)
                   for c, r, u in run(engine, "top_categories", form, values)]
-    brands = [TopBrand(brand=b, revenue=_money(r), units=u)
+    brands = [TopBrand(brand=b or NO_BRAND, revenue=_money(r), units=u)
               for b, r, u in run(engine, "top_brands", form, values)]
     return {"revenue_by_category": by_category, "aov": order_value, "top_products": products,
             "top_categories": categories, "top_brands": brands}

@@ -63,7 +63,7 @@ class Kpi(BaseModel):
     key: str
     label: str
     value: float | None
-    unit: str = ""  # "", "%", "currency", "users"
+    unit: str = ""  # "", "%", "currency", "users", "orders"
     note: str | None = None
 
 

@@ -26,7 +26,7 @@ from shoplens.segments.clustering import Clusterer
 from shoplens.segments.evaluate import adjusted_rand, confusion, majority_names
 from shoplens.segments.features import UserFeatures, compute_features
 from shoplens.segments.matrix import build_matrix
-from shoplens.segments.naming import PROTOTYPES, assign_names, score_matrix
+from shoplens.segments.naming import assign_names, prototypes_for, score_matrix
 from shoplens.segments.params import SegmentParams
 from shoplens.segments.profiles import SegmentProfile, build_profiles
 from shoplens.segments.rfm import rfm_scores, rfm_table
@@ -66,6 +66,8 @@ class SegmentationResult:
     n_distinct_queries: int
     users_with_searches: int
     timings: dict[str, float] = field(default_factory=dict)
+    #: "events", or "purchases" for a shop with orders only (segmented on purchase behaviour)
+    basis: str = "events"
     index_report: BulkReport | None = None
     search_index_report: BulkReport | None = None
 
@@ -93,6 +95,7 @@ class SegmentationResult:
             "run_id": self.run_id,
             "method": self.method,
             "k": self.k,
+            "basis": self.basis,
             "seed": self.params.seed,
             "criterion": self.criterion,
             "selection_scores": {str(k): _num(v) for k, v in self.selection_scores.items()},
@@ -212,6 +215,7 @@ def segment(
             n_distinct_queries=emb.n_distinct_queries if emb else 0,
             users_with_searches=int((emb.n_searches > 0).sum()) if emb else 0,
             timings=timings,
+            basis=feats.basis,
             search_index_report=search_report,
         )
         lap("rfm")
@@ -276,6 +280,7 @@ def _name(
     feats: UserFeatures, labels: np.ndarray, emb: emb_mod.UserEmbeddings | None, history: pd.DataFrame
 ) -> list[SegmentProfile]:
     profiles = build_profiles(feats, labels, history=history)
+    prototypes = prototypes_for(feats.basis)
     named = [p for p in profiles if p.cluster != -1]
     z = pd.DataFrame([p.z for p in named], index=[p.cluster for p in named])
     aff = feats.frame[feats.groups.get("interest", [])]
@@ -288,8 +293,8 @@ def _name(
             nv = np.linalg.norm(v)
             cents.append(v / nv if nv > 0 else v)
         centroids = np.vstack(cents)
-        anchors = emb_mod.encode([p.anchor or p.name.replace("_", " ") for p in PROTOTYPES])
-    scores = score_matrix(z, aff, labels, centroids, anchors)
+        anchors = emb_mod.encode([p.anchor or p.name.replace("_", " ") for p in prototypes])
+    scores = score_matrix(z, aff, labels, centroids, anchors, prototypes)
     names = assign_names(scores, {p.cluster: p.traits for p in named}, z)
     for p in profiles:
         if p.cluster == -1:

@@ -50,6 +50,14 @@ GROUPS: dict[str, list[str]] = {
     "price": ["log_avg_price", "price_index", "price_pct", "share_cheap", "share_premium"],
     "time": ["share_night", "share_morning", "share_afternoon", "share_evening", "share_weekend"],
 }
+#: the groups of a shop without clickstream (orders only: every event is a purchase or a
+#: refund mirrored from an order line): purchase behaviour, no browsing or conversion
+ORDER_GROUPS: dict[str, list[str]] = {
+    "activity": ["log_frequency", "log_monetary", "log_active_days"],
+    "lifecycle": GROUPS["lifecycle"],
+    "price": GROUPS["price"],
+    "time": GROUPS["time"],
+}
 
 
 @dataclass
@@ -59,6 +67,8 @@ class UserFeatures:
     frame: pd.DataFrame
     groups: dict[str, list[str]]
     as_of: datetime
+    #: "events" (a clickstream), or "purchases" for a shop with orders only
+    basis: str = "events"
 
     @property
     def user_ids(self) -> pd.Index:
@@ -74,10 +84,22 @@ def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
     return (num / den.where(den > 0)).fillna(0.0)
 
 
+def has_clickstream(engine: Engine) -> bool:
+    """Whether any event is more than a purchase or refund (an orders-only shop has none:
+    its events mirror its order lines)."""
+    return bool(engine.fetch_all(
+        "SELECT 1 FROM events WHERE event_type IS NULL OR event_type NOT IN ('purchase', 'refund') "
+        "LIMIT 1"))
+
+
 def compute_features(
     engine: Engine, *, as_of: datetime | None = None, max_categories: int = 12, prior_events: float = 2.0
 ) -> UserFeatures:
-    """Behavioural features of every user with at least one event (see module notes)."""
+    """Behavioural features of every user with at least one event (see module notes).
+
+    A shop whose events are all purchases and refunds (orders only) is described by its
+    purchase behaviour (:data:`ORDER_GROUPS`): browsing and conversion features would be
+    constants there, and event counts would only repeat the order lines."""
     base = engine.fetch_df(load_sql("shoplens.segments", "features.sql"))
     if base.empty:
         return UserFeatures(
@@ -139,10 +161,11 @@ def compute_features(
     aff = category_affinity(engine, df.index, max_categories)
     df = df.join(aff, how="left")
     df[list(aff.columns)] = df[list(aff.columns)].fillna(0.0)
-    groups = {**GROUPS, "interest": list(aff.columns)}
+    basis = "events" if has_clickstream(engine) else "purchases"
+    groups = {**(GROUPS if basis == "events" else ORDER_GROUPS), "interest": list(aff.columns)}
     shrink = [*aff.columns, *GROUPS["time"], "price_pct", "share_cheap", "share_premium", "price_index"]
     _shrink(df, shrink, df["n_events"].astype("float64"), prior_events)
-    return UserFeatures(df, groups, as_of_ts.to_pydatetime())
+    return UserFeatures(df, groups, as_of_ts.to_pydatetime(), basis)
 
 
 def _shrink(df: pd.DataFrame, cols: list[str], n: pd.Series, m: float) -> None:

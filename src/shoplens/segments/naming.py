@@ -75,6 +75,19 @@ PROTOTYPES: tuple[Prototype, ...] = (
 )
 
 
+#: prototypes for a shop with orders only: nothing about browsing, one-time buyers instead
+PURCHASE_PROTOTYPES: tuple[Prototype, ...] = (
+    *(p for p in PROTOTYPES if p.name not in ("occasional_browsers", "window_shoppers")),
+    Prototype("one_time_buyers",
+              traits={"log_frequency": -1.0, "log_active_days": -1.0, "log_monetary": -0.5}),
+)
+
+
+def prototypes_for(basis: str) -> tuple[Prototype, ...]:
+    """The prototypes of a shop described by its events or by its purchases only."""
+    return PURCHASE_PROTOTYPES if basis == "purchases" else PROTOTYPES
+
+
 def category_columns(columns: list[str], words: tuple[str, ...]) -> list[str]:
     return [c for c in columns if c.startswith("aff_") and any(w in c[4:] for w in words)]
 

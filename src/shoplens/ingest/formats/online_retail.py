@@ -8,8 +8,10 @@ Price,Customer ID,Country``. Dates come as ``12/1/2010 8:26`` (month first) or
 Invoices whose number starts with ``C`` are cancellations: their lines (negative
 quantities) are kept as refunds with the quantity made positive, never as purchases.
 Lines that are not sales are quarantined with the reason: no customer id (unless guest
-orders are requested), ``A`` invoices (bad-debt adjustments), zero or negative prices,
-negative quantities on ordinary invoices, positive ones on cancellations.
+orders are requested), ``A`` invoices (bad-debt adjustments), negative prices, negative
+quantities on ordinary invoices, positive ones on cancellations. Zero-price lines (free
+items, samples, postage waived) are real order lines: kept, with revenue 0 and their
+customer.
 """
 
 from __future__ import annotations
@@ -69,7 +71,6 @@ def _build(src: SourceFile, r: dict[str, str | None], opts: Options) -> str:
         Check("NOT v_refund AND v_qty < 0", r["f_quantity"],
               "'negative quantity on non-cancellation invoice ' || " + quoted("v_invoice")),
         Check("v_price < 0", r["f_price"], "'negative unit price ' || " + quoted("v_price_raw")),
-        Check("v_price = 0", r["f_price"], "'zero unit price'"),
     ]
     if not opts.guest_orders:
         checks.append(Check("v_customer IS NULL", r["f_customer"],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from shoplens.report.collectors import ReportContext, require
@@ -33,6 +33,17 @@ def _month_end(d: date) -> date:
 
 def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
+
+
+def buyer_counts(ctx: ReportContext, start: date, end: date) -> tuple[int, int]:
+    """Users active in ``[start, end]`` and those of them with a purchase there."""
+    rows = ctx.engine.fetch_all(
+        "SELECT COUNT(DISTINCT user_id), "
+        "COUNT(DISTINCT CASE WHEN event_type = 'purchase' THEN user_id END) FROM events "
+        "WHERE event_time >= :lo AND event_time < :hi",
+        {"lo": datetime.combine(start, time.min),
+         "hi": datetime.combine(end + timedelta(days=1), time.min)})
+    return int(rows[0][0] or 0), int(rows[0][1] or 0)
 
 
 def collect(ctx: ReportContext) -> KpiSection:
@@ -66,7 +77,7 @@ def collect(ctx: ReportContext) -> KpiSection:
         kpis += [
             Kpi(key="revenue", label="Net revenue", value=float(aov.net), unit="currency",
                 note=f"gross {float(aov.gross):,.0f}, refunds {float(aov.refunds):,.0f}"),
-            Kpi(key="orders", label="Orders", value=aov.orders, unit="users"),
+            Kpi(key="orders", label="Orders", value=aov.orders, unit="orders"),
             Kpi(key="aov", label="Average order value",
                 value=None if aov.aov is None else float(aov.aov), unit="currency"),
         ]
@@ -75,14 +86,23 @@ def collect(ctx: ReportContext) -> KpiSection:
                         value=session.view_to_purchase, unit="%",
                         note=f"view → purchase within {r.window_hours:g} h"))
     if user is not None:
-        kpis.append(Kpi(key="user_conversion", label="User conversion",
-                        value=user.view_to_purchase, unit="%", note="viewers who purchased"))
+        # not "viewers who purchased": the user funnel counts users whose first view falls
+        # in the range and who bought within the window after that view
+        kpis.append(Kpi(key="user_conversion", label=f"User funnel conversion ({r.window_hours:g} h)",
+                        value=user.view_to_purchase, unit="%",
+                        note=f"users whose first view is in the range and who bought within "
+                             f"{r.window_hours:g} h of it"))
+    active, buyers = buyer_counts(ctx, r.start, r.end)
+    if active:
+        kpis.append(Kpi(key="buyer_share", label="Buyers among active users",
+                        value=buyers / active, unit="%",
+                        note=f"{buyers:,} of {active:,} active users bought in the range"))
 
     by_month: dict[date, float] = defaultdict(float)
     by_category: dict[str, float] = defaultdict(float)
     for row in r.revenue_by_category:
         by_month[row.period] += float(row.revenue)
-        by_category[row.category or "(none)"] += float(row.revenue)
+        by_category[row.category or "(no category)"] += float(row.revenue)
     return KpiSection(
         kpis=kpis,
         series={
