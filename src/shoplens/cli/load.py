@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from shoplens.cli.common import DbOption, JsonOption, console, engine_from, out, print_json
+from shoplens.cli.common import DbOption, JsonOption, console, engine_from, out, params, print_json
 
 
 class LoadParams(BaseModel):
@@ -41,9 +41,8 @@ def register(app: typer.Typer) -> None:
         json: JsonOption = False,
     ) -> None:
         """Load event logs, order lines or a platform export into the database."""
-        params = LoadParams(paths=paths, format=format, strict=strict, guest_orders=guest_orders,
-                            quarantine_dir=quarantine_dir)
-        run_load(params, db, json)
+        run_load(params(LoadParams, paths=paths, format=format, strict=strict,
+                        guest_orders=guest_orders, quarantine_dir=quarantine_dir), db, json)
 
 
 def run_load(params: LoadParams, db: str | None, as_json: bool) -> None:

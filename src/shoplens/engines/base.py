@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from shoplens.engines.sql import Query, load_sql, transpile
+from shoplens.redact import redact
 
 Params = Mapping[str, Any] | None
 SQLLike = str | Query
@@ -180,12 +181,4 @@ class Engine(ABC):
         return f"<{type(self).__name__} {redact(self.url)}>"
 
 
-def redact(url: str) -> str:
-    """The URL with any password replaced, for messages and logs."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
+__all__ = ["Engine", "Params", "SQLLike", "redact"]

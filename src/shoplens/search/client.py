@@ -46,7 +46,11 @@ def connect_search(url: str, *, timeout: float = 30.0, check: bool = True) -> Op
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"--search: expected http(s)://host:port, got {redact(url)!r}")
-    port = parts.port or (443 if parts.scheme == "https" else 9200)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 9200)
+    except ValueError:
+        raise ConfigError(f"--search: the port of {redact(url)!r} is not a number from 1 to "
+                          "65535") from None
     host: dict[str, object] = {"host": parts.hostname, "port": port}
     if parts.path and parts.path != "/":
         host["url_prefix"] = parts.path
