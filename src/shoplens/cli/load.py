@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from shoplens.cli.common import DbOption, JsonOption, console, engine_from, out, params, print_json
+from shoplens.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    engine_from,
+    out,
+    params,
+    parse_date,
+    print_json,
+)
 
 
 class LoadParams(BaseModel):
@@ -20,6 +30,8 @@ class LoadParams(BaseModel):
     strict: bool = False
     guest_orders: bool = False
     quarantine_dir: Path | None = None
+    earliest: datetime = datetime(1990, 1, 1)
+    max_future_days: float = Field(1.0, ge=0, le=36_600)
 
 
 def register(app: typer.Typer) -> None:
@@ -37,12 +49,21 @@ def register(app: typer.Typer) -> None:
         quarantine_dir: Annotated[Path | None, typer.Option(
             "--quarantine-dir", help="Folder for the quarantine CSV (default: beside the "
             "DuckDB file, else ./shoplens-quarantine).")] = None,
+        earliest: Annotated[str, typer.Option(
+            "--earliest", help="Times before this day are implausible: such rows are "
+            "quarantined.")] = "1990-01-01",
+        max_future_days: Annotated[float, typer.Option(
+            "--max-future-days", help="Times more than this many days after the load are "
+            "implausible: such rows are quarantined.")] = 1.0,
         db: DbOption = None,
         json: JsonOption = False,
     ) -> None:
         """Load event logs, order lines or a platform export into the database."""
+        day = parse_date(earliest, "--earliest")
         run_load(params(LoadParams, paths=paths, format=format, strict=strict,
-                        guest_orders=guest_orders, quarantine_dir=quarantine_dir), db, json)
+                        guest_orders=guest_orders, quarantine_dir=quarantine_dir,
+                        earliest=datetime(day.year, day.month, day.day) if day else None,
+                        max_future_days=max_future_days), db, json)
 
 
 def run_load(params: LoadParams, db: str | None, as_json: bool) -> None:
@@ -61,7 +82,8 @@ def run_load(params: LoadParams, db: str | None, as_json: bool) -> None:
 
         report = load(engine, params.paths, format=params.format, strict=params.strict,
                       guest_orders=params.guest_orders, quarantine_dir=params.quarantine_dir,
-                      progress=progress)
+                      progress=progress, earliest=params.earliest,
+                      max_future=timedelta(days=params.max_future_days))
     if as_json:
         doc = report.model_dump(mode="json")
         doc.update(rows_read=report.rows_read, rows_loaded=report.rows_loaded,

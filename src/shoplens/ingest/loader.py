@@ -8,7 +8,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -22,8 +22,9 @@ from shoplens.ingest import derived
 from shoplens.ingest.detect import Planned, plan
 from shoplens.ingest.hooks import LoadScope, run_post_load
 from shoplens.ingest.ids import FINGERPRINT, hash_fingerprint
-from shoplens.ingest.layout import KIND_COLUMNS, Options
+from shoplens.ingest.layout import EARLIEST, KIND_COLUMNS, MAX_FUTURE, Options
 from shoplens.ingest.quarantine import Quarantine
+from shoplens.ingest.read_errors import read_error
 from shoplens.ingest.report import FileReport, LoadReport
 from shoplens.ingest.scratch import Scratch
 from shoplens.ingest.sinks import (
@@ -136,6 +137,8 @@ def load(
     guest_orders: bool = False,
     quarantine_dir: str | Path | None = None,
     progress: ProgressFn | None = None,
+    earliest: datetime | None = None,
+    max_future: timedelta | None = None,
 ) -> LoadReport:
     """Load files into the ShopLens tables, in one transaction.
 
@@ -159,6 +162,10 @@ def load(
         ``./shoplens-quarantine``.
     progress
         Called as ``progress(description, rows_done, rows_total_estimate)``.
+    earliest, max_future
+        The plausible window of times: a row whose time is before ``earliest`` (default
+        1990-01-01) or more than ``max_future`` (default one day) after the load's start
+        is quarantined with the reason ``implausible time``.
 
     Returns
     -------
@@ -202,7 +209,8 @@ def load(
                      "search": SearchSink(ctx), "users": UsersSink(ctx),
                      "products": ProductsSink(ctx)}
             reports: list[FileReport] = []
-            opts = Options(guest_orders=guest_orders)
+            opts = Options(guest_orders=guest_orders, earliest=earliest or EARLIEST,
+                           max_future=MAX_FUTURE if max_future is None else max_future)
             try:
                 for file_no, p in enumerate(planned):
                     rep = FileReport(path=p.src.name, format=p.layout.format,
@@ -293,10 +301,12 @@ def _run_file(ctx: LoadContext, file_no: int, p: Planned, opts: Options,
     rows = 0
     staged = f"sessionize_{file_no}"
     try:
-        reader = sc.con.sql(sql, params={"path": str(src.path)}).to_arrow_reader(BATCH_ROWS)
+        # only a layout with a time output checks the plausible window
+        bound = {"path": str(src.path), **(opts.time_window() if "$time_min" in sql else {})}
+        reader = sc.con.sql(sql, params=bound).to_arrow_reader(BATCH_ROWS)
         if sessionize:
             sc.execute(f"CREATE TABLE {staged} AS SELECT {', '.join(cols)} FROM ({sql}) "
-                       "WHERE FALSE", {"path": str(src.path)})
+                       "WHERE FALSE", bound)
         batches = _rebatched(reader)
         if src.numbered_by_loader:
             batches = _numbered(batches, first=2)
@@ -320,8 +330,8 @@ def _run_file(ctx: LoadContext, file_no: int, p: Planned, opts: Options,
             for table in _rebatched(out):
                 sink.feed(file_no, table.select(cols))  # type: ignore[attr-defined]
             sc.execute(f"DROP TABLE {staged}")
-    except duckdb.Error as exc:
-        raise InputError(f"cannot read the file: {_first_line(exc)}", file=src.name) from exc
+    except (duckdb.Error, pa.ArrowException, OSError) as exc:
+        raise read_error(exc, src.name) from exc
     progress(label, rows, rows)
     return rows
 
@@ -401,7 +411,3 @@ def _rebatched(reader: pa.RecordBatchReader) -> Iterator[pa.Table]:
     if pending:
         yield pa.Table.from_batches(pending)
 
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return " ".join(text.splitlines()[:2]) if text else type(exc).__name__

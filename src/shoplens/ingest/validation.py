@@ -12,8 +12,13 @@ put into SQL text, names quoted as identifiers; data values never are.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+#: output columns holding a time or date: a value outside the plausible window (bound as
+#: ``$time_min`` / ``$time_max`` when the SELECT runs) is quarantined, whatever the format
+TIME_OUTPUTS = ("event_time", "ts", "order_time", "signup_date")
 
 
 def ident(name: str) -> str:
@@ -103,6 +108,25 @@ def quoted(expr: str) -> str:
     return f"'\"' || left(coalesce({expr}, ''), 60) || '\"'"
 
 
+def _plausible_times(renames: Mapping[str, str | None], parsed: Mapping[str, str],
+                     outputs: Mapping[str, str]) -> list[Check]:
+    """A year-9999 or year-0001 time parses, but no shop's event happened then (and
+    such values overflow date arithmetic downstream): quarantine it, naming the window."""
+    found = []
+    for name in TIME_OUTPUTS:
+        expr = outputs.get(name)
+        if expr is None:
+            continue
+        source = re.search(r"\bf_\w+", parsed.get(expr, expr))
+        field = renames.get(source.group(0)) if source else None
+        found.append(Check(
+            f"({expr} < $time_min OR {expr} > $time_max)", field,
+            f"'implausible time ' || {quoted(f'CAST({expr} AS VARCHAR)')} || "
+            "' (accepted: ' || strftime($time_min, '%Y-%m-%d') || ' to ' || "
+            "strftime($time_max, '%Y-%m-%d %H:%M') || ' UTC)'"))
+    return found
+
+
 @dataclass(frozen=True)
 class Check:
     """One rule: rows where ``cond`` holds are bad, for ``reason`` (a SQL text expression),
@@ -128,6 +152,7 @@ def build_select(
     defines ``v_*`` values over those; ``outputs`` are the normalized columns; ``raw`` is
     the expression that rebuilds the source row for the quarantine.
     """
+    checks = [*checks, *_plausible_times(renames, parsed, outputs)]
     rename_sql = ", ".join(
         f"{ident(actual) if actual else 'CAST(NULL AS VARCHAR)'} AS {name}"
         for name, actual in renames.items()
