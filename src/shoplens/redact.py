@@ -40,7 +40,9 @@ _NAMED_USER_SCHEMES = ("postgresql", "postgres", "mysql", "duckdb", "spark")
 
 # scheme://userinfo@  (userinfo up to the LAST @ before the host part)
 _USERINFO = re.compile(
-    r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*)://(?P<info>[^\s/?#\"'<>]*)@")
+    r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*)://(?P<info>[^\s/?#<>]*)@")
+# a whole URL given as a source: its user info is everything before the host's last @
+_NETLOC = re.compile(r"\s*(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<netloc>[^/?#]*)")
 # ?key=value / &key=value / ;key=value in a URL
 _QUERY = re.compile(rf"(?i)(?P<lead>[?&;](?:{_KEYS})=)(?P<value>[^&#\s\"'<>]*?)(?=[:,.]?(?:[&#\s\"'<>]|$))")
 # key=value / key = 'value' in a DSN or a message
@@ -102,9 +104,10 @@ def _secrets_of(sources: Iterable[str | None]) -> set[str]:
     for src in sources:
         if not src:
             continue
-        m = _USERINFO.search(src)
-        if m:
-            user, colon, password = m.group("info").partition(":")
+        m = _NETLOC.match(src)
+        info, at, _host = m.group("netloc").rpartition("@") if m else ("", "", "")
+        if m and at:
+            user, colon, password = info.partition(":")
             if colon and password:
                 found.update(_forms(password))
                 # an unencoded '@' splits the password where a driver may cut it

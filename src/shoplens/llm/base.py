@@ -27,6 +27,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shoplens.errors import ShopLensError, UnsupportedOperationError
+from shoplens.redact import redact
 
 T = TypeVar("T", bound=BaseModel)
 ProviderName = Literal["offline", "gemini", "openai"]
@@ -164,13 +165,16 @@ class Provider(ABC):
 
     # -- secrets --------------------------------------------------------------------
     def scrub(self, text: str) -> str:
+        """``text`` without the API key or any credential of the endpoint's URL."""
         for secret in self._secrets:
             if secret:
                 text = text.replace(secret, "***")
-        return text
+        return redact(text, self.settings.base_url)
 
     def describe(self) -> dict[str, str | None]:
-        return {"provider": self.name, "model": self.model, "base_url": self.settings.base_url}
+        base = self.settings.base_url
+        return {"provider": self.name, "model": self.model,
+                "base_url": redact(base, base) if base else None}
 
     def __repr__(self) -> str:  # never show the key
         return f"<{type(self).__name__} model={self.model!r}>"
