@@ -32,6 +32,7 @@ class LoadParams(BaseModel):
     quarantine_dir: Path | None = None
     earliest: datetime = datetime(1990, 1, 1)
     max_future_days: float = Field(1.0, ge=0, le=36_600)
+    wait: bool = True
 
 
 def register(app: typer.Typer) -> None:
@@ -55,6 +56,9 @@ def register(app: typer.Typer) -> None:
         max_future_days: Annotated[float, typer.Option(
             "--max-future-days", help="Times more than this many days after the load are "
             "implausible: such rows are quarantined.")] = 1.0,
+        no_wait: Annotated[bool, typer.Option(
+            "--no-wait", help="Fail at once if another load into the database is running "
+            "(default: wait for it).")] = False,
         db: DbOption = None,
         json: JsonOption = False,
     ) -> None:
@@ -63,7 +67,7 @@ def register(app: typer.Typer) -> None:
         run_load(params(LoadParams, paths=paths, format=format, strict=strict,
                         guest_orders=guest_orders, quarantine_dir=quarantine_dir,
                         earliest=datetime(day.year, day.month, day.day) if day else None,
-                        max_future_days=max_future_days), db, json)
+                        max_future_days=max_future_days, wait=not no_wait), db, json)
 
 
 def run_load(params: LoadParams, db: str | None, as_json: bool) -> None:
@@ -83,7 +87,8 @@ def run_load(params: LoadParams, db: str | None, as_json: bool) -> None:
         report = load(engine, params.paths, format=params.format, strict=params.strict,
                       guest_orders=params.guest_orders, quarantine_dir=params.quarantine_dir,
                       progress=progress, earliest=params.earliest,
-                      max_future=timedelta(days=params.max_future_days))
+                      max_future=timedelta(days=params.max_future_days), wait=params.wait,
+                      on_wait=lambda msg: console.print(escape(msg), highlight=False))
     if as_json:
         doc = report.model_dump(mode="json")
         doc.update(rows_read=report.rows_read, rows_loaded=report.rows_loaded,

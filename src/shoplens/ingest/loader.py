@@ -139,6 +139,8 @@ def load(
     progress: ProgressFn | None = None,
     earliest: datetime | None = None,
     max_future: timedelta | None = None,
+    wait: bool = True,
+    on_wait: Callable[[str], None] | None = None,
 ) -> LoadReport:
     """Load files into the ShopLens tables, in one transaction.
 
@@ -166,6 +168,10 @@ def load(
         The plausible window of times: a row whose time is before ``earliest`` (default
         1990-01-01) or more than ``max_future`` (default one day) after the load's start
         is quarantined with the reason ``implausible time``.
+    wait, on_wait
+        Loads into one database take turns: with ``wait`` (the default) a load finds
+        another one running, tells ``on_wait`` and waits for it; without, it raises
+        :class:`~shoplens.errors.BusyError` before writing anything.
 
     Returns
     -------
@@ -194,7 +200,7 @@ def load(
                          "used: re-loading files loaded before will not be recognised as "
                          "duplicates")
         digests = Digests([p.src.path for p in planned])
-        with engine.transaction():
+        with engine.exclusive("load", wait=wait, on_wait=on_wait), engine.transaction():
             engine.execute_script(load_sql("shoplens.ingest", "tables.sql"))
             load_id = int(engine.scalar("SELECT coalesce(max(load_id), 0) + 1 FROM loads"))
             previous = digests.candidates(engine)
