@@ -56,7 +56,8 @@ def categorize_cmd(
         taxonomy = categorize(engine, settings)
         steps = funnel(engine)
     if json_:
-        print_json({"taxonomy": taxonomy.to_json(), "funnel": [s.to_json() for s in steps]})
+        print_json({"taxonomy": taxonomy.to_json(), "funnel": [s.to_json() for s in steps],
+                    "withheld_from_llm": taxonomy.withheld})
         return
     table = Table(title="Event taxonomy")
     for col in ("raw event", "stage", "action", "confidence", "method", "events"):
@@ -65,6 +66,9 @@ def categorize_cmd(
         table.add_row(literal(e.raw), literal(e.stage + (" (unsure)" if e.unsure else "")),
                       literal(e.action), f"{e.confidence:.2f}", literal(e.method), str(e.events))
     out.print(table)
+    if taxonomy.withheld:
+        console.print(f"{taxonomy.withheld} event name(s) withheld from the language model: "
+                      "they look like personal data", highlight=False)
     _print_funnel(steps)
 
 
@@ -166,6 +170,9 @@ def insights_cmd(
             out.print(f"   -> {literal(ins['recommendation'])}")
     console.print(f"wrote {literal(path)} (provider {literal(doc['provider'])}, "
                   f"model {literal(doc['model'])})")
+    if doc.get("withheld_from_llm"):
+        console.print(f"{doc['withheld_from_llm']} value(s) withheld from the language model: "
+                      "they look like personal data", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -10,7 +10,9 @@ client's errors are transient (:meth:`Provider._transient`). Everything else liv
 - :meth:`Provider.complete_json` asks for JSON, parses and validates it; an answer that
   is not valid JSON or does not fit the schema is sent back once with the validation
   error, and a second invalid answer raises :class:`LLMError` saying what was wrong;
-- API keys come from the environment only and are scrubbed from every message.
+- API keys come from the environment only and are scrubbed from every message;
+- every prompt passes :func:`shoplens.llm.privacy.guard_prompt` before it is sent: a
+  JSON string holding personal data is replaced and counted in ``withheld``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shoplens.errors import ShopLensError, UnsupportedOperationError
+from shoplens.llm.privacy import guard_prompt
 from shoplens.redact import redact
 
 T = TypeVar("T", bound=BaseModel)
@@ -86,6 +89,8 @@ class Provider(ABC):
         self.settings = settings
         self.model = settings.model or self.default_model
         self.last_call = CallLog()
+        #: values the privacy guard replaced in prompts this provider sent
+        self.withheld = 0
         self._secrets: list[str] = []
         self._sleep: Callable[[float], None] = time.sleep
 
@@ -103,6 +108,8 @@ class Provider(ABC):
         """The model's text for ``prompt``, retrying transient failures with backoff."""
         s = self.settings
         log = self.last_call = CallLog()
+        prompt, withheld = guard_prompt(prompt)
+        self.withheld += withheld
         while True:
             log.attempts += 1
             try:
