@@ -25,7 +25,8 @@ LlmOption = Annotated[str, typer.Option(
 ModelOption = Annotated[str | None, typer.Option("--llm-model", help="Model name.")]
 BaseUrlOption = Annotated[str | None, typer.Option(
     "--llm-base-url", help="Endpoint, e.g. an OpenAI-compatible server (Ollama, vLLM).")]
-TimeoutOption = Annotated[float, typer.Option("--llm-timeout", help="Seconds per request.")]
+TimeoutOption = Annotated[float, typer.Option(
+    "--llm-timeout", help="Seconds to wait for the model in all, retries included.")]
 MappingOption = Annotated[Path | None, typer.Option(
     "--mapping", help="YAML, JSON or CSV file mapping raw event names to stages.")]
 
@@ -35,7 +36,8 @@ def _settings(llm: str, model: str | None, base_url: str | None, timeout: float)
 
     if llm not in ("offline", "gemini", "openai"):
         raise ConfigError(f"--llm must be offline, gemini or openai, not {llm!r}")
-    return params(LLMSettings, provider=llm, model=model, base_url=base_url, timeout=timeout)
+    return params(LLMSettings, provider=llm, model=model, base_url=base_url, timeout=timeout,
+                  budget=timeout)
 
 
 def categorize_cmd(

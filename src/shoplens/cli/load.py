@@ -93,8 +93,10 @@ def run_load(params: LoadParams, db: str | None, as_json: bool) -> None:
         doc = report.model_dump(mode="json")
         doc.update(rows_read=report.rows_read, rows_loaded=report.rows_loaded,
                    rows_quarantined=report.rows_quarantined,
-                   rows_already_present=report.rows_already_present)
+                   rows_already_present=report.rows_already_present,
+                   rejected_files=report.rejected_files)
         print_json(doc)
+        _exit_if_rejected(report)
         return
     for f in report.files:
         console.print(f"detected [bold]{escape(f.format)}[/] ({escape(f.layout)}) in "
@@ -118,3 +120,14 @@ def run_load(params: LoadParams, db: str | None, as_json: bool) -> None:
                       highlight=False, soft_wrap=True)
     console.print(f"{report.rows_read:,} rows in {report.seconds:.1f} s "
                   f"({report.rows_per_second:,.0f} rows/s)", highlight=False, soft_wrap=True)
+    _exit_if_rejected(report)
+
+
+def _exit_if_rejected(report: object) -> None:
+    """A file none of whose rows could be loaded is a failure, even if others loaded."""
+    rejected = report.rejected_files  # type: ignore[attr-defined]
+    if rejected:
+        console.print(f"[bold red]error:[/] nothing of {escape(', '.join(rejected))} could be "
+                      "loaded: every row was quarantined (see the warning above)",
+                      highlight=False, soft_wrap=True)
+        raise typer.Exit(1)

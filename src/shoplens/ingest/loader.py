@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import queue
 import threading
 import time
@@ -23,7 +22,8 @@ from shoplens.ingest.detect import Planned, plan
 from shoplens.ingest.hooks import LoadScope, run_post_load
 from shoplens.ingest.ids import FINGERPRINT, hash_fingerprint
 from shoplens.ingest.layout import EARLIEST, KIND_COLUMNS, MAX_FUTURE, Options
-from shoplens.ingest.quarantine import Quarantine
+from shoplens.ingest.line_endings import mixes_line_endings, with_lf_endings
+from shoplens.ingest.quarantine import Quarantine, default_quarantine_dir, quarantine_csv_name
 from shoplens.ingest.read_errors import read_error
 from shoplens.ingest.report import FileReport, LoadReport
 from shoplens.ingest.scratch import Scratch
@@ -111,21 +111,6 @@ def _estimate_rows(path: Path, container: str) -> int | None:
     if lines < 2:
         return None
     return max(1, round(size / (len(head) / lines)) - (1 if container == "csv" else 0))
-
-
-def default_quarantine_dir(engine: Engine) -> Path:
-    """Beside the database file (DuckDB), else ``$SHOPLENS_QUARANTINE_DIR``, else
-    ``./shoplens-quarantine``."""
-    path = getattr(engine, "path", None)
-    if isinstance(path, str) and path and path != ":memory:":
-        return Path(path).resolve().parent
-    return Path(os.environ.get("SHOPLENS_QUARANTINE_DIR") or "shoplens-quarantine").resolve()
-
-
-def _quarantine_csv_name(engine: Engine, load_id: int) -> str:
-    path = getattr(engine, "path", None)
-    stem = Path(path).stem if isinstance(path, str) and path not in ("", ":memory:") else "shoplens"
-    return f"{stem}.quarantine.load-{load_id}.csv"
 
 
 def load(
@@ -245,6 +230,12 @@ def load(
                 rep.rows_already_present = ctx.already_present[_TARGET[planned[i].layout.kind]][i]
                 rep.rows_loaded = rep.rows_read - rep.rows_quarantined - rep.rows_already_present
             warnings = list(notes)
+            for i, rep in enumerate(reports):
+                if not rep.skipped and rep.rows_read and rep.rows_quarantined == rep.rows_read:
+                    warnings.append(
+                        f"every row of {rep.path} was quarantined, most for: "
+                        f"{quarantine.top_reason(i)}; is it the format, delimiter and decimal "
+                        "separator the file was detected as?")
             if ctx.early_events:
                 file, line = ctx.early_first or ("?", 0)
                 warnings.append(
@@ -280,7 +271,7 @@ def load(
         csv = None
         if wrote and quarantine.total:
             folder = Path(quarantine_dir) if quarantine_dir else default_quarantine_dir(engine)
-            csv = quarantine.write_csv(folder / _quarantine_csv_name(engine, load_id), load_id)
+            csv = quarantine.write_csv(folder / quarantine_csv_name(engine, load_id), load_id)
     return LoadReport(
         load_id=load_id if wrote else None, files=reports, warnings=warnings,
         events_before_signup=ctx.early_events, quarantine_csv=csv,
@@ -307,8 +298,11 @@ def _run_file(ctx: LoadContext, file_no: int, p: Planned, opts: Options,
     rows = 0
     staged = f"sessionize_{file_no}"
     try:
+        read = src.path
+        if src.container == "csv" and mixes_line_endings(src.path):
+            read = with_lf_endings(src.path, sc.folder)
         # only a layout with a time output checks the plausible window
-        bound = {"path": str(src.path), **(opts.time_window() if "$time_min" in sql else {})}
+        bound = {"path": str(read), **(opts.time_window() if "$time_min" in sql else {})}
         reader = sc.con.sql(sql, params=bound).to_arrow_reader(BATCH_ROWS)
         if sessionize:
             sc.execute(f"CREATE TABLE {staged} AS SELECT {', '.join(cols)} FROM ({sql}) "

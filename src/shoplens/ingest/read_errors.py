@@ -32,6 +32,10 @@ def read_error(exc: BaseException, file: str) -> InputError:
                 "above it)")
     elif "Value with unterminated quote" in text or "unterminated quote" in text:
         what = "a quoted field is not closed"
+    elif "state machine reached an invalid state" in text:
+        what = ("the file cannot be parsed as CSV from this point: its lines may switch "
+                "between CRLF and LF endings past its first 4 MB (save it with one kind of "
+                "line ending), or a quote may be misplaced")
     else:
         first = text.split(" Possible Solution")[0].split(" Possible fixes")[0]
         what = f"cannot read the file: {first[:300]}"
