@@ -15,6 +15,14 @@ class UnsupportedOperationError(ShopLensError):
     """An analysis option the selected engine cannot run (names both)."""
 
 
+class ConnectionLostError(ShopLensError):
+    """The database went away in the middle of the work (nothing unfinished was kept)."""
+
+
+class BusyError(ShopLensError):
+    """Another ShopLens process holds the lock this work needs (``--no-wait`` given)."""
+
+
 class InputError(ShopLensError):
     """Bad input: names the file and, where known, the row and field."""
 

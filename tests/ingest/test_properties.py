@@ -88,7 +88,7 @@ def test_load_twice_equals_once(kind: str, request: pytest.FixtureRequest,
                 w.writerow([user, event, "2024-01-01T00:00:00Z", product] if minute < 0 else
                            [user, event, f"{1704067200 + 60 * minute}", product])
         copy = Path(tmp) / "copy.csv"
-        copy.write_text(path.read_text() + "u9,late,1804067200,\n")
+        copy.write_text(path.read_text() + "u9,late,1764067200,\n")  # 2025-11-25
         with fresh_engine(kind, request) as eng:
             first = load(eng, [path])
             once = snapshot(eng)

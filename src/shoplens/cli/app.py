@@ -6,10 +6,8 @@ from __future__ import annotations
 import importlib
 
 import typer
-from rich.markup import escape
 
-from shoplens.cli.common import console
-from shoplens.errors import ShopLensError
+from shoplens.cli.common import run_app, set_debug
 
 app = typer.Typer(
     name="shoplens",
@@ -42,12 +40,14 @@ for _name in COMMAND_MODULES:
     _module.register(app)
 
 
+@app.callback()
+def _options(debug: bool = typer.Option(
+        False, "--debug", help="Show the traceback of an error (also SHOPLENS_DEBUG=1).")) -> None:
+    set_debug(debug)
+
+
 def main() -> None:
-    try:
-        app()
-    except ShopLensError as exc:
-        console.print(f"[bold red]error:[/] {escape(str(exc))}")
-        raise SystemExit(2) from None
+    raise SystemExit(run_app(app))
 
 
 if __name__ == "__main__":

@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.table import Table
 
-from shoplens.cli.common import DbOption, JsonOption, console, engine_from, out, print_json
-from shoplens.errors import ConfigError
-
-# CohortParams field -> the option that sets it, for error messages
-_OPTION = {"cohort_by": "--cohort-by", "period": "--period", "offset_unit": "--offset-unit",
-           "periods": "--periods", "measure": "--measure", "kind": "--kind",
-           "activity": "--activity", "observed_from": "--observed-from",
-           "observed_until": "--observed-until"}
-
-
-def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
+from shoplens.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    engine_from,
+    literal,
+    out,
+    params,
+    print_json,
+)
+from shoplens.cli.common import parse_date as _date
 
 
 def curves_path(plot: Path) -> Path:
@@ -65,31 +56,20 @@ def register(app: typer.Typer) -> None:
         """Cohort retention matrix; censored cells are blank (null in JSON), never 0."""
         from shoplens.cohorts import CohortParams, compute_cohorts
 
-        try:
-            params = CohortParams(
-                cohort_by=cohort_by, period=period, offset_unit=offset_unit, periods=periods,
-                measure=measure, kind=kind, activity=activity,
-                observed_from=_date(observed_from, "--observed-from"),
-                observed_until=_date(observed_until, "--observed-until"),
-            )
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            field = str(err["loc"][0]) if err["loc"] else ""
-            message = str(err["msg"]).removeprefix("Value error, ")
-            if field in _OPTION:
-                raise ConfigError(f"invalid {_OPTION[field]}: {message}") from None
-            # a check across options: say it in option names
-            for name, option in _OPTION.items():
-                message = re.sub(rf"\b{name}\b", option, message)
-            raise ConfigError(f"invalid options: {message}") from None
+        chosen = params(
+            CohortParams, cohort_by=cohort_by, period=period, offset_unit=offset_unit,
+            periods=periods, measure=measure, kind=kind, activity=activity,
+            observed_from=_date(observed_from, "--observed-from"),
+            observed_until=_date(observed_until, "--observed-until"),
+        )
         with engine_from(db) as engine:
-            result = compute_cohorts(engine, params)
+            result = compute_cohorts(engine, chosen)
         if plot is not None:
             from shoplens.cohorts.plots import curves_png, heatmap_png
 
             heatmap_png(result, plot)
             curves_png(result, curves_path(plot))
-            console.print(f"wrote {plot} and {curves_path(plot)}")
+            console.print(f"wrote {literal(plot)} and {literal(curves_path(plot))}")
         if json_out:
             print_json(result.to_json_dict())
             return
@@ -104,15 +84,15 @@ def _print_table(result: object) -> None:
     if not result.rows:
         out.print("no cohorts: the database has no events in the observed range")
         return
-    table = Table(title=title(result), title_justify="left")
+    table = Table(title=literal(title(result)), title_justify="left")
     table.add_column("cohort", justify="left")
     table.add_column("size", justify="right")
     for n in result.offsets:
         table.add_column(str(n), justify="right")
     for row in result.rows:
-        table.add_row(row.label, f"{row.size:,}",
+        table.add_row(literal(row.label), f"{row.size:,}",
                       *[format_value(v, result.unit) for v in row.values])
     table.add_row("weighted avg", f"{result.total_users:,}",
                   *[format_value(v, result.unit) for v in result.average], style="bold")
     out.print(table)
-    out.print(footnote(result), style="dim")
+    out.print(literal(footnote(result)), style="dim")

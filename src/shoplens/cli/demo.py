@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from shoplens.cli.common import console
+from shoplens.cli.common import console, literal, params
 
 
 def register(app: typer.Typer) -> None:
@@ -23,12 +23,13 @@ def register(app: typer.Typer) -> None:
         """Generate a shop, load it into DuckDB, run every analysis, write the report."""
         from shoplens.demo import DemoParams, run_demo
 
-        result = run_demo(DemoParams(out=out_dir, users=users, months=months, seed=seed),
+        result = run_demo(params(DemoParams, out=out_dir, users=users, months=months, seed=seed),
                           console=console)
         bad = [s for s in result.stages if s.status != "ok"]
         console.print(f"Demo finished in {result.seconds:.0f} s (CPU {result.cpu_seconds:.0f} s)"
                       + (f" with {len(bad)} stage(s) not ok: "
-                         + ", ".join(f"{s.name} ({s.status})" for s in bad) if bad else ""),
+                         + literal(", ".join(f"{s.name} ({s.status})" for s in bad)) if bad
+                         else ""),
                       highlight=False)
         if result.files is None:
             raise typer.Exit(1)

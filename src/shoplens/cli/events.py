@@ -9,7 +9,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from shoplens.cli.common import DbOption, JsonOption, console, engine_from, out, print_json
+from shoplens.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    engine_from,
+    literal,
+    out,
+    params,
+    print_json,
+)
 from shoplens.llm import LLMSettings
 
 LlmOption = Annotated[str, typer.Option(
@@ -17,7 +26,8 @@ LlmOption = Annotated[str, typer.Option(
 ModelOption = Annotated[str | None, typer.Option("--llm-model", help="Model name.")]
 BaseUrlOption = Annotated[str | None, typer.Option(
     "--llm-base-url", help="Endpoint, e.g. an OpenAI-compatible server (Ollama, vLLM).")]
-TimeoutOption = Annotated[float, typer.Option("--llm-timeout", help="Seconds per request.")]
+TimeoutOption = Annotated[float, typer.Option(
+    "--llm-timeout", help="Seconds to wait for the model in all, retries included.")]
 MappingOption = Annotated[Path | None, typer.Option(
     "--mapping", help="YAML, JSON or CSV file mapping raw event names to stages.")]
 
@@ -27,7 +37,8 @@ def _settings(llm: str, model: str | None, base_url: str | None, timeout: float)
 
     if llm not in ("offline", "gemini", "openai"):
         raise ConfigError(f"--llm must be offline, gemini or openai, not {llm!r}")
-    return LLMSettings(provider=llm, model=model, base_url=base_url, timeout=timeout)  # type: ignore[arg-type]
+    return params(LLMSettings, provider=llm, model=model, base_url=base_url, timeout=timeout,
+                  budget=timeout)
 
 
 def categorize_cmd(
@@ -41,21 +52,26 @@ def categorize_cmd(
     from shoplens.events.funnel import funnel
     from shoplens.events.taxonomy import CategorizeParams, categorize
 
-    params = CategorizeParams(llm=_settings(llm, llm_model, llm_base_url, llm_timeout),
-                              mapping=mapping, refresh=refresh)
+    settings = params(CategorizeParams,
+                      llm=_settings(llm, llm_model, llm_base_url, llm_timeout),
+                      mapping=mapping, refresh=refresh)
     with engine_from(db) as engine, console.status("categorizing event names..."):
-        taxonomy = categorize(engine, params)
+        taxonomy = categorize(engine, settings)
         steps = funnel(engine)
     if json_:
-        print_json({"taxonomy": taxonomy.to_json(), "funnel": [s.to_json() for s in steps]})
+        print_json({"taxonomy": taxonomy.to_json(), "funnel": [s.to_json() for s in steps],
+                    "withheld_from_llm": taxonomy.withheld})
         return
     table = Table(title="Event taxonomy")
     for col in ("raw event", "stage", "action", "confidence", "method", "events"):
         table.add_column(col, justify="right" if col in ("confidence", "events") else "left")
     for e in taxonomy.entries:
-        table.add_row(e.raw, e.stage + (" (unsure)" if e.unsure else ""), e.action,
-                      f"{e.confidence:.2f}", e.method, str(e.events))
+        table.add_row(literal(e.raw), literal(e.stage + (" (unsure)" if e.unsure else "")),
+                      literal(e.action), f"{e.confidence:.2f}", literal(e.method), str(e.events))
     out.print(table)
+    if taxonomy.withheld:
+        console.print(f"{taxonomy.withheld} event name(s) withheld from the language model: "
+                      "they look like personal data", highlight=False)
     _print_funnel(steps)
 
 
@@ -65,9 +81,9 @@ def _print_funnel(steps: list) -> None:  # type: ignore[type-arg]
         table.add_column(col, justify="left" if col == "stage" else "right")
     for s in steps:
         if not s.tracked:
-            table.add_row(s.stage, "not tracked", "", "", "")
+            table.add_row(literal(s.stage), "not tracked", "", "", "")
             continue
-        table.add_row(s.stage, str(s.sessions), str(s.users),
+        table.add_row(literal(s.stage), str(s.sessions), str(s.users),
                       _pct(s.session_rate_from_previous), _pct(s.session_rate_from_start))
     out.print(table)
 
@@ -99,10 +115,10 @@ def patterns_cmd(
     cart abandonment and derived behaviours (computed in SQL)."""
     from shoplens.events.patterns import PatternParams, patterns
 
-    params = PatternParams(n_steps=n_steps, top_paths=top, recovery_days=recovery_days,
-                           session_gap_minutes=session_gap)
+    chosen = params(PatternParams, n_steps=n_steps, top_paths=top, recovery_days=recovery_days,
+                    session_gap_minutes=session_gap)
     with engine_from(db) as engine, console.status("computing patterns..."):
-        doc = patterns(engine, params)
+        doc = patterns(engine, chosen)
     if json_:
         print_json(doc)
         return
@@ -110,7 +126,7 @@ def patterns_cmd(
     t.add_column("path")
     t.add_column("sessions", justify="right")
     for p in doc["session_paths"]:
-        t.add_row(p["path"], str(p["sessions"]))
+        t.add_row(literal(p["path"]), str(p["sessions"]))
     out.print(t)
     t = Table(title="Stage transitions (share of next event)")
     t.add_column("from")
@@ -118,7 +134,7 @@ def patterns_cmd(
     t.add_column("count", justify="right")
     t.add_column("share", justify="right")
     for r in doc["transitions"]:
-        t.add_row(r["from"], r["to"], str(r["count"]), _pct(r["share"]))
+        t.add_row(literal(r["from"]), literal(r["to"]), str(r["count"]), _pct(r["share"]))
     out.print(t)
     d = doc["dropoffs"]
     t = Table(title=f"Drop-offs: {d['sessions']:,} sessions, {d['converted_sessions']:,} converted; "
@@ -152,7 +168,8 @@ def patterns_cmd(
     t.add_column("share", justify="right")
     t.add_column("definition")
     for b in doc["behaviours"]:
-        t.add_row(b["name"], str(b["users"]), _pct(b["share_of_users"]), b["definition"])
+        t.add_row(literal(b["name"]), str(b["users"]), _pct(b["share_of_users"]),
+                  literal(b["definition"]))
     out.print(t)
 
 
@@ -172,19 +189,23 @@ def insights_cmd(
         write_results,
     )
 
-    params = InsightsParams(llm=_settings(llm, llm_model, llm_base_url, llm_timeout),
-                            mapping=mapping)
-    with engine_from(db) as engine, console.status(f"asking {llm} for insights..."):
-        doc = analyze(engine, params)
+    chosen = params(InsightsParams, llm=_settings(llm, llm_model, llm_base_url, llm_timeout),
+                    mapping=mapping)
+    with engine_from(db) as engine, console.status(f"asking {literal(llm)} for insights..."):
+        doc = analyze(engine, chosen)
     path = write_results(doc, out_path or default_out_path())
     if json_:
         print_json(doc)
     else:
         for i, ins in enumerate(doc["insights"], 1):
-            out.print(f"[bold]{i}. {ins['title']}[/] ({ins['priority']})")
-            out.print(f"   {ins['finding']}")
-            out.print(f"   -> {ins['recommendation']}")
-    console.print(f"wrote {path} (provider {doc['provider']}, model {doc['model']})")
+            out.print(f"[bold]{i}. {literal(ins['title'])}[/] ({literal(ins['priority'])})")
+            out.print(f"   {literal(ins['finding'])}")
+            out.print(f"   -> {literal(ins['recommendation'])}")
+    console.print(f"wrote {literal(path)} (provider {literal(doc['provider'])}, "
+                  f"model {literal(doc['model'])})")
+    if doc.get("withheld_from_llm"):
+        console.print(f"{doc['withheld_from_llm']} value(s) withheld from the language model: "
+                      "they look like personal data", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,12 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from shoplens.cli.common import JsonOption, console, out, print_json
-from shoplens.errors import ConfigError
+from shoplens.cli.common import JsonOption, console, literal, out, params, print_json
 from shoplens.generate.params import DEFAULT_START, GenerateParams, GenerateSummary
 
 
@@ -39,12 +37,8 @@ def generate_command(
 ) -> None:
     """Generate a realistic synthetic shop (users with hidden personas, products, sessions,
     view → cart → purchase funnels, site searches) in the platform-csv layout."""
-    try:
-        params = GenerateParams(users=users, months=months, seed=seed, start=_parse_date(start),
-                                events=events, products=products, parquet=parquet)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ConfigError(f"--{err['loc'][0]}: {err['msg']}") from None
+    chosen = params(GenerateParams, users=users, months=months, seed=seed,
+                    start=_parse_date(start), events=events, products=products, parquet=parquet)
 
     from shoplens.generate import generate
 
@@ -56,7 +50,7 @@ def generate_command(
         def progress(desc: str, frac: float) -> None:
             bar.update(task, description=desc, completed=frac)
 
-        summary = generate(params, out_dir, progress)
+        summary = generate(chosen, out_dir, progress)
     if as_json:
         print_json(summary)
     else:
@@ -64,7 +58,8 @@ def generate_command(
 
 
 def _print_summary(s: GenerateSummary) -> None:
-    t = Table(title=f"Generated shop in {s.out}", show_header=False, title_justify="left")
+    t = Table(title=f"Generated shop in {literal(s.out)}", show_header=False,
+              title_justify="left")
     t.add_column(style="bold")
     t.add_column(justify="right")
     t.add_row("period", f"{s.start} – {s.end} (exclusive)")
@@ -73,7 +68,7 @@ def _print_summary(s: GenerateSummary) -> None:
     t.add_row("sessions", f"{s.sessions:,}")
     t.add_row("events", f"{s.events:,}")
     for name, n in s.event_counts.items():
-        t.add_row(f"  {name}", f"{n:,}")
+        t.add_row(f"  {literal(name)}", f"{n:,}")
     t.add_row("searches", f"{s.searches:,}")
     t.add_row("seconds", f"{s.seconds:.1f} ({s.events_per_second:,.0f} events/s)")
     out.print(t)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from shoplens.cli.common import DbOption, JsonOption, console, engine_from, out, print_json
+from shoplens.cli.common import DbOption, JsonOption, console, engine_from, literal, out, print_json
 
 TablesOption = Annotated[
     list[str] | None,
@@ -37,8 +37,8 @@ def export(
         print_json(asdict(summary))
         return
     for name, rows in summary.rows.items():
-        out.print(f"{name:<12} {rows:>12,} rows  {summary.files.get(name, 0):>6,} files")
-    console.print(f"exported to {summary.lake} in {summary.seconds:.1f} s "
+        out.print(f"{literal(name):<12} {rows:>12,} rows  {summary.files.get(name, 0):>6,} files")
+    console.print(f"exported to {literal(summary.lake)} in {summary.seconds:.1f} s "
                   f"({summary.partitions:,} event-date partitions)")
 
 

@@ -4,16 +4,26 @@ declared mapping (``--format orders|events --map FIELD=COLUMN``, ``--mapping FIL
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from shoplens.cli.common import DbOption, JsonOption, console, engine_from, out, print_json
+from shoplens.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    engine_from,
+    out,
+    params,
+    parse_date,
+    print_json,
+)
 
 
 class LoadParams(BaseModel):
@@ -25,6 +35,9 @@ class LoadParams(BaseModel):
     maps: list[str] = []
     mapping: Path | None = None
     preset: str | None = None
+    earliest: datetime = datetime(1990, 1, 1)
+    max_future_days: float = Field(1.0, ge=0, le=36_600)
+    wait: bool = True
 
 
 def register(app: typer.Typer) -> None:
@@ -55,6 +68,15 @@ def register(app: typer.Typer) -> None:
         quarantine_dir: Annotated[Path | None, typer.Option(
             "--quarantine-dir", help="Folder for the quarantine CSV (default: beside the "
             "DuckDB file, else ./shoplens-quarantine).")] = None,
+        earliest: Annotated[str, typer.Option(
+            "--earliest", help="Times before this day are implausible: such rows are "
+            "quarantined.")] = "1990-01-01",
+        max_future_days: Annotated[float, typer.Option(
+            "--max-future-days", help="Times more than this many days after the load are "
+            "implausible: such rows are quarantined.")] = 1.0,
+        no_wait: Annotated[bool, typer.Option(
+            "--no-wait", help="Fail at once if another load into the database is running "
+            "(default: wait for it).")] = False,
         db: DbOption = None,
         json: JsonOption = False,
     ) -> None:
@@ -64,10 +86,12 @@ def register(app: typer.Typer) -> None:
 
             run_describe(paths, json)
             return
-        params = LoadParams(paths=paths, format=format, strict=strict, guest_orders=guest_orders,
-                            quarantine_dir=quarantine_dir, maps=maps or [], mapping=mapping,
-                            preset=preset)
-        run_load(params, db, json)
+        day = parse_date(earliest, "--earliest")
+        run_load(params(LoadParams, paths=paths, format=format, strict=strict,
+                        guest_orders=guest_orders, quarantine_dir=quarantine_dir,
+                        maps=maps or [], mapping=mapping, preset=preset,
+                        earliest=datetime(day.year, day.month, day.day) if day else None,
+                        max_future_days=max_future_days, wait=not no_wait), db, json)
 
 
 def run_load(params: LoadParams, db: str | None, as_json: bool) -> None:
@@ -90,14 +114,19 @@ def run_load(params: LoadParams, db: str | None, as_json: bool) -> None:
         report = load(engine, params.paths, format=params.format, strict=params.strict,
                       guest_orders=params.guest_orders, quarantine_dir=params.quarantine_dir,
                       progress=progress, mapping=declared,
-                      mapping_dir=params.mapping.parent if params.mapping else None)
+                      mapping_dir=params.mapping.parent if params.mapping else None,
+                      earliest=params.earliest,
+                      max_future=timedelta(days=params.max_future_days), wait=params.wait,
+                      on_wait=lambda msg: console.print(escape(msg), highlight=False))
     if as_json:
         doc = report.model_dump(mode="json")
         doc.update(rows_read=report.rows_read, rows_loaded=report.rows_loaded,
                    rows_updated=report.rows_updated,
                    rows_quarantined=report.rows_quarantined,
-                   rows_already_present=report.rows_already_present)
+                   rows_already_present=report.rows_already_present,
+                   rejected_files=report.rejected_files)
         print_json(doc)
+        _exit_if_rejected(report)
         return
     for f in report.files:
         console.print(f"detected [bold]{escape(f.format)}[/] ({escape(f.layout)}) in "
@@ -127,3 +156,14 @@ def run_load(params: LoadParams, db: str | None, as_json: bool) -> None:
                       highlight=False, soft_wrap=True)
     console.print(f"{report.rows_read:,} rows in {report.seconds:.1f} s "
                   f"({report.rows_per_second:,.0f} rows/s)", highlight=False, soft_wrap=True)
+    _exit_if_rejected(report)
+
+
+def _exit_if_rejected(report: object) -> None:
+    """A file none of whose rows could be loaded is a failure, even if others loaded."""
+    rejected = report.rejected_files  # type: ignore[attr-defined]
+    if rejected:
+        console.print(f"[bold red]error:[/] nothing of {escape(', '.join(rejected))} could be "
+                      "loaded: every row was quarantined (see the warning above)",
+                      highlight=False, soft_wrap=True)
+        raise typer.Exit(1)

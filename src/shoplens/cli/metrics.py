@@ -2,35 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.table import Table
 
-from shoplens.cli.common import DbOption, JsonOption, console, engine_from, out, print_json
-from shoplens.errors import ConfigError, InputError
-
-
-def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{option} {value!r} is not a date (YYYY-MM-DD)",
-                         field=option) from None
-
-
-def _params(model: type, **values: object) -> object:
-    try:
-        return model(**values)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "options"
-        raise ConfigError(f"invalid {where}: {err['msg']}") from None
+from shoplens.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    engine_from,
+    literal,
+    out,
+    print_json,
+)
+from shoplens.cli.common import params as _params
+from shoplens.cli.common import parse_date as _date
 
 
 def _table(title: str, columns: list[str], rows: list[list[object]]) -> Table:
@@ -39,7 +27,7 @@ def _table(title: str, columns: list[str], rows: list[list[object]]) -> Table:
         table.add_column(col, justify="left" if col in {"category", "brand", "name", "product",
                                                            "level", "metric"} else "right")
     for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row])
+        table.add_row(*[literal(v) for v in row])
     return table
 
 
@@ -68,7 +56,8 @@ def register(app: typer.Typer) -> None:
         if json_out:
             print_json(result.model_dump())
             return
-        out.print(f"[bold]{result.engine}[/] {result.start} .. {result.end} ({result.form})")
+        out.print(f"[bold]{literal(result.engine)}[/] {result.start} .. {result.end} "
+                  f"({literal(result.form)})")
         out.print(_table("Active users per day", ["day", "DAU", "7-day", "28-day"], [
             [d.day, d.users, r.active_7d, r.active_28d]
             for d, r in zip(result.dau, _rolling_for(result), strict=True)]))
@@ -78,7 +67,7 @@ def register(app: typer.Typer) -> None:
                          ["month", "MAU", "mean DAU", "DAU/MAU"],
                          [[s.month, s.mau, f"{s.avg_dau:.1f}", f"{s.stickiness:.3f}"]
                           for s in result.stickiness]))
-        out.print(_table(f"Net revenue per {result.grain} and category",
+        out.print(_table(f"Net revenue per {literal(result.grain)} and category",
                          ["period", "category", "revenue", "units", "refunded"],
                          [[r.period, r.category, f"{r.revenue:,.2f}", r.units, r.refunded_units]
                           for r in result.revenue_by_category]))
@@ -138,7 +127,7 @@ def register(app: typer.Typer) -> None:
                                               "speedup", "rows_equal", "naive_p95_ms",
                                               "optimized_p95_ms"}) for r in report.rows])
             return
-        out.print(f"[bold]{report.engine}[/]: {report.events:,} events, "
+        out.print(f"[bold]{literal(report.engine)}[/]: {report.events:,} events, "
                   f"{report.first_day} .. {report.last_day}; median and p95 of "
                   f"{report.repeat} runs after a warm-up")
         out.print(_table("Naive vs optimized", [
@@ -158,7 +147,7 @@ def register(app: typer.Typer) -> None:
              _maybe_ms(c.refresh_one_day_ms)],
         ]))
         if report.plans:
-            out.print(f"plans: {report.plans / report.engine}")
+            out.print(f"plans: {literal(report.plans / report.engine)}")
         if not all(r.rows_equal for r in report.rows):
             raise typer.Exit(1)
 

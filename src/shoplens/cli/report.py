@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from shoplens.cli.common import DbOption, console, engine_from
+from shoplens.cli.common import DbOption, console, engine_from, literal, params
 
 
 def register(app: typer.Typer) -> None:
@@ -30,25 +30,19 @@ def register(app: typer.Typer) -> None:
         = "",
     ) -> None:
         """Build the report from what the database holds."""
-        from pydantic import ValidationError
-
-        from shoplens.errors import ConfigError
         from shoplens.report import ReportParams, build_report
 
-        try:
-            params = ReportParams(out=out_dir, search_url=search, llm=llm, bench_repeat=repeat,
-                                  interactive=not static,
-                                  skip=tuple(k.strip() for k in skip.split(",") if k.strip()))
-        except ValidationError as exc:
-            raise ConfigError(f"--skip: {exc.errors()[0]['msg']}") from None
+        chosen = params(ReportParams, out=out_dir, search_url=search, llm=llm,
+                        bench_repeat=repeat, interactive=not static,
+                        skip=tuple(k.strip() for k in skip.split(",") if k.strip()))
         with engine_from(db) as engine, console.status("Collecting the report's sections…"):
-            report, files = build_report(engine, params)
+            report, files = build_report(engine, chosen)
         for key in ("overview", "kpis", "benchmark", "cohorts", "funnel", "paths", "segments",
                     "insights"):
             section = report.section(key)
             if not section.available:
-                console.print(f"[yellow]{key}:[/] {section.reason}", highlight=False)
+                console.print(f"[yellow]{key}:[/] {literal(section.reason)}", highlight=False)
         errors = files.folder / "report-errors.log"
         if errors.exists():
-            console.print(f"tracebacks of the failed sections: {errors}", highlight=False)
+            console.print(f"tracebacks of the failed sections: {literal(errors)}", highlight=False)
         typer.echo(str(files.html.resolve()))  # plain: a path must not be wrapped

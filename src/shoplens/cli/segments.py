@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -19,7 +18,16 @@ from rich.progress import (
 )
 from rich.table import Column, Table
 
-from shoplens.cli.common import DbOption, JsonOption, console, engine_from, out, print_json
+from shoplens.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    engine_from,
+    literal,
+    out,
+    params,
+    print_json,
+)
 from shoplens.errors import ConfigError
 from shoplens.search.client import SEARCH_ENV
 
@@ -104,7 +112,7 @@ def index_searches(
     if json_out:
         print_json(doc)
     else:
-        out.print(report.summary())
+        out.print(literal(report.summary()))
         if session.bundled:
             console.print(
                 "note: indexed into a bundled server that is now stopped; "
@@ -138,21 +146,10 @@ def segment_cmd(
     if check_only:
         _check(db, search, json_out)
         return
-    try:
-        params = SegmentParams(
-            k=k,  # type: ignore[arg-type]
-            method=method,  # type: ignore[arg-type]
-            seed=seed,
-            use_search=not no_search,
-            k_criterion=k_criterion,  # type: ignore[arg-type]
-        )
-    except ValidationError as exc:
-        msg = "; ".join(
-            f"--{'.'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigError(msg) from None
+    chosen = params(SegmentParams, k=k, method=method, seed=seed, use_search=not no_search,
+                    k_criterion=k_criterion)
     with engine_from(db) as engine, search_session(search) as session, _progress(not json_out) as p:
-        result = segment(engine, params, search=session, progress=RichProgress(p))
+        result = segment(engine, chosen, search=session, progress=RichProgress(p))
         report = check(engine, session.client) if session.bundled else None
     if json_out:
         doc = result.as_dict()
@@ -166,7 +163,7 @@ def segment_cmd(
                 "keep the user_segments index (the database keeps user_segments)"
             )
     if result.index_report is not None and not result.index_report.ok:
-        console.print(f"[bold red]error:[/] {result.index_report.summary()}")
+        console.print(f"[bold red]error:[/] {literal(result.index_report.summary())}")
         raise typer.Exit(1)
     if report is not None and not report.ok:  # pragma: no cover - would be a defect
         raise typer.Exit(1)
@@ -189,16 +186,16 @@ def _check(db: str | None, search: str | None, json_out: bool) -> None:
         table = Table("segment", "database", "index", title="user_segments: database vs index")
         for c in report.counts:
             style = "" if c.db == c.index else "red"
-            table.add_row(c.segment, str(c.db), str(c.index), style=style)
+            table.add_row(literal(c.segment), str(c.db), str(c.index), style=style)
         out.print(table)
         out.print(
             f"users: database {report.db_users}, index {report.index_users}; "
             f"missing from index {len(report.missing)}, stale in index {len(report.stale)}"
         )
         if report.missing:
-            out.print("missing (first 10): " + ", ".join(report.missing[:10]))
+            out.print("missing (first 10): " + literal(", ".join(report.missing[:10])))
         if report.stale:
-            out.print("stale (first 10): " + ", ".join(report.stale[:10]))
+            out.print("stale (first 10): " + literal(", ".join(report.stale[:10])))
         out.print("OK" if report.ok else "MISMATCH")
     if not report.ok:
         raise typer.Exit(1)
@@ -216,7 +213,8 @@ def _print_result(result: object) -> None:
     assert isinstance(result, SegmentationResult)
     crit = f", chosen by {result.criterion}" if result.criterion else ""
     out.print(
-        f"{len(result.assignments)} users in {result.k} segments ({result.method}{crit}); "
+        f"{len(result.assignments)} users in {result.k} segments "
+        f"({literal(result.method)}{literal(crit)}); "
         f"{result.n_searches} searches, {result.n_distinct_queries} distinct queries"
     )
     if result.basis == "purchases":
@@ -226,18 +224,19 @@ def _print_result(result: object) -> None:
     table.columns.insert(0, Column("segment", no_wrap=True))
     for s in result.segments:
         table.add_row(
-            s.name,
+            literal(s.name),
             str(s.size),
             f"{s.share_of_users:.1%}",
             f"{s.revenue_share:.1%}",
-            ", ".join(s.traits[:4]),
-            ", ".join(s.top_queries[:3]),
+            literal(", ".join(s.traits[:4])),
+            literal(", ".join(s.top_queries[:3])),
         )
     out.print(table)
     rfm = Table("users", "share", "revenue share", title="RFM")
     rfm.columns.insert(0, Column("RFM segment", no_wrap=True))
     for row in result.rfm.itertuples():
-        rfm.add_row(row.rfm_segment, str(row.users), f"{row.share_of_users:.1%}", f"{row.revenue_share:.1%}")
+        rfm.add_row(literal(row.rfm_segment), str(row.users), f"{row.share_of_users:.1%}",
+                    f"{row.revenue_share:.1%}")
     out.print(rfm)
 
 
@@ -274,7 +273,7 @@ def search_cmd(
         return
     searches = index == SEARCH_LOGS
     noun = "searches" if searches else "users"
-    out.print(f"{result.total} {noun} match {escape(repr(query))}", highlight=False)
+    out.print(f"{result.total} {noun} match {literal(repr(query))}")
     if result.hits:
         wanted = ("user_id", "search_query", "timestamp", "clicked_product_ids") if searches else \
             ("user_id", "segment", "rfm_segment", "country", "monetary", "traits")
@@ -284,8 +283,8 @@ def search_cmd(
         for h in result.hits:
             table.add_row(
                 *[
-                    escape(", ".join(map(str, h.get(c) or [])) if isinstance(h.get(c), list)
-                           else str(h.get(c, "")))
+                    literal(", ".join(map(str, h.get(c) or [])) if isinstance(h.get(c), list)
+                            else h.get(c, ""))
                     for c in cols
                 ]
             )

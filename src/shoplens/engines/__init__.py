@@ -46,25 +46,31 @@ def connect(url: str | None = None, *, init: bool = True, **options: object) -> 
         try:
             engine = PostgresEngine(url)
         except Exception as exc:  # psycopg.OperationalError and friends
-            raise ConfigError(f"cannot connect to PostgreSQL at {redact(url)}: {exc}") from exc
+            raise ConfigError(redact(f"cannot connect to PostgreSQL at {url}: "
+                                     f"{_first_lines(exc)}", url)) from None
     elif url.startswith("duckdb:") or url.endswith((".duckdb", ".db")) or url == ":memory:":
         from shoplens.engines.duckdb import DuckDBEngine
 
         try:
             engine = DuckDBEngine(url, duckdb_path(url), **options)  # type: ignore[arg-type]
         except Exception as exc:
-            raise ConfigError(f"cannot open DuckDB database {duckdb_path(url)}: {exc}") from exc
+            raise ConfigError(redact(f"cannot open DuckDB database {duckdb_path(url)}: "
+                                     f"{_first_lines(exc)}", url)) from None
     elif url.startswith("spark://"):
         from shoplens.engines.spark import SparkEngine
 
         engine = SparkEngine(url)
     else:
-        raise ConfigError(
-            f"unknown database URL {redact(url)!r}: use duckdb:PATH or postgresql://..."
-        )
+        raise ConfigError(redact(
+            f"unknown database URL {url!r}: use duckdb:PATH or postgresql://...", url))
     if init:
         engine.init_schema()
     return engine
+
+
+def _first_lines(exc: BaseException) -> str:
+    """A driver's message on one line (libpq adds hints and a DETAIL on further lines)."""
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 __all__ = ["DB_ENV", "DEFAULT_DB_URL", "Engine", "Query", "connect", "default_url", "load_sql"]

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 import pandas as pd
 import pyarrow as pa
 
 from shoplens.engines.sql import Query, load_sql, transpile
+from shoplens.redact import redact
 
 Params = Mapping[str, Any] | None
 SQLLike = str | Query
@@ -162,9 +163,28 @@ class Engine(ABC):
     def init_schema(self) -> None:
         """Create the ShopLens tables if they are missing (idempotent)."""
         with self.transaction():
+            self._lock_schema()
             self.execute_script(load_sql("shoplens.schema", "tables.sql"))
             for extra in self.schema_extras:
                 self.execute_script(load_sql("shoplens.engines", extra), native=True)
+
+    # -- concurrency ------------------------------------------------------------
+    def _lock_schema(self) -> None:
+        """Inside the schema transaction: wait for any other process creating the schema
+        (``CREATE TABLE IF NOT EXISTS`` is not safe against a concurrent one)."""
+        return None
+
+    @contextlib.contextmanager
+    def exclusive(self, name: str, *, wait: bool = True,
+                  on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Hold the database-wide lock ``name`` for the body (one load at a time).
+
+        Without ``wait``, a lock held by another process raises
+        :class:`~shoplens.errors.BusyError`; with it, ``on_wait`` is told why we wait,
+        then the body runs once the other process is done. Engines whose files admit a
+        single writer anyway hold nothing.
+        """
+        yield
 
     # -- lifecycle --------------------------------------------------------------
     @abstractmethod
@@ -180,12 +200,4 @@ class Engine(ABC):
         return f"<{type(self).__name__} {redact(self.url)}>"
 
 
-def redact(url: str) -> str:
-    """The URL with any password replaced, for messages and logs."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
+__all__ = ["Engine", "Params", "SQLLike", "redact"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -9,6 +12,19 @@ import duckdb
 import pyarrow as pa
 
 from shoplens.engines.base import Engine, Params
+from shoplens.errors import BusyError
+
+# DuckDB lets one process at a time open a database file for writing (another process
+# gets a clear "cannot open" error); within this process, connections to one file share
+# it, so their schema creation and loads take turns on these locks.
+_LOCKS: dict[tuple[str, str], threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock(path: str, name: str) -> threading.Lock:
+    key = (str(Path(path).resolve()) if path != ":memory:" else f":memory:{id(path)}", name)
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(key, threading.Lock())
 
 
 class DuckDBEngine(Engine):
@@ -70,6 +86,26 @@ class DuckDBEngine(Engine):
         finally:
             self.con.execute("SET preserve_insertion_order = true")
         return data.num_rows
+
+    def init_schema(self) -> None:
+        with _lock(self.path, "schema"):
+            super().init_schema()
+
+    @contextlib.contextmanager
+    def exclusive(self, name: str, *, wait: bool = True,
+                  on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        lock = _lock(self.path, name)
+        if not lock.acquire(blocking=False):
+            if not wait:
+                raise BusyError(f"another {name} into {self.path} is running in this process; "
+                                "wait for it to finish, or run again without --no-wait")
+            if on_wait:
+                on_wait(f"waiting for another {name} into {self.path} to finish...")
+            lock.acquire()
+        try:
+            yield
+        finally:
+            lock.release()
 
     def table_exists(self, table: str) -> bool:
         return bool(self.scalar(

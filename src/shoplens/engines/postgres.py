@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 import psycopg
@@ -15,6 +15,8 @@ import pyarrow.csv as pacsv
 
 from shoplens.engines import pg_binary
 from shoplens.engines.base import Engine, Params
+from shoplens.errors import BusyError, ConnectionLostError
+from shoplens.redact import redact
 
 # psycopg treats '%' as the start of a placeholder once parameters are passed, so a
 # literal '%' (LIKE '%x') must be doubled; the '%(name)s' SQLGlot writes must not.
@@ -39,12 +41,28 @@ class PostgresEngine(Engine):
         for name, value in self.session_settings.items():
             self.conn.execute("SELECT set_config(%s, %s, false)", (name, value))
 
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[None]:
+        """A server that stops or a network that drops mid-work is one clear error, not
+        a driver traceback (whatever was unfinished is rolled back by the server)."""
+        try:
+            yield
+        except psycopg.OperationalError as exc:
+            if not (self.conn.broken or self.conn.closed):
+                raise
+            first = " ".join(str(exc).split())[:200] or type(exc).__name__
+            raise ConnectionLostError(redact(
+                f"lost the connection to PostgreSQL at {self.url} ({first}); nothing of the "
+                "unfinished work was committed: check the server and run the command again",
+                self.url)) from None
+
     def _run(self, sql: str, params: Params) -> Any:
         cur = self.conn.cursor()
-        if params:
-            cur.execute(_LITERAL_PERCENT.sub("%%", sql), dict(params))
-        else:
-            cur.execute(sql)
+        with self._guard():
+            if params:
+                cur.execute(_LITERAL_PERCENT.sub("%%", sql), dict(params))
+            else:
+                cur.execute(sql)
         return cur
 
     def _fetch_arrow(self, sql: str, params: Params) -> pa.Table:
@@ -52,7 +70,8 @@ class PostgresEngine(Engine):
         if cur.description is None:
             return pa.table({})
         names = [d.name for d in cur.description]
-        rows = cur.fetchall()
+        with self._guard():
+            rows = cur.fetchall()
         # by position, not a dict by name: PostgreSQL names both of `SELECT count(*),
         # count(DISTINCT x)` "count", and a dict would keep only the last
         if not rows:
@@ -61,13 +80,54 @@ class PostgresEngine(Engine):
         return pa.Table.from_arrays([pa.array(list(c)) for c in columns], names=names)
 
     def _begin(self) -> None:
-        self.conn.execute("BEGIN")
+        with self._guard():
+            self.conn.execute("BEGIN")
 
     def _commit(self) -> None:
-        self.conn.execute("COMMIT")
+        with self._guard():
+            self.conn.execute("COMMIT")
 
     def _rollback(self) -> None:
-        self.conn.execute("ROLLBACK")
+        if self.conn.broken or self.conn.closed:
+            return  # the server rolls back a transaction whose connection is gone
+        with self._guard():
+            self.conn.execute("ROLLBACK")
+
+    # -- concurrency: advisory locks, keyed by purpose and schema -----------------
+    _LOCK_KEY = "SELECT hashtextextended('shoplens:' || %s || ':' || current_schema(), 0)"
+
+    def _lock_schema(self) -> None:
+        with self._guard():
+            key = self.conn.execute(self._LOCK_KEY, ("schema",)).fetchone()[0]
+            self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
+
+    @contextlib.contextmanager
+    def exclusive(self, name: str, *, wait: bool = True,
+                  on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        with self._guard():
+            key = self.conn.execute(self._LOCK_KEY, (name,)).fetchone()[0]
+            got = self.conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]
+            if not got:
+                holder = self.conn.execute(
+                    "SELECT min(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                    "AND database = (SELECT oid FROM pg_database WHERE datname = "
+                    "current_database()) AND ((classid::bigint << 32) | objid::bigint) = %s",
+                    (key,)).fetchone()[0]
+                who = f"server process {holder}" if holder else "another process"
+                if not wait:
+                    raise BusyError(
+                        f"another {name} into this database is running ({who}); wait for it "
+                        "to finish, or run again without --no-wait to wait for it")
+                if on_wait:
+                    on_wait(f"waiting for another {name} into this database to finish "
+                            f"({who})...")
+                self.conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+        try:
+            yield
+        finally:
+            if not (self.conn.broken or self.conn.closed):
+                with self._guard():
+                    self.conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
     def append_arrow(self, table: str, data: pa.Table | pa.RecordBatch) -> int:
         if isinstance(data, pa.RecordBatch):
@@ -78,7 +138,7 @@ class PostgresEngine(Engine):
         encoders = pg_binary.plan(self._column_types(table, data.column_names), data.schema)
         if encoders is not None:
             sql = f'COPY "{table}" ({cols}) FROM STDIN (FORMAT binary)'
-            with self.conn.cursor() as cur, cur.copy(sql) as copy:
+            with self._guard(), self.conn.cursor() as cur, cur.copy(sql) as copy:
                 copy.write(pg_binary.SIGNATURE)
                 for batch in data.to_batches(max_chunksize=_COPY_CHUNK_ROWS):
                     copy.write(pg_binary.encode(batch, encoders))
@@ -86,7 +146,7 @@ class PostgresEngine(Engine):
             return data.num_rows
         data = _lists_to_pg_arrays(data)
         sql = f'COPY "{table}" ({cols}) FROM STDIN (FORMAT csv, HEADER false)'
-        with self.conn.cursor() as cur, cur.copy(sql) as copy:
+        with self._guard(), self.conn.cursor() as cur, cur.copy(sql) as copy:
             for batch in data.to_batches(max_chunksize=_COPY_CHUNK_ROWS):
                 buf = io.BytesIO()
                 pacsv.write_csv(batch, buf, pacsv.WriteOptions(include_header=False))
@@ -103,25 +163,30 @@ class PostgresEngine(Engine):
         the index built once). Only inside a transaction, and not when a foreign key
         depends on the key (then it is kept).
         """
-        rows = self.conn.execute(
-            "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
-            "WHERE c.conrelid = to_regclass(%s) AND c.contype = 'p' AND NOT EXISTS "
-            "(SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.confrelid = c.conrelid)",
-            (f'"{table}"',)).fetchall() if self.in_transaction else []
+        with self._guard():
+            rows = self.conn.execute(
+                "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+                "WHERE c.conrelid = to_regclass(%s) AND c.contype = 'p' AND NOT EXISTS "
+                "(SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND "
+                "f.confrelid = c.conrelid)",
+                (f'"{table}"',)).fetchall() if self.in_transaction else []
         if not rows:
             yield
             return
         (name, definition), = rows
-        self.conn.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+        with self._guard():
+            self.conn.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
         yield
-        self.conn.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+        with self._guard():
+            self.conn.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
 
     def _column_types(self, table: str, columns: list[str]) -> list[str]:
         """The PostgreSQL type of each named column of ``table`` (``format_type``)."""
-        rows = self.conn.execute(
-            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
-            "WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped",
-            (f'"{table}"',)).fetchall()
+        with self._guard():
+            rows = self.conn.execute(
+                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                "WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped",
+                (f'"{table}"',)).fetchall()
         types = dict(rows)
         return [types.get(c, "?") for c in columns]
 
@@ -129,7 +194,7 @@ class PostgresEngine(Engine):
         """COPY raw CSV bytes (an iterable of chunks) into ``table``."""
         cols = ", ".join(f'"{c}"' for c in columns)
         sql = f'COPY "{table}" ({cols}) FROM STDIN (FORMAT csv, HEADER false)'
-        with self.conn.cursor() as cur, cur.copy(sql) as copy:
+        with self._guard(), self.conn.cursor() as cur, cur.copy(sql) as copy:
             for chunk in chunks:
                 copy.write(chunk)
 

@@ -11,7 +11,6 @@ templates (:func:`offline_insights`), validated against the same schema.
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import pairwise
@@ -27,6 +26,7 @@ from shoplens.events.patterns import PatternParams, patterns
 from shoplens.events.queries import staged_events
 from shoplens.events.taxonomy import CategorizeParams, categorize
 from shoplens.llm import LLMSettings, Provider, get_provider
+from shoplens.llm.privacy import WITHHELD, is_personal
 from shoplens.llm.schema import InsightsResponse
 
 
@@ -94,14 +94,15 @@ def prompt_statistics(stats: dict[str, Any]) -> dict[str, Any]:
 
 
 # Event names are tracker vocabulary, but a badly instrumented tracker can put an e-mail
-# address, a long number or a UUID into one; such names never leave the machine.
-_PERSONAL = re.compile(
-    r"[^@\s]+@[^@\s]+|\d{6,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-    re.IGNORECASE)
-
-
+# address, a phone number or a customer's name into one; such names never leave the
+# machine (shoplens.llm.privacy, the filter every prompt passes).
 def _safe_name(raw: str) -> str:
-    return "(name withheld: looks like personal data)" if _PERSONAL.search(raw) else raw
+    return WITHHELD if is_personal(raw) else raw
+
+
+def withheld_names(stats: dict[str, Any]) -> int:
+    """Event names :func:`prompt_statistics` leaves out because they hold personal data."""
+    return sum(is_personal(t["raw"]) for t in stats["taxonomy"][:60])
 
 
 def build_prompt(stats: dict[str, Any], *, max_insights: int = 6) -> str:
@@ -133,6 +134,10 @@ def analyze(engine: Engine, params: InsightsParams | None = None, *,
         "funnel": stats["funnel"],
         "patterns": stats["patterns"],
         "insights": [i.model_dump() for i in answer.insights],
+        # values kept from the model because they hold personal data (nothing is sent
+        # offline)
+        "withheld_from_llm": 0 if provider.name == "offline"
+        else withheld_names(stats) + provider.withheld,
     }
 
 

@@ -38,10 +38,13 @@ from shoplens.events.stages import (
     STAGES,
 )
 from shoplens.llm import LLMSettings, Provider, get_provider
+from shoplens.llm.privacy import split_personal
 from shoplens.llm.schema import EventLabels
 
 TABLE = "event_taxonomy"
 UNKNOWN_CONFIDENCE = 0.1
+#: how ``decided_by`` starts for a name kept from the language model (personal data)
+WITHHELD_FROM_LLM = "withheld from the LLM: looks like personal data"
 _DELETE_CHUNK = 500
 
 
@@ -82,6 +85,11 @@ class Taxonomy:
 
     def to_json(self) -> list[dict[str, object]]:
         return [e.to_json() for e in self.entries]
+
+    @property
+    def withheld(self) -> int:
+        """Names not sent to the language model because they hold personal data."""
+        return sum(e.decided_by.startswith(WITHHELD_FROM_LLM) for e in self.entries)
 
 
 def ensure_table(engine: Engine) -> None:
@@ -150,14 +158,23 @@ LLM_SYSTEM = (
 def _ask_llm(unsure: list[EmbeddingGuess], provider: Provider | None) -> list[TaxonomyEntry]:
     if provider is None or provider.name == "offline":
         return [_offline_guess(g) for g in unsure]
-    names = [g.raw for g in unsure]
-    prompt = ("Label each of these event names (JSON list) and answer as "
-              '{"labels": [{"raw": name, "stage": stage, "confidence": number}]}:\n'
-              + json.dumps(names))
-    answer = provider.complete_json(prompt, EventLabels, system=LLM_SYSTEM)
-    labels = {lab.raw: lab for lab in answer.labels}
+    # a name holding personal data (an e-mail, a phone number...) never leaves the machine:
+    # it keeps the embedding's guess, marked as withheld
+    names, private = split_personal([g.raw for g in unsure])
+    labels = {}
+    if names:
+        prompt = ("Label each of these event names (JSON list) and answer as "
+                  '{"labels": [{"raw": name, "stage": stage, "confidence": number}]}:\n'
+                  + json.dumps(names))
+        answer = provider.complete_json(prompt, EventLabels, system=LLM_SYSTEM)
+        labels = {lab.raw: lab for lab in answer.labels}
     out = []
     for g in unsure:
+        if g.raw in private:
+            guess = _offline_guess(g)
+            guess.decided_by = f"{WITHHELD_FROM_LLM} ({guess.decided_by})"
+            out.append(guess)
+            continue
         lab = labels.get(g.raw)
         if lab is None:  # the model skipped it: keep the embedding guess
             out.append(_offline_guess(g))

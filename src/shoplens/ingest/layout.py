@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from shoplens.errors import InputError
 from shoplens.ingest.sources import SourceFile
@@ -23,9 +24,23 @@ KIND_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: times before this are implausible for a shop's events (by default)
+EARLIEST = datetime(1990, 1, 1)
+#: and so are times more than this far in the future of the load
+MAX_FUTURE = timedelta(days=1)
+
+
 @dataclass(frozen=True)
 class Options:
     guest_orders: bool = False
+    #: the plausible window of times; outside it a row is quarantined
+    earliest: datetime = EARLIEST
+    max_future: timedelta = MAX_FUTURE
+
+    def time_window(self) -> dict[str, datetime]:
+        """``$time_min`` / ``$time_max`` for the validating SELECT (naive UTC)."""
+        latest = datetime.now(UTC).replace(tzinfo=None) + self.max_future
+        return {"time_min": self.earliest, "time_max": latest}
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -22,9 +21,11 @@ from shoplens.ingest import derived
 from shoplens.ingest.detect import Planned, plan
 from shoplens.ingest.hooks import LoadScope, run_post_load
 from shoplens.ingest.ids import FINGERPRINT, hash_fingerprint
-from shoplens.ingest.layout import KIND_COLUMNS, Options
+from shoplens.ingest.layout import EARLIEST, KIND_COLUMNS, MAX_FUTURE, Options
+from shoplens.ingest.line_endings import mixes_line_endings, with_lf_endings
 from shoplens.ingest.mapping import Mapping, plan_mapped
-from shoplens.ingest.quarantine import Quarantine
+from shoplens.ingest.quarantine import Quarantine, default_quarantine_dir, quarantine_csv_name
+from shoplens.ingest.read_errors import read_error
 from shoplens.ingest.report import FileReport, LoadReport
 from shoplens.ingest.scratch import Scratch
 from shoplens.ingest.sinks import (
@@ -113,21 +114,6 @@ def _estimate_rows(path: Path, container: str) -> int | None:
     return max(1, round(size / (len(head) / lines)) - (1 if container == "csv" else 0))
 
 
-def default_quarantine_dir(engine: Engine) -> Path:
-    """Beside the database file (DuckDB), else ``$SHOPLENS_QUARANTINE_DIR``, else
-    ``./shoplens-quarantine``."""
-    path = getattr(engine, "path", None)
-    if isinstance(path, str) and path and path != ":memory:":
-        return Path(path).resolve().parent
-    return Path(os.environ.get("SHOPLENS_QUARANTINE_DIR") or "shoplens-quarantine").resolve()
-
-
-def _quarantine_csv_name(engine: Engine, load_id: int) -> str:
-    path = getattr(engine, "path", None)
-    stem = Path(path).stem if isinstance(path, str) and path not in ("", ":memory:") else "shoplens"
-    return f"{stem}.quarantine.load-{load_id}.csv"
-
-
 def load(
     engine: Engine,
     paths: str | Path | Iterable[str | Path],
@@ -139,6 +125,10 @@ def load(
     progress: ProgressFn | None = None,
     mapping: Mapping | None = None,
     mapping_dir: str | Path | None = None,
+    earliest: datetime | None = None,
+    max_future: timedelta | None = None,
+    wait: bool = True,
+    on_wait: Callable[[str], None] | None = None,
 ) -> LoadReport:
     """Load files into the ShopLens tables, in one transaction.
 
@@ -167,6 +157,14 @@ def load(
         :mod:`shoplens.ingest.mapping`); ``format`` is then ignored.
     mapping_dir
         Where the mapping's relative file paths start when ``paths`` names no folder.
+    earliest, max_future
+        The plausible window of times: a row whose time is before ``earliest`` (default
+        1990-01-01) or more than ``max_future`` (default one day) after the load's start
+        is quarantined with the reason ``implausible time``.
+    wait, on_wait
+        Loads into one database take turns: with ``wait`` (the default) a load finds
+        another one running, tells ``on_wait`` and waits for it; without, it raises
+        :class:`~shoplens.errors.BusyError` before writing anything.
 
     Returns
     -------
@@ -188,7 +186,8 @@ def load(
     path_list = [Path(p) for p in items]
     notes: list[str] = []
     report_progress = progress or (lambda _d, _n, _t: None)
-    opts = Options(guest_orders=guest_orders)
+    opts = Options(guest_orders=guest_orders, earliest=earliest or EARLIEST,
+                   max_future=MAX_FUTURE if max_future is None else max_future)
     with Scratch() as scratch:
         if mapping is not None:
             planned = plan_mapped(path_list, mapping, scratch.con, notes, opts,
@@ -200,7 +199,7 @@ def load(
                          "used: re-loading files loaded before will not be recognised as "
                          "duplicates")
         digests = Digests([p.src.path for p in planned])
-        with engine.transaction():
+        with engine.exclusive("load", wait=wait, on_wait=on_wait), engine.transaction():
             engine.execute_script(load_sql("shoplens.ingest", "tables.sql"))
             load_id = int(engine.scalar("SELECT coalesce(max(load_id), 0) + 1 FROM loads"))
             previous = digests.candidates(engine)
@@ -247,6 +246,12 @@ def load(
                 rep.rows_loaded = (rep.rows_read - rep.rows_quarantined - rep.rows_already_present
                                    - rep.rows_updated)
             warnings = list(notes)
+            for i, rep in enumerate(reports):
+                if not rep.skipped and rep.rows_read and rep.rows_quarantined == rep.rows_read:
+                    warnings.append(
+                        f"every row of {rep.path} was quarantined, most for: "
+                        f"{quarantine.top_reason(i)}; is it the format, delimiter and decimal "
+                        "separator the file was detected as?")
             if ctx.early_events:
                 file, line = ctx.early_first or ("?", 0)
                 warnings.append(
@@ -282,7 +287,7 @@ def load(
         csv = None
         if wrote and quarantine.total:
             folder = Path(quarantine_dir) if quarantine_dir else default_quarantine_dir(engine)
-            csv = quarantine.write_csv(folder / _quarantine_csv_name(engine, load_id), load_id)
+            csv = quarantine.write_csv(folder / quarantine_csv_name(engine, load_id), load_id)
     return LoadReport(
         load_id=load_id if wrote else None, files=reports, warnings=warnings,
         events_before_signup=ctx.early_events, quarantine_csv=csv, merged=ctx.merged,
@@ -309,11 +314,16 @@ def _run_file(ctx: LoadContext, file_no: int, p: Planned, opts: Options,
     rows = 0
     staged = f"sessionize_{file_no}"
     try:
-        params = src.params() or None
-        reader = sc.con.sql(sql, params=params).to_arrow_reader(BATCH_ROWS)
+        params = dict(src.params())
+        if src.container == "csv" and mixes_line_endings(src.path):
+            params["path"] = str(with_lf_endings(src.path, sc.folder))
+        # only a layout with a time output checks the plausible window
+        if "$time_min" in sql:
+            params.update(opts.time_window())
+        reader = sc.con.sql(sql, params=params or None).to_arrow_reader(BATCH_ROWS)
         if sessionize:
             sc.execute(f"CREATE TABLE {staged} AS SELECT {', '.join(cols)} FROM ({sql}) "
-                       "WHERE FALSE", params)
+                       "WHERE FALSE", params or None)
         batches = _rebatched(reader)
         if src.numbered_by_loader:
             batches = _numbered(batches, first=2)
@@ -337,8 +347,8 @@ def _run_file(ctx: LoadContext, file_no: int, p: Planned, opts: Options,
             for table in _rebatched(out):
                 sink.feed(file_no, table.select(cols))  # type: ignore[attr-defined]
             sc.execute(f"DROP TABLE {staged}")
-    except duckdb.Error as exc:
-        raise InputError(f"cannot read the file: {_first_line(exc)}", file=src.name) from exc
+    except (duckdb.Error, pa.ArrowException, OSError) as exc:
+        raise read_error(exc, src.name) from exc
     progress(label, rows, rows)
     return rows
 
@@ -418,7 +428,3 @@ def _rebatched(reader: pa.RecordBatchReader) -> Iterator[pa.Table]:
     if pending:
         yield pa.Table.from_batches(pending)
 
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return " ".join(text.splitlines()[:2]) if text else type(exc).__name__

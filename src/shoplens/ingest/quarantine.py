@@ -9,6 +9,9 @@ load instead, naming file, line and field.
 from __future__ import annotations
 
 import collections
+import hashlib
+import os
+import re
 from pathlib import Path
 
 import pyarrow as pa
@@ -45,6 +48,16 @@ class Quarantine:
             )
         self.counts[file_no] += rows.num_rows
 
+    def top_reason(self, file_no: int) -> str | None:
+        """The most frequent reason rows of one file were quarantined for (with its field)."""
+        row = self.scratch.one(
+            "SELECT reason, field FROM quarantine WHERE file = $file GROUP BY reason, field "
+            "ORDER BY count(*) DESC, min(line) LIMIT 1", {"file": file_no})
+        if not row:
+            return None
+        reason, field = row
+        return f"{reason} (field {field!r})" if field else str(reason)
+
     @property
     def total(self) -> int:
         return sum(self.counts.values())
@@ -79,3 +92,29 @@ class Quarantine:
         pacsv.write_csv(self._rows(load_id), tmp)
         tmp.replace(path)
         return path
+
+
+def default_quarantine_dir(engine: Engine) -> Path:
+    """Beside the database file (DuckDB), else ``$SHOPLENS_QUARANTINE_DIR``, else
+    ``./shoplens-quarantine``."""
+    path = getattr(engine, "path", None)
+    if isinstance(path, str) and path and path != ":memory:":
+        return Path(path).resolve().parent
+    return Path(os.environ.get("SHOPLENS_QUARANTINE_DIR") or "shoplens-quarantine").resolve()
+
+
+def quarantine_csv_name(engine: Engine, load_id: int) -> str:
+    """``<database>.quarantine.load-<id>.csv``: the DuckDB file's stem, else the database
+    name with a short hash of its server and schema, so that two databases loaded from
+    one folder (load 1 of each) never overwrite each other's CSV."""
+    path = getattr(engine, "path", None)
+    if isinstance(path, str) and path not in ("", ":memory:"):
+        stem = Path(path).stem
+    else:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(engine.url)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", parts.path.strip("/")) or "shoplens"
+        where = f"{parts.hostname}:{parts.port}/{parts.path}?{parts.query}"
+        stem = f"{name}-{hashlib.sha256(where.encode()).hexdigest()[:8]}"
+    return f"{stem}.quarantine.load-{load_id}.csv"

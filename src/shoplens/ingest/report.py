@@ -40,6 +40,12 @@ class LoadReport(BaseModel):
     seconds: float = 0.0
 
     @property
+    def rejected_files(self) -> list[str]:
+        """Files read whose every row was quarantined."""
+        return [f.path for f in self.files
+                if not f.skipped and f.rows_read and f.rows_quarantined == f.rows_read]
+
+    @property
     def rows_read(self) -> int:
         return sum(f.rows_read for f in self.files)
 

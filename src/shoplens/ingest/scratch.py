@@ -9,7 +9,10 @@ it spills to a temporary folder beyond its memory limit.
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,9 @@ import pyarrow as pa
 
 #: memory the scratch database may hold before spilling to disk
 MEMORY_LIMIT = "512MB"
+PREFIX = "shoplens-load-"
+#: a scratch folder without an owner file is someone's only after this long
+_ORPHAN_SECONDS = 3600
 
 _TABLES = """
 CREATE TABLE seen (kind VARCHAR, id BIGINT, file INTEGER, line BIGINT);
@@ -41,7 +47,9 @@ class Scratch:
     """An in-memory DuckDB with a spill folder; ``con`` streams, ``cur`` does the rest."""
 
     def __init__(self, memory_limit: str = MEMORY_LIMIT) -> None:
-        self._tmp = tempfile.TemporaryDirectory(prefix="shoplens-load-")
+        remove_stale_folders()
+        self._tmp = tempfile.TemporaryDirectory(prefix=PREFIX)
+        (Path(self._tmp.name) / "owner.pid").write_text(str(os.getpid()))
         self.con = duckdb.connect(config={
             "memory_limit": memory_limit,
             "temp_directory": str(Path(self._tmp.name) / "spill"),
@@ -52,6 +60,11 @@ class Scratch:
         self.con.execute(_TABLES)
         self.cur = self.con.cursor()
         self._n = 0
+
+    @property
+    def folder(self) -> Path:
+        """The load's own temporary folder (removed when the scratch closes)."""
+        return Path(self._tmp.name)
 
     def sql(self, query: str, params: dict[str, Any] | None = None) -> pa.Table:
         return self.cur.sql(query, params=params).to_arrow_table() if params else \
@@ -99,3 +112,34 @@ class Scratch:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def remove_stale_folders(root: str | Path | None = None) -> list[Path]:
+    """Remove the scratch folders of loads that were killed (their process is gone), so
+    that a killed load leaves nothing behind for long; returns what was removed."""
+    removed = []
+    for folder in Path(root or tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        if not folder.is_dir() or _alive(folder):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _alive(folder: Path) -> bool:
+    try:
+        pid = int((folder / "owner.pid").read_text())
+    except (OSError, ValueError):  # being created, or from before owner files
+        try:
+            return time.time() - folder.stat().st_mtime < _ORPHAN_SECONDS
+        except OSError:
+            return True
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True

@@ -90,7 +90,9 @@ class SourceFile:
 
 
 def _json_path(key: str) -> str:
-    return "'$.\"" + key.replace("'", "''").replace('"', '\\"') + "\"'"
+    # inside the quoted key a backslash escapes: a key ending in one must double it
+    escaped = key.replace("\\", "\\\\").replace('"', '\\"')
+    return "'$.\"" + escaped.replace("'", "''") + "\"'"
 
 
 def _encoding(path: Path) -> str:

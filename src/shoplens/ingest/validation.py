@@ -12,8 +12,17 @@ put into SQL text, names quoted as identifiers; data values never are.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+#: output columns holding a time or date: a value outside the plausible window (bound as
+#: ``$time_min`` / ``$time_max`` when the SELECT runs) is quarantined, whatever the format
+TIME_OUTPUTS = ("event_time", "ts", "order_time", "signup_date")
+#: control characters no value may hold (tab, line feed and carriage return may: a quoted
+#: CSV field can span lines). PostgreSQL cannot store NUL in text at all, and on DuckDB
+#: ``abc\0`` would be another id than ``abc``: such a row is quarantined on every engine.
+CONTROL_CHARS = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
 
 
 def ident(name: str) -> str:
@@ -103,6 +112,37 @@ def quoted(expr: str) -> str:
     return f"'\"' || left(coalesce({expr}, ''), 60) || '\"'"
 
 
+def _control_characters(renames: Mapping[str, str | None]) -> list[Check]:
+    """One check per source column the layout reads, first in line: a control character
+    (NUL above all) in any of them quarantines the row, naming the character."""
+    pattern = lit(CONTROL_CHARS)
+    return [
+        Check(f"regexp_matches({name}, {pattern})", actual,
+              f"'control character U+' || format('{{:04X}}', unicode(regexp_extract({name}, "
+              f"{pattern}))) || ' in the value (not allowed in text)'")
+        for name, actual in renames.items() if actual
+    ]
+
+
+def _plausible_times(renames: Mapping[str, str | None], parsed: Mapping[str, str],
+                     outputs: Mapping[str, str]) -> list[Check]:
+    """A year-9999 or year-0001 time parses, but no shop's event happened then (and
+    such values overflow date arithmetic downstream): quarantine it, naming the window."""
+    found = []
+    for name in TIME_OUTPUTS:
+        expr = outputs.get(name)
+        if expr is None:
+            continue
+        source = re.search(r"\bf_\w+", parsed.get(expr, expr))
+        field = renames.get(source.group(0)) if source else None
+        found.append(Check(
+            f"({expr} < $time_min OR {expr} > $time_max)", field,
+            f"'implausible time ' || {quoted(f'CAST({expr} AS VARCHAR)')} || "
+            "' (accepted: ' || strftime($time_min, '%Y-%m-%d') || ' to ' || "
+            "strftime($time_max, '%Y-%m-%d %H:%M') || ' UTC)'"))
+    return found
+
+
 @dataclass(frozen=True)
 class Check:
     """One rule: rows where ``cond`` holds are bad, for ``reason`` (a SQL text expression),
@@ -128,6 +168,8 @@ def build_select(
     defines ``v_*`` values over those; ``outputs`` are the normalized columns; ``raw`` is
     the expression that rebuilds the source row for the quarantine.
     """
+    checks = [*_control_characters(renames), *checks,
+              *_plausible_times(renames, parsed, outputs)]
     rename_sql = ", ".join(
         f"{ident(actual) if actual else 'CAST(NULL AS VARCHAR)'} AS {name}"
         for name, actual in renames.items()
@@ -145,5 +187,8 @@ def build_select(
         f"r AS (SELECT *, {reason} AS _reason FROM p) "
         f"SELECT {out_sql}, _line, _reason, "
         f"CASE WHEN _reason IS NOT NULL THEN {field} END AS _field, "
-        f"CASE WHEN _reason IS NOT NULL THEN {raw} END AS _raw FROM r"
+        # the raw row keeps its control characters as U+FFFD: the quarantine table is
+        # text on every engine
+        f"CASE WHEN _reason IS NOT NULL THEN regexp_replace({raw}, {lit(CONTROL_CHARS)}, "
+        "'\uFFFD', 'g') END AS _raw FROM r"
     )

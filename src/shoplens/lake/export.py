@@ -48,7 +48,7 @@ class ExportParams:
             raise ConfigError(f"cannot export unknown table(s) {sorted(unknown)}: "
                               f"choose from {', '.join(TABLES)}")
         if self.chunk_days < 1:
-            raise ConfigError("chunk_days must be at least 1")
+            raise ConfigError("--chunk-days must be at least 1")
 
 
 @dataclass

@@ -10,7 +10,9 @@ client's errors are transient (:meth:`Provider._transient`). Everything else liv
 - :meth:`Provider.complete_json` asks for JSON, parses and validates it; an answer that
   is not valid JSON or does not fit the schema is sent back once with the validation
   error, and a second invalid answer raises :class:`LLMError` saying what was wrong;
-- API keys come from the environment only and are scrubbed from every message.
+- API keys come from the environment only and are scrubbed from every message;
+- every prompt passes :func:`shoplens.llm.privacy.guard_prompt` before it is sent: a
+  JSON string holding personal data is replaced and counted in ``withheld``.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from shoplens.errors import ShopLensError, UnsupportedOperationError
+from shoplens.llm.privacy import guard_prompt
+from shoplens.redact import redact
 
 T = TypeVar("T", bound=BaseModel)
 ProviderName = Literal["offline", "gemini", "openai"]
@@ -45,10 +49,30 @@ class LLMSettings(BaseModel):
     model: str | None = Field(None, description="model name; each provider has a default")
     base_url: str | None = Field(None, description="endpoint, e.g. an OpenAI-compatible server")
     timeout: float = Field(60.0, gt=0, description="seconds per request")
+    budget: float = Field(60.0, gt=0, description="seconds for one answer in all: requests, "
+                          "retries and waits (a hanging server fails after this long)")
     max_retries: int = Field(3, ge=0, description="retries of rate limits, 5xx and timeouts")
     backoff: float = Field(1.0, ge=0, description="first wait in seconds, doubled per retry")
     max_backoff: float = Field(30.0, ge=0, description="longest single wait, also caps Retry-After")
     temperature: float = Field(0.2, ge=0, le=2)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(value)
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+            _ = parts.port  # a port that is not a number raises here
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"{redact(value)!r} is not an http(s):// URL (e.g. "
+                             "http://localhost:11434/v1 for Ollama)")
+        return value
 
 
 @dataclass
@@ -85,43 +109,71 @@ class Provider(ABC):
         self.settings = settings
         self.model = settings.model or self.default_model
         self.last_call = CallLog()
+        #: values the privacy guard replaced in prompts this provider sent
+        self.withheld = 0
         self._secrets: list[str] = []
         self._sleep: Callable[[float], None] = time.sleep
 
     # -- one request --------------------------------------------------------------
     @abstractmethod
-    def _generate(self, system: str, prompt: str, *, json_mode: bool) -> str:
-        """Send one request and return the model's text."""
+    def _generate(self, system: str, prompt: str, *, json_mode: bool, timeout: float) -> str:
+        """Send one request (giving up after ``timeout`` seconds); the model's text."""
 
     def _transient(self, exc: Exception) -> Transient | None:
         """``Transient`` if ``exc`` is worth retrying, else ``None``."""
         return None
 
     # -- retries ------------------------------------------------------------------
-    def generate(self, prompt: str, *, system: str = "", json_mode: bool = False) -> str:
-        """The model's text for ``prompt``, retrying transient failures with backoff."""
+    @property
+    def endpoint(self) -> str:
+        """Where requests go, for messages (credentials redacted)."""
+        base = self.settings.base_url
+        return redact(base, base) if base else f"the {self.name} API"
+
+    def generate(self, prompt: str, *, system: str = "", json_mode: bool = False,
+                 deadline: float | None = None) -> str:
+        """The model's text for ``prompt``, retrying transient failures with backoff,
+        within the settings' ``budget`` (or until ``deadline``, a ``time.monotonic()``)."""
         s = self.settings
         log = self.last_call = CallLog()
+        deadline = deadline or time.monotonic() + s.budget
+        prompt, withheld = guard_prompt(prompt)
+        self.withheld += withheld
         while True:
             log.attempts += 1
+            remaining = deadline - time.monotonic()
             try:
-                return self._generate(system, prompt, json_mode=json_mode)
+                if remaining <= 0:
+                    raise _OutOfTime
+                return self._generate(system, prompt, json_mode=json_mode,
+                                      timeout=max(0.1, min(s.timeout, remaining)))
             except ShopLensError:
                 raise
+            except _OutOfTime:
+                raise LLMError(self._failed(log, "no answer within the budget")) from None
             except Exception as exc:
                 transient = self._transient(exc)
                 if transient is None:
-                    raise LLMError(
-                        f"{self.name} request failed: {self.scrub(_describe(exc))}") from None
+                    raise LLMError(self._failed(log, _describe(exc))) from None
                 log.failures.append(transient.reason)
-                if log.attempts > s.max_retries:
-                    raise LLMError(
-                        f"{self.name} request failed after {log.attempts} attempts "
-                        f"({', '.join(log.failures)}): {self.scrub(_describe(exc))}"
-                    ) from None
                 wait = self._wait(log.attempts, transient.retry_after)
+                if log.attempts > s.max_retries or time.monotonic() + wait >= deadline:
+                    raise LLMError(self._failed(log, _describe(exc))) from None
                 log.waits.append(wait)
                 self._sleep(wait)
+
+    def _failed(self, log: CallLog, what: str) -> str:
+        """One line: which provider, which endpoint, what was tried, what went wrong."""
+        tries = (f" after {log.attempts} attempts in at most {self.settings.budget:g} s "
+                 f"({', '.join(log.failures)})" if log.failures else "")
+        hint = ""
+        if any(f in ("connection error", "ConnectError", "ConnectionError")
+               for f in log.failures) or "Connection error" in what:
+            hint = "; is the server running, and is --llm-base-url right?"
+        elif log.failures and all("timeout" in f.lower() for f in log.failures):
+            hint = "; the model is slow or hanging: raise --llm-timeout or try again later"
+        what = what.rstrip(". ")
+        return self.scrub(f"{self.name} request to {self.endpoint} failed{tries}: {what}{hint}")
 
     def _wait(self, attempt: int, retry_after: float | None) -> float:
         s = self.settings
@@ -144,7 +196,8 @@ class Provider(ABC):
         instructions = JSON_INSTRUCTIONS.format(
             schema=json.dumps(schema.model_json_schema(), separators=(",", ":")))
         full_system = f"{system}\n\n{instructions}".strip()
-        answer = self.generate(prompt, system=full_system, json_mode=True)
+        deadline = time.monotonic() + self.settings.budget  # one budget for both tries
+        answer = self.generate(prompt, system=full_system, json_mode=True, deadline=deadline)
         try:
             return _checked(parse_json(answer, schema), check)
         except ValueError as first:
@@ -153,7 +206,8 @@ class Provider(ABC):
                 f"Previous answer (truncated):\n{answer[:2000]}\n\n"
                 "Answer again with one JSON object that fits the schema exactly."
             )
-            answer = self.generate(retry_prompt, system=full_system, json_mode=True)
+            answer = self.generate(retry_prompt, system=full_system, json_mode=True,
+                                   deadline=deadline)
             try:
                 return _checked(parse_json(answer, schema), check)
             except ValueError as second:
@@ -168,13 +222,16 @@ class Provider(ABC):
 
     # -- secrets --------------------------------------------------------------------
     def scrub(self, text: str) -> str:
+        """``text`` without the API key or any credential of the endpoint's URL."""
         for secret in self._secrets:
             if secret:
                 text = text.replace(secret, "***")
-        return text
+        return redact(text, self.settings.base_url)
 
     def describe(self) -> dict[str, str | None]:
-        return {"provider": self.name, "model": self.model, "base_url": self.settings.base_url}
+        base = self.settings.base_url
+        return {"provider": self.name, "model": self.model,
+                "base_url": redact(base, base) if base else None}
 
     def __repr__(self) -> str:  # never show the key
         return f"<{type(self).__name__} model={self.model!r}>"
@@ -190,7 +247,8 @@ class OfflineProvider(Provider):
     name: ClassVar[str] = "offline"
     default_model: ClassVar[str] = "rules-and-templates"
 
-    def _generate(self, system: str, prompt: str, *, json_mode: bool) -> str:
+    def _generate(self, system: str, prompt: str, *, json_mode: bool,
+                  timeout: float = 0.0) -> str:
         raise UnsupportedOperationError(
             "the offline provider does not answer free prompts; choose --llm gemini or "
             "--llm openai for that"
@@ -235,8 +293,9 @@ def parse_json(text: str, schema: type[T]) -> T:
     try:
         data = json.loads(body)
     except json.JSONDecodeError as exc:
-        raise AnswerError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                          "not_json") from None
+        raise AnswerError(
+            f"the answer is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
+            f"it begins {body[:60]!r}", "not_json") from None
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
@@ -263,6 +322,13 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+class _OutOfTime(Exception):
+    pass
+
+
 def _describe(exc: Exception) -> str:
-    text = str(exc) or type(exc).__name__
+    if isinstance(exc, json.JSONDecodeError) or "Expecting value" in str(exc):
+        return ("the server's reply is not JSON: is it an API of this provider (for "
+                "OpenAI-compatible servers the URL usually ends in /v1)?")
+    text = " ".join(str(exc).split()) or type(exc).__name__
     return text if len(text) < 500 else text[:500] + "..."

@@ -39,8 +39,10 @@ class GeminiProvider(Provider):
         )
         self._client = genai.Client(api_key=key, http_options=http)
 
-    def _generate(self, system: str, prompt: str, *, json_mode: bool) -> str:
+    def _generate(self, system: str, prompt: str, *, json_mode: bool, timeout: float) -> str:
         config = self._types.GenerateContentConfig(
+            http_options=self._types.HttpOptions(base_url=self.settings.base_url,
+                                                 timeout=int(timeout * 1000)),
             system_instruction=system or None,
             temperature=self.settings.temperature,
             response_mime_type="application/json" if json_mode else None,

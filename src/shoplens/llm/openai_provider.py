@@ -30,13 +30,18 @@ class OpenAIProvider(Provider):
         self._client = openai.OpenAI(api_key=key, base_url=settings.base_url,
                                      timeout=settings.timeout, max_retries=0)
 
-    def _generate(self, system: str, prompt: str, *, json_mode: bool) -> str:
+    def _generate(self, system: str, prompt: str, *, json_mode: bool, timeout: float) -> str:
         messages = ([{"role": "system", "content": system}] if system else []) + [
             {"role": "user", "content": prompt}]
         kwargs = {"response_format": {"type": "json_object"}} if json_mode else {}
         response = self._client.chat.completions.create(
             model=self.model, messages=messages, temperature=self.settings.temperature,
-            **kwargs)
+            timeout=timeout, **kwargs)
+        if not hasattr(response, "choices"):  # the body was not a chat completion at all
+            raise _EmptyAnswer(
+                f"the reply of {self.endpoint} is not a chat completion (it begins "
+                f"{str(response)[:40]!r}): is it an OpenAI-compatible API? Its URL usually "
+                "ends in /v1")
         if not response.choices or response.choices[0].message.content is None:
             raise _EmptyAnswer("the model returned no message content")
         return response.choices[0].message.content

@@ -21,7 +21,7 @@ from opensearchpy import OpenSearch, helpers
 from opensearchpy.exceptions import ConnectionError as OSConnectionError
 from opensearchpy.exceptions import ConnectionTimeout, TransportError
 
-from shoplens.search.errors import SearchUnavailableError
+from shoplens.search.errors import SearchUnavailableError, summarize
 
 RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
 
@@ -99,7 +99,8 @@ def bulk_index(
         try:
             client.indices.refresh(index=index)
         except (OSConnectionError, TransportError) as exc:
-            raise SearchUnavailableError(f"cannot refresh {index!r} after indexing: {exc}") from exc
+            raise SearchUnavailableError(
+                f"cannot refresh {index!r} after indexing: {summarize(exc)}") from exc
     return report
 
 
@@ -163,7 +164,7 @@ def _send_batch(
                 continue  # the whole batch again; ids are stable, so re-sends overwrite
             raise SearchUnavailableError(
                 f"search engine went away while indexing {index!r} after {report.indexed} documents "
-                f"({exc.error}); the database is unchanged — re-run to complete the index"
+                f"({summarize(exc)}); the database is unchanged — re-run to complete the index"
             ) from exc
         except TransportError as exc:  # a whole-request rejection (e.g. 413, 401)
             if int(exc.status_code or 0) in RETRYABLE_STATUS and attempt < max_retries:
@@ -171,7 +172,7 @@ def _send_batch(
                 report.retried += len(pending)
                 continue
             raise SearchUnavailableError(
-                f"search engine rejected a bulk request to {index!r}: {exc.status_code} {exc.error}"
+                f"search engine rejected a bulk request to {index!r}: {summarize(exc)}"
             ) from exc
         if not retry:
             return

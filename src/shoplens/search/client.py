@@ -11,6 +11,7 @@ clusters only). ``SHOPLENS_SEARCH_API_KEY`` sends an ``Authorization: ApiKey ...
 
 from __future__ import annotations
 
+import contextlib
 import os
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -20,7 +21,7 @@ from opensearchpy.exceptions import TransportError
 
 from shoplens.engines.base import redact
 from shoplens.errors import ConfigError
-from shoplens.search.errors import SearchUnavailableError
+from shoplens.search.errors import SearchUnavailableError, summarize
 
 SEARCH_ENV = "SHOPLENS_SEARCH"
 
@@ -46,7 +47,11 @@ def connect_search(url: str, *, timeout: float = 30.0, check: bool = True) -> Op
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"--search: expected http(s)://host:port, got {redact(url)!r}")
-    port = parts.port or (443 if parts.scheme == "https" else 9200)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 9200)
+    except ValueError:
+        raise ConfigError(f"--search: the port of {redact(url)!r} is not a number from 1 to "
+                          "65535") from None
     host: dict[str, object] = {"host": parts.hostname, "port": port}
     if parts.path and parts.path != "/":
         host["url_prefix"] = parts.path
@@ -82,21 +87,22 @@ def ping(client: OpenSearch, url: str = "") -> dict:
         return client.info()
     except OSConnectionError as exc:
         raise SearchUnavailableError(
-            f"search engine at {where} is not reachable ({exc.error}); start it, fix --search/"
+            f"search engine at {where} is not reachable ({summarize(exc)}); start it, fix --search/"
             f"{SEARCH_ENV}, or leave both unset to use the bundled osmem-server"
         ) from exc
     except TransportError as exc:
         raise SearchUnavailableError(
-            f"search engine at {where} answered {exc.status_code}: {exc.error}"
+            f"search engine at {where} answered {summarize(exc)}"
         ) from exc
 
 
 def display_url(url: str) -> str:
-    """URL without credentials, for messages."""
+    """URL without credentials (user info, secret query parameters), for messages."""
     parts = urlsplit(url)
     if parts.username or parts.password:
         netloc = parts.hostname or ""
-        if parts.port:
-            netloc += f":{parts.port}"
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
+        with contextlib.suppress(ValueError):
+            if parts.port:
+                netloc += f":{parts.port}"
+        return redact(urlunsplit(parts._replace(netloc=netloc)), url)
+    return redact(url)

@@ -10,7 +10,7 @@ from opensearchpy.exceptions import ConnectionError as OSConnectionError
 from opensearchpy.exceptions import NotFoundError, RequestError, TransportError
 
 from shoplens.errors import ConfigError, ShopLensError
-from shoplens.search.errors import SearchUnavailableError
+from shoplens.search.errors import SearchUnavailableError, summarize
 
 
 @dataclass(frozen=True)
@@ -52,11 +52,12 @@ def query_string(
     except NotFoundError as exc:
         raise ShopLensError(f"index {index!r} does not exist: run `shoplens segment` first") from exc
     except RequestError as exc:
-        raise ConfigError(f"search: the engine rejected query {query!r}: {exc.info}") from exc
+        raise ConfigError(f"search: the engine rejected query {query!r}: "
+                          f"{summarize(exc)}") from exc
     except OSConnectionError as exc:
-        raise SearchUnavailableError(f"search engine not reachable: {exc.error}") from exc
+        raise SearchUnavailableError(f"search engine not reachable: {summarize(exc)}") from exc
     except TransportError as exc:
-        raise SearchUnavailableError(f"search failed: {exc.status_code} {exc.error}") from exc
+        raise SearchUnavailableError(f"search failed: {summarize(exc)}") from exc
     total = resp["hits"]["total"]
     total = int(total["value"] if isinstance(total, dict) else total)
     return SearchResult(query, total, [h["_source"] for h in resp["hits"]["hits"]])

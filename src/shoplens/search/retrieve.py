@@ -20,7 +20,7 @@ from opensearchpy.exceptions import ConnectionError as OSConnectionError
 from opensearchpy.exceptions import NotFoundError, TransportError
 
 from shoplens.errors import ShopLensError
-from shoplens.search.errors import SearchUnavailableError
+from shoplens.search.errors import SearchUnavailableError, summarize
 
 
 def scan_all(
@@ -58,9 +58,10 @@ def scan_all(
     except NotFoundError as exc:
         raise ShopLensError(f"index {index!r} does not exist on the search engine") from exc
     except OSConnectionError as exc:
-        raise SearchUnavailableError(f"search engine went away while reading {index!r}: {exc.error}") from exc
+        raise SearchUnavailableError(
+            f"search engine went away while reading {index!r}: {summarize(exc)}") from exc
     except TransportError as exc:
-        raise SearchUnavailableError(f"reading {index!r} failed: {exc.status_code} {exc.error}") from exc
+        raise SearchUnavailableError(f"reading {index!r} failed: {summarize(exc)}") from exc
     if on_progress and seen % page_size:
         on_progress(seen % page_size)
     if seen != expected:

@@ -113,12 +113,18 @@ def collect_section(key: str, ctx: ReportContext) -> Section:
     try:
         section = fn(ctx)
     except NotAvailable as exc:
-        section = kind.unavailable(f"not available yet: {exc}")
+        section = kind.unavailable(redact(f"not available yet: {exc}", *_sources(ctx)))
     except Exception as exc:
-        ctx.log(f"section {key} failed:\n{traceback.format_exc()}")
-        section = kind.unavailable(f"failed: {type(exc).__name__}: {exc}")
+        ctx.log(redact(f"section {key} failed:\n{traceback.format_exc()}", *_sources(ctx)))
+        section = kind.unavailable(redact(f"failed: {type(exc).__name__}: {exc}",
+                                          *_sources(ctx)))
     section.seconds = round(time.perf_counter() - start, 3)
     return section
+
+
+def _sources(ctx: ReportContext) -> tuple[str | None, ...]:
+    """The URLs whose secrets a section's message may quote."""
+    return ctx.engine.url, ctx.search_url
 
 
 def new_report(engine: Engine) -> ReportData:
