@@ -22,8 +22,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
-from rich.table import Table
 from rich.markup import escape
+from rich.table import Table
 
 from shoplens.engines import DB_ENV, Engine, connect
 from shoplens.errors import ConfigError, ShopLensError

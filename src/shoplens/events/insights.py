@@ -11,6 +11,7 @@ templates (:func:`offline_insights`), validated against the same schema.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import pairwise
