@@ -7,7 +7,7 @@ mapping in the events themselves, so every analysis that reads ``event_type``
 (revenue, funnels, cohorts, the report, the insight queries) counts a clickstream's
 ``payment_done`` as a purchase without any hand mapping:
 
-- the actions with a canonical type (:data:`CANONICAL_TYPE`: view, cart, remove, purchase,
+- the actions with a canonical type (:data:`CANONICAL_TYPE`: view, cart, purchase,
   refund) set ``event_type`` on the events of every raw name the stored taxonomy puts
   there; a name whose action has none keeps the importer's type;
 - what was set is recorded in ``event_type_applied`` (raw name -> type), so when the
@@ -34,8 +34,11 @@ from shoplens.events.stages import EVENT_TYPE_ACTION
 if TYPE_CHECKING:
     from shoplens.ingest.hooks import LoadScope
 
-#: action -> the canonical events.event_type it means
-CANONICAL_TYPE: dict[str, str] = {action: t for t, action in EVENT_TYPE_ACTION.items()}
+#: action -> the canonical events.event_type it means. The taxonomy's "remove" covers
+#: cart and wishlist removals alike, so it does not make a ``remove_from_cart``: only an
+#: importer's known spelling does.
+CANONICAL_TYPE: dict[str, str] = {action: t for t, action in EVENT_TYPE_ACTION.items()
+                                  if action != "remove"}
 APPLIED = "event_type_applied"
 _CHUNK = 500
 
