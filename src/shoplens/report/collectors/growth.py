@@ -52,8 +52,11 @@ def _has(engine: Any, prop: str) -> bool:
 
 def collect(ctx: ReportContext) -> GrowthSection:
     import shoplens as sl
+    from shoplens.insights.compile.dates import data_bounds
 
     engine = ctx.engine
+    if data_bounds(engine)[0] is None:
+        return GrowthSection.unavailable("no data: no events")
     section = GrowthSection(lifecycle_interval="week", retention_period="week")
     section.by_country = _by(engine, "user.country")
     if _has(engine, "user.channel"):
@@ -68,8 +71,6 @@ def collect(ctx: ReportContext) -> GrowthSection:
     section.stickiness = [StickinessPoint(**p) for p in series["points"]]
     section.stickiness_note = (f"users active on N of the 28 days {stick.date_from} .. "
                                f"{stick.date_to}")
-    if not section.lifecycle:
-        section.available, section.reason = False, "no data: no events"
     return section
 
 
