@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from shoplens.engines import Engine, Query, load_sql
 from shoplens.engines.sql import placeholders
+from shoplens.metrics import revenue_rollups
 from shoplens.metrics.params import period_bounds
 
 if TYPE_CHECKING:
@@ -33,8 +34,8 @@ PACKAGE = "shoplens.metrics"
 OPTIMIZE_DDL: dict[str, str] = {"postgres": "sql/optimize/postgres.sql"}
 
 ROLLUP_TABLES: tuple[str, ...] = (
-    "rollup_user_day", "rollup_active_counts", "rollup_rolling_active", "rollup_revenue_day",
-    "rollup_orders_day", "rollup_session_funnel", "rollup_user_funnel",
+    "rollup_user_day", "rollup_active_counts", "rollup_rolling_active",
+    *revenue_rollups.REVENUE_TABLES, "rollup_session_funnel", "rollup_user_funnel",
 )
 
 #: longest trailing window of the rolling actives, in days
@@ -122,7 +123,8 @@ def refresh_days(engine: Engine, first: date, last: date, *, full: bool = False)
             values[f"{grain}_lo"], values[f"{grain}_hi"] = period_bounds(grain, first, last)
         _run_script(engine, "sql/refresh/user_day.sql", values)
         _run_script(engine, "sql/refresh/active_counts.sql", values)
-        _run_script(engine, "sql/refresh/revenue_day.sql", values)
+        revenue_rollups.refresh_catalogue(engine)
+        revenue_rollups.refresh_days(engine, first, last)
         values["time_lo"], values["time_hi"] = values["day_lo"], values["day_hi"]
         suffix = "_full" if full else ""
         _run_script(engine, f"sql/refresh/session_funnel{suffix}.sql", values)
@@ -163,6 +165,8 @@ def refresh_after_load(engine: Engine, scope: LoadScope) -> None:
         if not engine.fetch_all("SELECT events_covered FROM rollup_state"):
             rebuild(engine)
             return
+        # a products file moves revenue between categories, brands and prices
+        revenue_rollups.refresh_catalogue(engine)
         if scope.tables and "events" not in scope.tables:
             _set_state(engine)
             return
@@ -184,3 +188,6 @@ def ensure_fresh(engine: Engine) -> None:
     state = engine.fetch_all("SELECT events_covered FROM rollup_state")
     if not state or state[0][0] != engine.scalar("SELECT COUNT(*) FROM events"):
         rebuild(engine)
+    else:
+        # products changed without update_catalogue or a load (a direct UPDATE)
+        revenue_rollups.refresh_catalogue(engine)
