@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
+from rich.markup import escape
 from rich.table import Table
 
 from shoplens.cli.common import DbOption, JsonOption, console, engine_from, out, print_json
@@ -39,7 +40,7 @@ def _table(title: str, columns: list[str], rows: list[list[object]]) -> Table:
         table.add_column(col, justify="left" if col in {"category", "brand", "name", "product",
                                                            "level", "metric"} else "right")
     for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row])
+        table.add_row(*["" if v is None else escape(str(v)) for v in row])
     return table
 
 

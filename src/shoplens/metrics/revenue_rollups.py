@@ -18,23 +18,15 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from shoplens.engines import Engine, load_sql
-from shoplens.engines.sql import placeholders
+from shoplens.engines import Engine
 from shoplens.metrics.params import period_bounds
 
-PACKAGE = "shoplens.metrics"
 NO_CATEGORY = "(no category)"
 
 REVENUE_TABLES: tuple[str, ...] = (
     "rollup_revenue_product", "rollup_revenue_category", "rollup_revenue_brand",
     "rollup_revenue_total", "rollup_revenue_catalogue",
 )
-
-
-def _run_script(engine: Engine, filename: str, values: Mapping[str, Any] | None = None) -> None:
-    for stmt in load_sql(PACKAGE, filename).statements():
-        names = placeholders(stmt.sql)
-        engine.execute(stmt, {k: values[k] for k in names} if names and values else None)
 
 
 def period_values(first: date, last: date) -> dict[str, Any]:
@@ -45,12 +37,18 @@ def period_values(first: date, last: date) -> dict[str, Any]:
     return values
 
 
+def run_script(engine: Engine, filename: str, values: Mapping[str, Any] | None = None) -> None:
+    from shoplens.metrics.rollups import run_script as run
+
+    run(engine, filename, values)
+
+
 def refresh_days(engine: Engine, first: date, last: date) -> None:
     """Re-derive the revenue rows of days ``[first, last]`` and of the weeks and months
     containing them (call :func:`refresh_catalogue` first: new rows use ``products``)."""
     values = period_values(first, last)
-    _run_script(engine, "sql/refresh/revenue_days.sql", values)
-    _run_script(engine, "sql/refresh/revenue_groups.sql", values)
+    run_script(engine, "sql/refresh/revenue_days.sql", values)
+    run_script(engine, "sql/refresh/revenue_groups.sql", values)
 
 
 def changed_products(engine: Engine) -> int:
@@ -71,5 +69,5 @@ def refresh_catalogue(engine: Engine) -> int:
     with engine.transaction():
         if not changed_products(engine):
             return 0
-        _run_script(engine, "sql/refresh/revenue_catalogue.sql")
+        run_script(engine, "sql/refresh/revenue_catalogue.sql")
         return int(engine.scalar("SELECT COUNT(*) FROM rollup_revenue_changed") or 0)

@@ -13,6 +13,7 @@ before every optimized read) rebuilds the rollups when they do not cover every e
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -42,14 +43,18 @@ ROLLUP_TABLES: tuple[str, ...] = (
 ROLLING_DAYS = 28
 
 
-def _statements(filename: str) -> list[Query]:
-    return load_sql(PACKAGE, filename).statements()
+@functools.cache
+def statements(filename: str) -> tuple[tuple[Query, frozenset[str]], ...]:
+    """The statements of one of the package's SQL files with their placeholders (parsed
+    once per process: a refresh runs dozens of statements)."""
+    return tuple((stmt, frozenset(placeholders(stmt.sql)))
+                 for stmt in load_sql(PACKAGE, filename).statements())
 
 
-def _run_script(engine: Engine, filename: str, values: Mapping[str, Any]) -> None:
-    for stmt in _statements(filename):
-        names = placeholders(stmt.sql)
-        engine.execute(stmt, {k: values[k] for k in names} or None)
+def run_script(engine: Engine, filename: str, values: Mapping[str, Any] | None = None) -> None:
+    """Run every statement of ``filename`` with the values its placeholders name."""
+    for stmt, names in statements(filename):
+        engine.execute(stmt, {k: values[k] for k in names} if names and values else None)
 
 
 def create_tables(engine: Engine) -> None:
@@ -121,14 +126,14 @@ def refresh_days(engine: Engine, first: date, last: date, *, full: bool = False)
         values: dict[str, Any] = {}
         for grain in ("day", "week", "month"):
             values[f"{grain}_lo"], values[f"{grain}_hi"] = period_bounds(grain, first, last)
-        _run_script(engine, "sql/refresh/user_day.sql", values)
-        _run_script(engine, "sql/refresh/active_counts.sql", values)
+        run_script(engine, "sql/refresh/user_day.sql", values)
+        run_script(engine, "sql/refresh/active_counts.sql", values)
         revenue_rollups.refresh_catalogue(engine)
         revenue_rollups.refresh_days(engine, first, last)
         values["time_lo"], values["time_hi"] = values["day_lo"], values["day_hi"]
         suffix = "_full" if full else ""
-        _run_script(engine, f"sql/refresh/session_funnel{suffix}.sql", values)
-        _run_script(engine, f"sql/refresh/user_funnel{suffix}.sql", values)
+        run_script(engine, f"sql/refresh/session_funnel{suffix}.sql", values)
+        run_script(engine, f"sql/refresh/user_funnel{suffix}.sql", values)
 
         data_last = engine.scalar("SELECT MAX(day) FROM rollup_user_day")
         if data_last is None:
@@ -138,7 +143,7 @@ def refresh_days(engine: Engine, first: date, last: date, *, full: bool = False)
             roll_first = min(first, _as_date(prev_last) + timedelta(days=1))
         roll_last = _as_date(data_last)
         if roll_first <= roll_last:
-            _run_script(engine, "sql/refresh/rolling_active.sql", {
+            run_script(engine, "sql/refresh/rolling_active.sql", {
                 "roll_first": roll_first, "roll_last": roll_last,
                 "scan_lo": roll_first - timedelta(days=ROLLING_DAYS - 1)})
 
