@@ -40,6 +40,17 @@ _SIZE_SQL: dict[str, str] = {
     "duckdb": "SELECT COUNT(DISTINCT block_id) * 262144 FROM pragma_storage_info('{t}') "
               "WHERE block_id >= 0",
 }
+#: per-dialect (name, value) of the server settings the timings depend on, printed
+#: beside the results
+_SETTINGS_SQL: dict[str, str] = {
+    "postgres": "SELECT name, setting || COALESCE(' ' || unit, '') FROM pg_settings "
+                "WHERE name IN ('shared_buffers', 'work_mem', 'effective_cache_size', 'jit', "
+                "'jit_above_cost', 'max_parallel_workers_per_gather', 'random_page_cost', "
+                "'server_version') UNION ALL "
+                "SELECT 'jit (available)', CAST(pg_jit_available() AS TEXT) ORDER BY 1",
+    "duckdb": "SELECT name, value FROM duckdb_settings() "
+              "WHERE name IN ('threads', 'memory_limit') ORDER BY name",
+}
 _INDEX_SIZE_SQL: dict[str, str] = {
     "postgres": "SELECT pg_relation_size(CAST('{t}' AS regclass))",
 }
@@ -110,6 +121,10 @@ class OptimizationCost(BaseModel):
     rollup_rows: int = 0
     refresh_one_day_ms: float | None = Field(None, description="incremental refresh of one new day")
     one_day_events: int = 0
+    recategorize_ms: float | None = Field(
+        None, description="catalogue update moving products to other categories, with the "
+                          "revenue rollups' refresh")
+    recategorized_products: int = 0
 
 
 class BenchReport(BaseModel):
@@ -121,6 +136,8 @@ class BenchReport(BaseModel):
     rows: list[BenchRow]
     cost: OptimizationCost
     plans: Path | None = None
+    settings: dict[str, str] = Field(default_factory=dict,
+                                     description="server settings the timings ran with")
 
 
 def _ms(seconds: float) -> float:
@@ -224,6 +241,37 @@ def refresh_one_day(engine: Engine) -> tuple[float | None, int]:
     return _ms(elapsed[0]), int(count or 0)
 
 
+def recategorize(engine: Engine, products: int = 1000) -> tuple[float | None, int]:
+    """Time a catalogue update moving ``products`` products to another category (each
+    takes the category of the product after it) with the rollups' refresh, then roll
+    everything back."""
+    from shoplens.metrics.catalogue import ProductChange, update_catalogue
+
+    rows = engine.fetch_all(
+        "SELECT product_id, category FROM products WHERE product_id IN "
+        "(SELECT product_id FROM rollup_revenue_catalogue) ORDER BY product_id LIMIT :n",
+        {"n": products})
+    moves = [ProductChange(product_id=pid, category=rows[(i + 1) % len(rows)][1])
+             for i, (pid, _) in enumerate(rows)]
+    if not moves:
+        return None, 0
+    elapsed: list[float] = []
+    try:
+        with engine.transaction():
+            seconds, _ = _timed(lambda: update_catalogue(engine, moves))
+            elapsed.append(seconds)
+            raise _Rollback
+    except _Rollback:
+        pass
+    return _ms(elapsed[0]), len(moves)
+
+
+def server_settings(engine: Engine) -> dict[str, str]:
+    """The settings of :data:`_SETTINGS_SQL` for the engine (empty where unknown)."""
+    sql = _SETTINGS_SQL.get(engine.dialect)
+    return {str(k): str(v) for k, v in engine.fetch_all(sql, native=True)} if sql else {}
+
+
 def _percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q))
 
@@ -279,6 +327,8 @@ def run_bench(engine: Engine, params: BenchParams | None = None, *,
                                    for t in rollups.ROLLUP_TABLES))
         say("timing a one-day incremental refresh")
         cost.refresh_one_day_ms, cost.one_day_events = refresh_one_day(engine)
+        say("timing a 1,000-product re-categorization")
+        cost.recategorize_ms, cost.recategorized_products = recategorize(engine)
         _maintain(engine)
 
         first, last = data_span(engine, "naive")
@@ -291,7 +341,8 @@ def run_bench(engine: Engine, params: BenchParams | None = None, *,
                 say(f"timing {name}")
                 rows.append(_bench_pair(engine, name, values, params))
         return BenchReport(engine=engine.name, events=n_events, first_day=first, last_day=last,
-                           repeat=params.repeat, rows=rows, cost=cost, plans=params.plans)
+                           repeat=params.repeat, rows=rows, cost=cost, plans=params.plans,
+                           settings=server_settings(engine))
     finally:
         if schema is not None:
             engine.execute(f"SET SCHEMA '{previous_schema}'", native=True)

@@ -115,7 +115,7 @@ def update_catalogue(engine: Engine, changes: Sequence[ProductChange]) -> Catalo
         report.messages.append("no products named: nothing changed")
         return report
     with engine.transaction():
-        rollups.ensure_fresh(engine)
+        rollups.ensure(engine)
         engine.execute(f"DROP TABLE IF EXISTS {SCRATCH}")
         engine.execute(f"CREATE TABLE {SCRATCH} (product_id TEXT NOT NULL, category TEXT, "
                        "brand TEXT, price NUMERIC(18, 4), name TEXT, set_category BOOLEAN, "
