@@ -28,8 +28,7 @@ class LoadScope:
 
 # "module:function" entries, run in order. A capability adds its own line.
 POST_LOAD_HOOKS: list[str] = [
-    "shoplens.metrics.rollups:refresh_after_load",
-    "shoplens.cohorts.rollup:refresh_after_load",
+    "shoplens.metrics.rollups:refresh_after_load",  # also the cohorts' user-day rollup
 ]
 
 

@@ -15,7 +15,7 @@ and inside :func:`shoplens.metrics.catalogue.update_catalogue`'s.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from shoplens.engines import Engine
@@ -70,4 +70,26 @@ def refresh_catalogue(engine: Engine) -> int:
         if not changed_products(engine):
             return 0
         run_script(engine, "sql/refresh/revenue_catalogue.sql")
+        _reprice_user_days(engine)
         return int(engine.scalar("SELECT COUNT(*) FROM rollup_revenue_changed") or 0)
+
+
+def _reprice_user_days(engine: Engine) -> None:
+    """A list price changed: the user-days' revenue of the days its product was bought or
+    refunded without an event price is derived again (from those days' events)."""
+    lo, hi = engine.fetch_all(
+        "SELECT MIN(r.period), MAX(r.period) FROM rollup_revenue_product AS r "
+        "JOIN rollup_revenue_changed AS x ON x.product_id = r.product_id "
+        "WHERE x.price_changed AND r.grain = 'day' "
+        "AND (r.unpriced_units > 0 OR r.unpriced_refund_units > 0)")[0]
+    if lo is None or hi is None:
+        return
+    lo, hi = _as_date(lo), _as_date(hi)
+    run_script(engine, "sql/refresh/user_day.sql",
+               {"day_lo": lo, "day_hi": hi + timedelta(days=1)})
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

@@ -2,11 +2,20 @@
 -- maintained incrementally by shoplens.metrics.rollups after every load; every statement
 -- is idempotent.
 
--- One row per user and day with at least one event: the base of every active-user count.
+-- The cohorts' own user-day rollup, now rollup_user_day (derived data).
+DROP TABLE IF EXISTS cohort_user_day;
+DROP TABLE IF EXISTS cohort_rollup_state;
+
+-- One row per user and day with at least one event: the base of every active-user
+-- count, of the cohort matrices (shoplens.cohorts) and of the planner's distinct users.
 CREATE TABLE IF NOT EXISTS rollup_user_day (
-    day      DATE NOT NULL,
-    user_id  TEXT NOT NULL,
-    events   BIGINT NOT NULL
+    day            DATE NOT NULL,
+    user_id        TEXT NOT NULL,
+    events         BIGINT NOT NULL,  -- every event of the user that day
+    active_events  BIGINT NOT NULL,  -- events that are not refunds (NULL types count)
+    purchases      BIGINT NOT NULL,  -- purchase events
+    orders         BIGINT NOT NULL,  -- distinct purchase timestamps
+    revenue        NUMERIC(38, 4)    -- purchases minus refunds; NULL: no priced money
 );
 
 -- Distinct active users per day, Monday week and calendar month (grain = day|week|month).
@@ -92,7 +101,8 @@ CREATE TABLE IF NOT EXISTS rollup_revenue_catalogue (
 
 -- Scratch lists of a catalogue refresh: changed products and the keys they touch.
 CREATE TABLE IF NOT EXISTS rollup_revenue_changed (
-    product_id  TEXT NOT NULL
+    product_id     TEXT NOT NULL,
+    price_changed  BOOLEAN NOT NULL
 );
 CREATE TABLE IF NOT EXISTS rollup_revenue_keys (
     kind   TEXT NOT NULL,
@@ -117,9 +127,47 @@ CREATE TABLE IF NOT EXISTS rollup_user_funnel (
     purchase_time  TIMESTAMP
 );
 
--- What the rollups cover: the number of events folded in.
+-- The insight planner's rollups (shoplens.insights.planner): events per UTC day and
+-- the common dimensions a query filters or breaks down by (event name and type, the
+-- user's country, the product's category and brand), with the sums a trends query asks
+-- for; and distinct users per day, Monday week and month and country. Each value is the
+-- same expression the raw compile uses (shoplens.insights.properties).
+CREATE TABLE IF NOT EXISTS rollup_event_day (
+    day         DATE NOT NULL,
+    raw_event   TEXT NOT NULL,
+    event_type  TEXT,
+    country     TEXT,
+    category    TEXT,
+    brand       TEXT,
+    events      BIGINT NOT NULL,
+    revenue     NUMERIC(38, 4),  -- event.revenue summed (NULL: none)
+    price       NUMERIC(38, 4),  -- event.price summed
+    quantity    BIGINT           -- event.quantity summed
+);
+CREATE TABLE IF NOT EXISTS rollup_active_dims (
+    grain    TEXT NOT NULL,
+    period   DATE NOT NULL,
+    country  TEXT,
+    users    BIGINT NOT NULL,
+    events   BIGINT NOT NULL
+);
+-- The users' country as the planner's rollups saw it (a load may change it).
+CREATE TABLE IF NOT EXISTS rollup_user_dims (
+    user_id  TEXT NOT NULL,
+    country  TEXT
+);
+-- Products and users whose catalogue values changed since the planner's rollups were
+-- derived: the days they touch are derived again before the planner reads them.
+CREATE TABLE IF NOT EXISTS rollup_dims_pending (
+    kind  TEXT NOT NULL,
+    id    TEXT NOT NULL
+);
+
+-- What the rollups cover: the number of events folded in and a fingerprint of them
+-- (count, first and last time, sum of the ids), so writes that bypass a load are noticed.
 CREATE TABLE IF NOT EXISTS rollup_state (
     events_covered  BIGINT NOT NULL,
+    events_fp       TEXT NOT NULL,
     built_at        TIMESTAMP NOT NULL
 );
 

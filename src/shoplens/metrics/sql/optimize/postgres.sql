@@ -40,3 +40,7 @@ CREATE INDEX IF NOT EXISTS rollup_session_funnel_entry ON rollup_session_funnel 
 CREATE INDEX IF NOT EXISTS rollup_user_funnel_key ON rollup_user_funnel (user_id);
 CREATE INDEX IF NOT EXISTS rollup_user_funnel_entry ON rollup_user_funnel (entry_time)
     INCLUDE (cart_time, purchase_time);
+CREATE INDEX IF NOT EXISTS rollup_event_day_idx ON rollup_event_day (day);
+CREATE INDEX IF NOT EXISTS rollup_active_dims_idx ON rollup_active_dims (grain, period)
+    INCLUDE (country, users, events);
+CREATE INDEX IF NOT EXISTS rollup_user_dims_key ON rollup_user_dims (user_id);

@@ -2,13 +2,16 @@
 -- brand or list price differ from the values the rollups were derived with, and only the
 -- categories and brands those products leave or join.
 DELETE FROM rollup_revenue_changed;
-INSERT INTO rollup_revenue_changed (product_id)
-SELECT c.product_id
+INSERT INTO rollup_revenue_changed (product_id, price_changed)
+SELECT c.product_id, c.price IS DISTINCT FROM p.price
 FROM rollup_revenue_catalogue AS c
 LEFT JOIN products AS p ON p.product_id = c.product_id
 WHERE c.category <> COALESCE(NULLIF(TRIM(p.category), ''), '(no category)')
    OR c.brand IS DISTINCT FROM p.brand
    OR c.price IS DISTINCT FROM p.price;
+-- The planner's rollups re-derive the days of these products before their next read.
+INSERT INTO rollup_dims_pending (kind, id)
+SELECT 'product', product_id FROM rollup_revenue_changed;
 DELETE FROM rollup_revenue_keys;
 -- Brands are matched through a stand-in for NULL; a real brand spelled like it is only
 -- recomputed needlessly, never wrongly.

@@ -37,12 +37,12 @@ FROM rollup_revenue_product
 WHERE grain = 'day' AND period >= :month_lo AND period < :month_hi
 GROUP BY 2, 3
 ORDER BY 2, 3;
--- Products seen for the first time: remember the catalogue values used.
+-- Products seen for the first time (any event of the days): remember the catalogue
+-- values used, so a later catalogue change is found.
 INSERT INTO rollup_revenue_catalogue (product_id, category, brand, price)
 SELECT n.product_id, COALESCE(NULLIF(TRIM(p.category), ''), '(no category)'), p.brand, p.price
-FROM (SELECT DISTINCT product_id FROM rollup_revenue_product
-      WHERE grain = 'day' AND period >= :day_lo AND period < :day_hi
-        AND product_id IS NOT NULL) AS n
+FROM (SELECT DISTINCT product_id FROM events
+      WHERE event_time >= :day_lo AND event_time < :day_hi AND product_id IS NOT NULL) AS n
 LEFT JOIN products AS p ON p.product_id = n.product_id
 WHERE NOT EXISTS (SELECT 1 FROM rollup_revenue_catalogue AS c WHERE c.product_id = n.product_id);
 -- Orders per day, from the purchase events.
