@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 from hypothesis import strategies as st
 
-from shoplens.engines import Engine
-from shoplens.insights.planner import plan_trends
+from shoplens.insights.planner.check import rows_of_both
 from shoplens.insights.schema import TrendsQuery
-from shoplens.insights.trends.compile import resolve_trends
 
 EVENTS = [None, "action:purchase", "stage:conversion", "action:view", "viewed", "purchased",
           "refund"]
@@ -58,21 +55,4 @@ queries = st.builds(
     st.sampled_from(["day", "week", "month", "quarter"]), st.sampled_from(RANGES))
 
 
-def rows(df: pd.DataFrame) -> list[tuple]:
-    """Rows in a canonical order, with values as the runner reads them."""
-    out = []
-    for r in df.itertuples(index=False):
-        t = tuple(None if (isinstance(v, float) and v != v) else v for v in r)
-        out.append(tuple(pd.Timestamp(v).to_pydatetime().replace(tzinfo=None)
-                         if i == 1 else v for i, v in enumerate(t)))
-    return sorted(out, key=lambda t: [(x is None, str(x)) for x in t])
-
-
-def planner_vs_raw(engine: Engine, query: TrendsQuery) -> tuple[str, list, list]:
-    """('rollups' | 'raw', planner rows, raw rows) for ``query``."""
-    resolved, raw = resolve_trends(engine, query)
-    planned = plan_trends(engine, query, resolved)
-    raw_rows = rows(raw.fetch_df(engine))
-    if planned is None:
-        return "raw", raw_rows, raw_rows
-    return "rollups", rows(planned.fetch_df(engine)), raw_rows
+planner_vs_raw = rows_of_both

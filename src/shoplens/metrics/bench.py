@@ -56,6 +56,21 @@ _INDEX_SIZE_SQL: dict[str, str] = {
 }
 
 
+#: insight queries timed in both forms beside the metrics: the raw statement (naive) and
+#: the planner's statement over the rollups (optimized); see shoplens.insights.planner
+BREAKDOWN_QUERIES: dict[str, dict[str, Any]] = {
+    "wau_by_country": {"series": [{"math": "unique_users"}], "interval": "week",
+                       "breakdowns": [{"property": "user.country", "limit": 10}]},
+    "revenue_by_category_weekly": {
+        "series": [{"event": "action:purchase", "math": "sum", "math_property": "revenue"}],
+        "interval": "week", "breakdowns": [{"property": "product.category"}]},
+    "purchases_by_brand_in_fr": {
+        "series": [{"event": "action:purchase"}], "interval": "month",
+        "filters": [{"property": "user.country", "value": "FR"}],
+        "breakdowns": [{"property": "product.brand", "limit": 5}]},
+}
+
+
 class BenchParams(BaseModel):
     """What to benchmark.
 
@@ -297,11 +312,11 @@ def run_bench(engine: Engine, params: BenchParams | None = None, *,
     """
     params = params or BenchParams()
     say = progress or (lambda _msg: None)
-    names = params.metrics or tuple(m.name for m in METRICS)
-    unknown = [n for n in names if n not in BY_NAME]
+    names = params.metrics or (*(m.name for m in METRICS), *BREAKDOWN_QUERIES)
+    unknown = [n for n in names if n not in BY_NAME and n not in BREAKDOWN_QUERIES]
     if unknown:
         raise ConfigError(f"unknown metric(s) {', '.join(unknown)}; "
-                          f"known: {', '.join(BY_NAME)}")
+                          f"known: {', '.join([*BY_NAME, *BREAKDOWN_QUERIES])}")
     schema = None
     previous_schema = engine.scalar("SELECT current_schema()")
     cost = OptimizationCost(rollups_ms=0.0)
@@ -339,7 +354,8 @@ def run_bench(engine: Engine, params: BenchParams | None = None, *,
             values["roll_first"] = max(first, last - timedelta(days=params.rolling_days - 1))
             for name in names:
                 say(f"timing {name}")
-                rows.append(_bench_pair(engine, name, values, params))
+                rows.append(_bench_insight(engine, name, params) if name in BREAKDOWN_QUERIES
+                            else _bench_pair(engine, name, values, params))
         return BenchReport(engine=engine.name, events=n_events, first_day=first, last_day=last,
                            repeat=params.repeat, rows=rows, cost=cost, plans=params.plans,
                            settings=server_settings(engine))
@@ -369,6 +385,42 @@ def _bench_pair(engine: Engine, name: str, values: dict[str, Any],
             seconds, rows = _timed(lambda q=query, b=bind: engine.fetch_all(q, b))
             runs.append(seconds * 1000)
             results.setdefault(form, rows)
+        timings[form] = runs
+    naive, optimized = statistics.median(timings["naive"]), statistics.median(timings["optimized"])
+    return BenchRow(
+        metric=name, engine=engine.name, naive_ms=round(naive, 3), optimized_ms=round(optimized, 3),
+        speedup=round(naive / optimized, 1) if optimized > 0 else float("inf"),
+        rows_equal=results["naive"] == results["optimized"],
+        naive_p95_ms=round(_percentile(timings["naive"], 95), 3),
+        optimized_p95_ms=round(_percentile(timings["optimized"], 95), 3),
+        rows=len(results["naive"]))
+
+
+def _bench_insight(engine: Engine, name: str, params: BenchParams) -> BenchRow:
+    """One insight query of :data:`BREAKDOWN_QUERIES`: the raw statement against the
+    planner's (the raw one twice when the planner declines: speed-up about 1)."""
+    from shoplens.insights.planner.check import both_forms, canonical
+    from shoplens.insights.schema import TrendsQuery
+
+    raw, planned = both_forms(engine, TrendsQuery.model_validate(BREAKDOWN_QUERIES[name]))
+    forms = {"naive": raw, "optimized": planned or raw}
+    timings: dict[str, list[float]] = {}
+    results: dict[str, list[tuple]] = {}
+    for form, compiled in forms.items():
+        if params.plans is not None:
+            folder = params.plans / engine.name
+            folder.mkdir(parents=True, exist_ok=True)
+            plan = engine.explain(compiled.query(), compiled.params or None)
+            (folder / f"{name}.{form}.txt").write_text(
+                f"-- {compiled.source}\n{compiled.rendered(engine)}\n\n{plan}\n",
+                encoding="utf-8")
+        else:
+            compiled.fetch_df(engine)  # warm-up
+        runs = []
+        for _ in range(params.repeat):
+            seconds, df = _timed(lambda c=compiled: c.fetch_df(engine))
+            runs.append(seconds * 1000)
+            results.setdefault(form, canonical(df))
         timings[form] = runs
     naive, optimized = statistics.median(timings["naive"]), statistics.median(timings["optimized"])
     return BenchRow(

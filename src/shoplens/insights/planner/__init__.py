@@ -19,6 +19,7 @@ rollups save.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from shoplens.engines import Engine
@@ -29,15 +30,28 @@ from shoplens.insights.schema import TrendsQuery
 __all__ = ["plan_trends", "rollups_ready"]
 
 
-def rollups_ready(engine: Engine) -> bool:
-    """The planner's rollups exist, were built, and have no change pending."""
-    if not engine.table_exists("rollup_state") or not engine.table_exists("rollup_event_day"):
-        return False
-    if not engine.fetch_all("SELECT 1 FROM rollup_state"):
-        return False
-    from shoplens.metrics import rollups
+#: engines whose rollup tables were seen (tables are only ever created, never dropped
+#: outside a rebuild that creates them again): spares a catalogue lookup per query
+_SEEN: weakref.WeakSet[Engine] = weakref.WeakSet()
 
-    return rollups.apply_pending(engine)
+
+def rollups_ready(engine: Engine) -> bool:
+    """The planner's rollups exist, were built, and have no change pending (pending
+    catalogue or user changes are folded in first)."""
+    if engine not in _SEEN:
+        if not all(engine.table_exists(t) for t in ("rollup_state", "rollup_event_day",
+                                                      "rollup_dims_pending")):
+            return False
+        _SEEN.add(engine)
+    built, pending = engine.fetch_all(
+        "SELECT (SELECT COUNT(*) FROM rollup_state), (SELECT COUNT(*) FROM rollup_dims_pending)")[0]
+    if not built:
+        return False
+    if pending:
+        from shoplens.metrics import rollups
+
+        return rollups.apply_pending(engine)
+    return True
 
 
 def plan_trends(engine: Engine, query: TrendsQuery, resolved: Any) -> Compiled | None:
