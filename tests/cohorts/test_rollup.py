@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from shoplens.cohorts import CohortParams, compute_cohorts, rollup
+from shoplens.cohorts import CohortParams, compute_cohorts
 from shoplens.engines import Engine
+from shoplens.metrics import rollups
 
 from .reference import load
 
@@ -20,7 +21,7 @@ SELECT user_id, CAST(event_time AS DATE) AS day, COUNT(*) AS events,
 FROM events GROUP BY 1, 2 ORDER BY 1, 2
 """
 ROLLUP = """
-SELECT user_id, day, events, active_events, purchases FROM cohort_user_day ORDER BY 1, 2
+SELECT user_id, day, events, active_events, purchases FROM rollup_user_day ORDER BY 1, 2
 """
 
 
@@ -58,7 +59,7 @@ def test_loads_keep_the_rollup_current_without_a_rebuild(
     def no_rebuild(_engine: Engine) -> None:
         raise AssertionError("the hook should have kept the rollup current")
 
-    monkeypatch.setattr(rollup, "rebuild", no_rebuild)
+    monkeypatch.setattr(rollups, "rebuild", no_rebuild)
     result = compute_cohorts(engine, CohortParams(period="month", offset_unit="week",
                                                   periods=2, observed_until=date(2024, 2, 11)))
     assert [(r.label, r.size, r.values) for r in result.rows] == [

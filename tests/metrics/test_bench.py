@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from shoplens.engines import Engine
-from shoplens.metrics.bench import BenchParams, run_bench
+from shoplens.metrics.bench import BREAKDOWN_QUERIES, BenchParams, run_bench
 from shoplens.metrics.registry import METRICS
 from shoplens.metrics.synthetic import write_shop
 
@@ -14,7 +14,7 @@ def test_run_bench_on_loaded_data(engine: Engine, tmp_path: Path) -> None:
     write_shop(engine, 5_000, days=35, seed=3)
     before = engine.scalar("SELECT COUNT(*) FROM events")
     report = run_bench(engine, BenchParams(repeat=1, plans=tmp_path))
-    assert [r.metric for r in report.rows] == [m.name for m in METRICS]
+    assert [r.metric for r in report.rows] == [m.name for m in METRICS] + list(BREAKDOWN_QUERIES)
     assert all(r.rows_equal for r in report.rows), [r.metric for r in report.rows
                                                     if not r.rows_equal]
     assert all(r.naive_ms > 0 and r.optimized_ms > 0 for r in report.rows)
@@ -24,4 +24,6 @@ def test_run_bench_on_loaded_data(engine: Engine, tmp_path: Path) -> None:
     assert cost.refresh_one_day_ms is not None and cost.one_day_events > 0
     # the one-day refresh was rolled back
     assert engine.scalar("SELECT COUNT(*) FROM events") == before
-    assert len(list((tmp_path / engine.name).glob("*.txt"))) == 2 * len(METRICS)
+    assert len(list((tmp_path / engine.name).glob("*.txt"))) == 2 * len(report.rows)
+    # the breakdown queries were answered from the rollups
+    assert next(r for r in report.rows if r.metric == "wau_by_country").rows > 0

@@ -61,7 +61,7 @@ def test_revenue_uses_list_price_and_subtracts_refunds(shop: Engine) -> None:
         ("2025-01-01", "apparel.shoes", Decimal("19.99"), 1, 0),
         ("2025-01-03", "electronics.smartphone", Decimal("-100.00"), 0, 1),  # refund
         ("2025-01-06", "electronics.smartphone", Decimal("0.30"), 3, 0),
-        ("2025-01-06", None, Decimal("0"), 1, 0),  # unknown product: no price, no category
+        ("2025-01-06", "(no category)", Decimal("0"), 1, 0),  # unknown product: no price
     ]
     assert r["aov"] == {"orders": 4, "gross": Decimal("235.29"), "refunds": Decimal("100.00"),
                         "net": Decimal("135.29"), "aov": Decimal("58.8225")}
@@ -82,12 +82,12 @@ def test_revenue_per_week_and_month(shop: Engine) -> None:
         ("2024-12-30", "apparel.shoes", Decimal("34.99"), 2, 0),
         ("2024-12-30", "electronics.smartphone", Decimal("-100.00"), 0, 1),
         ("2025-01-06", "electronics.smartphone", Decimal("0.30"), 3, 0),
-        ("2025-01-06", None, Decimal("0"), 1, 0)]
+        ("2025-01-06", "(no category)", Decimal("0"), 1, 0)]
     assert rev(both(shop, grain="month")["revenue_by_category"]) == [
         ("2024-12-01", "electronics.smartphone", Decimal("200.00"), 2, 0),
         ("2024-12-01", "apparel.shoes", Decimal("15.00"), 1, 0),
         ("2025-01-01", "apparel.shoes", Decimal("19.99"), 1, 0),
-        ("2025-01-01", None, Decimal("0"), 1, 0),
+        ("2025-01-01", "(no category)", Decimal("0"), 1, 0),
         ("2025-01-01", "electronics.smartphone", Decimal("-99.70"), 3, 1)]
 
 

@@ -53,7 +53,8 @@ def test_rollups_built_on_spark_match_duckdb(duck_shop: Engine, spark_shop: Engi
     metrics_of("optimized")  # builds the rollups in the lake from the exported events
     for table, order in (("rollup_user_day", "day, user_id"),
                          ("rollup_rolling_active", "day"),
-                         ("rollup_revenue_day", "day, product_id")):
+                         ("rollup_revenue_product", "grain, period, product_id"),
+                         ("rollup_revenue_category", "grain, period, category")):
         sql = f"SELECT * FROM {table} ORDER BY {order}"
         pd.testing.assert_frame_equal(spark_shop.fetch_df(sql), duck_shop.fetch_df(sql),
                                       check_dtype=False)

@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "shoplens.cli.demo",
     "shoplens.cli.lake",
     "shoplens.cli.insights",
+    "shoplens.cli.catalogue",
 )
 
 for _name in COMMAND_MODULES:

@@ -145,7 +145,12 @@ def register(app: typer.Typer) -> None:
             ["rollup rows", f"{c.rollup_rows:,}"],
             [f"refresh of one new day ({c.one_day_events:,} events)",
              _maybe_ms(c.refresh_one_day_ms)],
+            [f"re-categorization of {c.recategorized_products:,} products",
+             _maybe_ms(c.recategorize_ms)],
         ]))
+        if report.settings:
+            out.print(_table("Server settings", ["setting", "value"],
+                             [[k, v] for k, v in report.settings.items()]))
         if report.plans:
             out.print(f"plans: {literal(report.plans / report.engine)}")
         if not all(r.rows_equal for r in report.rows):

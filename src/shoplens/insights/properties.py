@@ -125,6 +125,7 @@ REVENUE_SQL = (
     "WHEN e.event_type = 'refund' THEN -COALESCE(e.price, p.price) * e.quantity END")
 
 
+@functools.cache  # parsing every fixed property once per process, not per lookup
 def _static() -> list[Property]:
     P = Property
     return [

@@ -38,7 +38,14 @@ from shoplens.insights.schema import TrendsQuery, parse_query
 Planner = Callable[[Engine, TrendsQuery, Any], Compiled | None]
 Runner = Callable[[Engine, Any], InsightResult]
 
-_planner: Planner | None = None
+def _rollup_planner(engine: Engine, query: TrendsQuery, resolved: Any) -> Compiled | None:
+    # the rollup planner (shoplens.insights.planner), imported on first use
+    from shoplens.insights.planner import plan_trends
+
+    return plan_trends(engine, query, resolved)
+
+
+_planner: Planner | None = _rollup_planner
 _runners: dict[str, Runner] = {}
 
 

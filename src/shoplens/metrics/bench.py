@@ -40,8 +40,34 @@ _SIZE_SQL: dict[str, str] = {
     "duckdb": "SELECT COUNT(DISTINCT block_id) * 262144 FROM pragma_storage_info('{t}') "
               "WHERE block_id >= 0",
 }
+#: per-dialect (name, value) of the server settings the timings depend on, printed
+#: beside the results
+_SETTINGS_SQL: dict[str, str] = {
+    "postgres": "SELECT name, setting || COALESCE(' ' || unit, '') FROM pg_settings "
+                "WHERE name IN ('shared_buffers', 'work_mem', 'effective_cache_size', 'jit', "
+                "'jit_above_cost', 'max_parallel_workers_per_gather', 'random_page_cost', "
+                "'server_version') UNION ALL "
+                "SELECT 'jit (available)', CAST(pg_jit_available() AS TEXT) ORDER BY 1",
+    "duckdb": "SELECT name, value FROM duckdb_settings() "
+              "WHERE name IN ('threads', 'memory_limit') ORDER BY name",
+}
 _INDEX_SIZE_SQL: dict[str, str] = {
     "postgres": "SELECT pg_relation_size(CAST('{t}' AS regclass))",
+}
+
+
+#: insight queries timed in both forms beside the metrics: the raw statement (naive) and
+#: the planner's statement over the rollups (optimized); see shoplens.insights.planner
+BREAKDOWN_QUERIES: dict[str, dict[str, Any]] = {
+    "wau_by_country": {"series": [{"math": "unique_users"}], "interval": "week",
+                       "breakdowns": [{"property": "user.country", "limit": 10}]},
+    "revenue_by_category_weekly": {
+        "series": [{"event": "action:purchase", "math": "sum", "math_property": "revenue"}],
+        "interval": "week", "breakdowns": [{"property": "product.category"}]},
+    "purchases_by_brand_in_fr": {
+        "series": [{"event": "action:purchase"}], "interval": "month",
+        "filters": [{"property": "user.country", "value": "FR"}],
+        "breakdowns": [{"property": "product.brand", "limit": 5}]},
 }
 
 
@@ -110,6 +136,10 @@ class OptimizationCost(BaseModel):
     rollup_rows: int = 0
     refresh_one_day_ms: float | None = Field(None, description="incremental refresh of one new day")
     one_day_events: int = 0
+    recategorize_ms: float | None = Field(
+        None, description="catalogue update moving products to other categories, with the "
+                          "revenue rollups' refresh")
+    recategorized_products: int = 0
 
 
 class BenchReport(BaseModel):
@@ -121,6 +151,8 @@ class BenchReport(BaseModel):
     rows: list[BenchRow]
     cost: OptimizationCost
     plans: Path | None = None
+    settings: dict[str, str] = Field(default_factory=dict,
+                                     description="server settings the timings ran with")
 
 
 def _ms(seconds: float) -> float:
@@ -224,6 +256,37 @@ def refresh_one_day(engine: Engine) -> tuple[float | None, int]:
     return _ms(elapsed[0]), int(count or 0)
 
 
+def recategorize(engine: Engine, products: int = 1000) -> tuple[float | None, int]:
+    """Time a catalogue update moving ``products`` products to another category (each
+    takes the category of the product after it) with the rollups' refresh, then roll
+    everything back."""
+    from shoplens.metrics.catalogue import ProductChange, update_catalogue
+
+    rows = engine.fetch_all(
+        "SELECT product_id, category FROM products WHERE product_id IN "
+        "(SELECT product_id FROM rollup_revenue_catalogue) ORDER BY product_id LIMIT :n",
+        {"n": products})
+    moves = [ProductChange(product_id=pid, category=rows[(i + 1) % len(rows)][1])
+             for i, (pid, _) in enumerate(rows)]
+    if not moves:
+        return None, 0
+    elapsed: list[float] = []
+    try:
+        with engine.transaction():
+            seconds, _ = _timed(lambda: update_catalogue(engine, moves))
+            elapsed.append(seconds)
+            raise _Rollback
+    except _Rollback:
+        pass
+    return _ms(elapsed[0]), len(moves)
+
+
+def server_settings(engine: Engine) -> dict[str, str]:
+    """The settings of :data:`_SETTINGS_SQL` for the engine (empty where unknown)."""
+    sql = _SETTINGS_SQL.get(engine.dialect)
+    return {str(k): str(v) for k, v in engine.fetch_all(sql, native=True)} if sql else {}
+
+
 def _percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q))
 
@@ -249,11 +312,11 @@ def run_bench(engine: Engine, params: BenchParams | None = None, *,
     """
     params = params or BenchParams()
     say = progress or (lambda _msg: None)
-    names = params.metrics or tuple(m.name for m in METRICS)
-    unknown = [n for n in names if n not in BY_NAME]
+    names = params.metrics or (*(m.name for m in METRICS), *BREAKDOWN_QUERIES)
+    unknown = [n for n in names if n not in BY_NAME and n not in BREAKDOWN_QUERIES]
     if unknown:
         raise ConfigError(f"unknown metric(s) {', '.join(unknown)}; "
-                          f"known: {', '.join(BY_NAME)}")
+                          f"known: {', '.join([*BY_NAME, *BREAKDOWN_QUERIES])}")
     schema = None
     previous_schema = engine.scalar("SELECT current_schema()")
     cost = OptimizationCost(rollups_ms=0.0)
@@ -279,6 +342,8 @@ def run_bench(engine: Engine, params: BenchParams | None = None, *,
                                    for t in rollups.ROLLUP_TABLES))
         say("timing a one-day incremental refresh")
         cost.refresh_one_day_ms, cost.one_day_events = refresh_one_day(engine)
+        say("timing a 1,000-product re-categorization")
+        cost.recategorize_ms, cost.recategorized_products = recategorize(engine)
         _maintain(engine)
 
         first, last = data_span(engine, "naive")
@@ -289,9 +354,11 @@ def run_bench(engine: Engine, params: BenchParams | None = None, *,
             values["roll_first"] = max(first, last - timedelta(days=params.rolling_days - 1))
             for name in names:
                 say(f"timing {name}")
-                rows.append(_bench_pair(engine, name, values, params))
+                rows.append(_bench_insight(engine, name, params) if name in BREAKDOWN_QUERIES
+                            else _bench_pair(engine, name, values, params))
         return BenchReport(engine=engine.name, events=n_events, first_day=first, last_day=last,
-                           repeat=params.repeat, rows=rows, cost=cost, plans=params.plans)
+                           repeat=params.repeat, rows=rows, cost=cost, plans=params.plans,
+                           settings=server_settings(engine))
     finally:
         if schema is not None:
             engine.execute(f"SET SCHEMA '{previous_schema}'", native=True)
@@ -318,6 +385,42 @@ def _bench_pair(engine: Engine, name: str, values: dict[str, Any],
             seconds, rows = _timed(lambda q=query, b=bind: engine.fetch_all(q, b))
             runs.append(seconds * 1000)
             results.setdefault(form, rows)
+        timings[form] = runs
+    naive, optimized = statistics.median(timings["naive"]), statistics.median(timings["optimized"])
+    return BenchRow(
+        metric=name, engine=engine.name, naive_ms=round(naive, 3), optimized_ms=round(optimized, 3),
+        speedup=round(naive / optimized, 1) if optimized > 0 else float("inf"),
+        rows_equal=results["naive"] == results["optimized"],
+        naive_p95_ms=round(_percentile(timings["naive"], 95), 3),
+        optimized_p95_ms=round(_percentile(timings["optimized"], 95), 3),
+        rows=len(results["naive"]))
+
+
+def _bench_insight(engine: Engine, name: str, params: BenchParams) -> BenchRow:
+    """One insight query of :data:`BREAKDOWN_QUERIES`: the raw statement against the
+    planner's (the raw one twice when the planner declines: speed-up about 1)."""
+    from shoplens.insights.planner.check import both_forms, canonical
+    from shoplens.insights.schema import TrendsQuery
+
+    raw, planned = both_forms(engine, TrendsQuery.model_validate(BREAKDOWN_QUERIES[name]))
+    forms = {"naive": raw, "optimized": planned or raw}
+    timings: dict[str, list[float]] = {}
+    results: dict[str, list[tuple]] = {}
+    for form, compiled in forms.items():
+        if params.plans is not None:
+            folder = params.plans / engine.name
+            folder.mkdir(parents=True, exist_ok=True)
+            plan = engine.explain(compiled.query(), compiled.params or None)
+            (folder / f"{name}.{form}.txt").write_text(
+                f"-- {compiled.source}\n{compiled.rendered(engine)}\n\n{plan}\n",
+                encoding="utf-8")
+        else:
+            compiled.fetch_df(engine)  # warm-up
+        runs = []
+        for _ in range(params.repeat):
+            seconds, df = _timed(lambda c=compiled: c.fetch_df(engine))
+            runs.append(seconds * 1000)
+            results.setdefault(form, canonical(df))
         timings[form] = runs
     naive, optimized = statistics.median(timings["naive"]), statistics.median(timings["optimized"])
     return BenchRow(

@@ -73,6 +73,18 @@ def period_bounds(grain: Grain, first: date, last: date) -> tuple[date, date]:
     return month_start(first), next_month(last)
 
 
+def full_month_bounds(first: date, last: date) -> dict[str, date]:
+    """The whole calendar months inside ``[first, last]`` as ``[full_month_lo,
+    full_month_hi)``: a total over the range reads their month rows and the day rows of
+    the days outside them. Without a whole month both bounds are ``first`` (every day
+    is read from the day rows)."""
+    lo = month_start(first) if first.day == 1 else next_month(first)
+    hi = month_start(last + timedelta(days=1))
+    if lo >= hi:
+        lo = hi = first
+    return {"full_month_lo": lo, "full_month_hi": hi}
+
+
 def bind_values(params: MetricsParams, first: date, last: date) -> dict[str, Any]:
     """Every placeholder value of the metric queries for the range ``[first, last]``."""
     values: dict[str, Any] = {}
@@ -82,4 +94,5 @@ def bind_values(params: MetricsParams, first: date, last: date) -> dict[str, Any
     values["period_lo"], values["period_hi"] = period_bounds(params.grain, first, last)
     values.update(grain=params.grain, roll_first=first, roll_last=last,
                   top_n=params.top_n, window_s=params.window_seconds)
+    values.update(full_month_bounds(first, last))
     return values

@@ -22,7 +22,7 @@ NO_CATEGORY = "(no category)"
 
 class CategoryRevenue(BaseModel):
     period: date
-    category: str | None
+    category: str
     revenue: Decimal
     units: int
     refunded_units: int
@@ -72,7 +72,8 @@ def revenue(engine: Engine, values: Mapping[str, Any], form: Form) -> dict[str, 
     - Net revenue = value of purchases minus value of refunds (exact ``NUMERIC``).
     - Revenue by category is reported per ``grain`` period (day, Monday week, calendar
       month) for every period that overlaps the range, over the whole period.
-      ``category`` is the product's full dotted category; NULL for unknown products.
+      ``category`` is the product's full dotted category; ``"(no category)"`` for a
+      product unknown to the catalogue or whose category is NULL or blank.
     - An order is one user's purchases in one session on one day (clickstreams carry no
       order id). AOV = gross purchase value / orders, over the days of the range,
       rounded to 4 decimals; ``None`` without orders.

@@ -13,6 +13,7 @@ before every optimized read) rebuilds the rollups when they do not cover every e
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from shoplens.engines import Engine, Query, load_sql
 from shoplens.engines.sql import placeholders
+from shoplens.metrics import revenue_rollups
 from shoplens.metrics.params import period_bounds
 
 if TYPE_CHECKING:
@@ -33,26 +35,46 @@ PACKAGE = "shoplens.metrics"
 OPTIMIZE_DDL: dict[str, str] = {"postgres": "sql/optimize/postgres.sql"}
 
 ROLLUP_TABLES: tuple[str, ...] = (
-    "rollup_user_day", "rollup_active_counts", "rollup_rolling_active", "rollup_revenue_day",
-    "rollup_orders_day", "rollup_session_funnel", "rollup_user_funnel",
+    "rollup_user_day", "rollup_active_counts", "rollup_rolling_active",
+    *revenue_rollups.REVENUE_TABLES, "rollup_session_funnel", "rollup_user_funnel",
+    "rollup_event_day", "rollup_active_dims", "rollup_dims_pending", "rollup_user_dims",
 )
 
 #: longest trailing window of the rolling actives, in days
 ROLLING_DAYS = 28
 
 
-def _statements(filename: str) -> list[Query]:
-    return load_sql(PACKAGE, filename).statements()
+@functools.cache
+def statements(filename: str) -> tuple[tuple[Query, frozenset[str]], ...]:
+    """The statements of one of the package's SQL files with their placeholders (parsed
+    once per process: a refresh runs dozens of statements)."""
+    return tuple((stmt, frozenset(placeholders(stmt.sql)))
+                 for stmt in load_sql(PACKAGE, filename).statements())
 
 
-def _run_script(engine: Engine, filename: str, values: Mapping[str, Any]) -> None:
-    for stmt in _statements(filename):
-        names = placeholders(stmt.sql)
-        engine.execute(stmt, {k: values[k] for k in names} or None)
+def run_script(engine: Engine, filename: str, values: Mapping[str, Any] | None = None) -> None:
+    """Run every statement of ``filename`` with the values its placeholders name."""
+    for stmt, names in statements(filename):
+        engine.execute(stmt, {k: values[k] for k in names} if names and values else None)
+
+
+#: tables whose layout changed: one left by an older version is derived data, dropped
+#: and created again (the next read rebuilds it)
+LAYOUTS: dict[str, list[str]] = {
+    "rollup_user_day": ["day", "user_id", "events", "active_events", "purchases", "orders",
+                        "revenue"],
+    "rollup_state": ["events_covered", "events_fp", "built_at"],
+    "rollup_revenue_changed": ["product_id", "price_changed"],
+}
+FINGERPRINT_SQL = ("SELECT COUNT(*), MIN(event_time), MAX(event_time), "
+                   "CAST(COALESCE(SUM(event_id), 0) AS TEXT) FROM events")
 
 
 def create_tables(engine: Engine) -> None:
     """Create the rollup tables if missing (idempotent; portable DDL)."""
+    for table, columns in LAYOUTS.items():
+        if engine.table_exists(table) and engine.columns(table) != columns:
+            engine.execute(f"DROP TABLE {table}")
     engine.execute_script(load_sql(PACKAGE, "sql/rollups.sql"))
 
 
@@ -98,11 +120,30 @@ def _as_date(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
+def fingerprint(engine: Engine) -> tuple[int, str]:
+    """Number of events and a fingerprint of them: count, first and last time, sum of
+    the ids (the same on every engine)."""
+    n, lo, hi, ids = engine.fetch_all(FINGERPRINT_SQL)[0]
+    ids = str(ids).split(".")[0]  # NUMERIC prints as "123" or "123.0" by engine
+    stamp = "|".join("" if x is None else _as_datetime(x).isoformat() for x in (lo, hi))
+    return int(n), f"{int(n)}|{stamp}|{ids}"
+
+
+def _as_datetime(x: Any) -> datetime:
+    return x if isinstance(x, datetime) else datetime.fromisoformat(str(x))
+
+
+def _stored(engine: Engine) -> str | None:
+    rows = engine.fetch_all("SELECT events_fp FROM rollup_state")
+    return str(rows[0][0]) if len(rows) == 1 else None
+
+
 def _set_state(engine: Engine) -> None:
-    count = engine.scalar("SELECT COUNT(*) FROM events")
+    count, fp = fingerprint(engine)
     engine.execute("DELETE FROM rollup_state")
-    engine.execute("INSERT INTO rollup_state (events_covered, built_at) VALUES (:n, :at)",
-                   {"n": count, "at": datetime.now(UTC).replace(tzinfo=None)})
+    engine.execute("INSERT INTO rollup_state (events_covered, events_fp, built_at) "
+                   "VALUES (:n, :fp, :at)",
+                   {"n": count, "fp": fp, "at": datetime.now(UTC).replace(tzinfo=None)})
 
 
 def refresh_days(engine: Engine, first: date, last: date, *, full: bool = False) -> None:
@@ -120,13 +161,15 @@ def refresh_days(engine: Engine, first: date, last: date, *, full: bool = False)
         values: dict[str, Any] = {}
         for grain in ("day", "week", "month"):
             values[f"{grain}_lo"], values[f"{grain}_hi"] = period_bounds(grain, first, last)
-        _run_script(engine, "sql/refresh/user_day.sql", values)
-        _run_script(engine, "sql/refresh/active_counts.sql", values)
-        _run_script(engine, "sql/refresh/revenue_day.sql", values)
+        run_script(engine, "sql/refresh/user_day.sql", values)
+        run_script(engine, "sql/refresh/active_counts.sql", values)
+        run_script(engine, "sql/refresh/planner_days.sql", values)
+        revenue_rollups.refresh_catalogue(engine)
+        revenue_rollups.refresh_days(engine, first, last)
         values["time_lo"], values["time_hi"] = values["day_lo"], values["day_hi"]
         suffix = "_full" if full else ""
-        _run_script(engine, f"sql/refresh/session_funnel{suffix}.sql", values)
-        _run_script(engine, f"sql/refresh/user_funnel{suffix}.sql", values)
+        run_script(engine, f"sql/refresh/session_funnel{suffix}.sql", values)
+        run_script(engine, f"sql/refresh/user_funnel{suffix}.sql", values)
 
         data_last = engine.scalar("SELECT MAX(day) FROM rollup_user_day")
         if data_last is None:
@@ -136,7 +179,7 @@ def refresh_days(engine: Engine, first: date, last: date, *, full: bool = False)
             roll_first = min(first, _as_date(prev_last) + timedelta(days=1))
         roll_last = _as_date(data_last)
         if roll_first <= roll_last:
-            _run_script(engine, "sql/refresh/rolling_active.sql", {
+            run_script(engine, "sql/refresh/rolling_active.sql", {
                 "roll_first": roll_first, "roll_last": roll_last,
                 "scan_lo": roll_first - timedelta(days=ROLLING_DAYS - 1)})
 
@@ -150,6 +193,7 @@ def rebuild(engine: Engine) -> None:
         lo, hi = _event_span(engine)
         if lo is not None and hi is not None:
             refresh_days(engine, _as_date(lo), _as_date(hi), full=True)
+        run_script(engine, "sql/refresh/user_dims.sql")
         _set_state(engine)
 
 
@@ -160,9 +204,14 @@ def refresh_after_load(engine: Engine, scope: LoadScope) -> None:
     """
     with engine.transaction():
         ensure(engine)
-        if not engine.fetch_all("SELECT events_covered FROM rollup_state"):
+        if _stored(engine) is None:
             rebuild(engine)
             return
+        # a products file moves revenue between categories, brands and prices; a users
+        # file may move users to another country
+        revenue_rollups.refresh_catalogue(engine)
+        if not scope.tables or "users" in scope.tables:
+            run_script(engine, "sql/refresh/user_dims.sql")
         if scope.tables and "events" not in scope.tables:
             _set_state(engine)
             return
@@ -174,13 +223,51 @@ def refresh_after_load(engine: Engine, scope: LoadScope) -> None:
         _set_state(engine)
 
 
+def apply_pending(engine: Engine) -> bool:
+    """Derive again the planner rollups' days of the products and users whose catalogue
+    values changed since (listed in ``rollup_dims_pending``); True when nothing is left
+    pending. A product's days are found in its events, a user's in ``rollup_user_day``.
+    """
+    if not engine.fetch_all("SELECT 1 FROM rollup_dims_pending"):
+        return True
+    with engine.transaction():
+        days = sorted({_as_date(d) for (d,) in engine.fetch_all(
+            "SELECT DISTINCT CAST(event_time AS DATE) FROM events WHERE product_id IN "
+            "(SELECT id FROM rollup_dims_pending WHERE kind = 'product') "
+            "UNION SELECT DISTINCT day FROM rollup_user_day WHERE user_id IN "
+            "(SELECT id FROM rollup_dims_pending WHERE kind = 'user')")})
+        for first, last in _runs(days):
+            values: dict[str, Any] = {}
+            for grain in ("day", "week", "month"):
+                values[f"{grain}_lo"], values[f"{grain}_hi"] = period_bounds(grain, first, last)
+            run_script(engine, "sql/refresh/planner_days.sql", values)
+        engine.execute("DELETE FROM rollup_dims_pending")
+    return True
+
+
+def _runs(days: list[date]) -> list[tuple[date, date]]:
+    """Consecutive days as ``(first, last)`` runs."""
+    out: list[tuple[date, date]] = []
+    for d in days:
+        if out and d == out[-1][1] + timedelta(days=1):
+            out[-1] = (out[-1][0], d)
+        else:
+            out.append((d, d))
+    return out
+
+
 def ensure_fresh(engine: Engine) -> None:
     """Rollups exist and cover every event; rebuilt from scratch when they do not.
 
     The hook keeps them current on every load; this only catches events written some
-    other way (or before the hook was installed).
+    other way (or before the hook was installed): the fingerprint of ``events`` (count,
+    first and last time, sum of the ids) differs from the one stored at the last
+    refresh. Rewriting rows in place so that every part stays equal is not noticed:
+    call :func:`rebuild` after that.
     """
     ensure(engine)
-    state = engine.fetch_all("SELECT events_covered FROM rollup_state")
-    if not state or state[0][0] != engine.scalar("SELECT COUNT(*) FROM events"):
+    if _stored(engine) != fingerprint(engine)[1]:
         rebuild(engine)
+    else:
+        # products changed without update_catalogue or a load (a direct UPDATE)
+        revenue_rollups.refresh_catalogue(engine)

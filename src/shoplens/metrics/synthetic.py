@@ -42,10 +42,19 @@ class SyntheticSummary:
     last_day: date
 
 
+COUNTRIES = ("FR", "DE", "US", "PL", "GB", "ES", "IT", "NL", "BE", "SE", "AT", "CH", "DK",
+             "NO", "FI", "IE", "PT", "CZ", "RO", "HU", "GR", "SK", "BG", "HR", "SI", "LT",
+             "LV", "EE", "LU", "MT")
+
+
 def write_shop(engine: Engine, events: int, *, days: int = 182, seed: int = 42,
-               start: date = date(2024, 1, 1),
+               start: date = date(2024, 1, 1), countries: int = 5,
                progress: Callable[[int], None] | None = None) -> SyntheticSummary:
-    """Append about ``events`` events (plus users and products) over ``days`` days."""
+    """Append about ``events`` events (plus users and products) over ``days`` days.
+
+    ``countries``: users are spread over the first 5 countries evenly (the default) or,
+    above 5, over up to 30 with a long tail (a breakdown's top-N then has an "other").
+    """
     rng = np.random.default_rng(seed)
     n_sessions = max(1, events // 8)
     n_users = max(1, events // 40)
@@ -69,8 +78,7 @@ def write_shop(engine: Engine, events: int, *, days: int = 182, seed: int = 42,
     engine.append_arrow("users", pa.table({
         "user_id": pa.array(uid.astype(str)),
         "signup_date": pa.array(np.datetime64(start) + signup.astype("timedelta64[D]")),
-        "country": pa.array(np.array(["FR", "DE", "US", "PL", "GB"])[
-            rng.integers(0, 5, n_users)]),
+        "country": pa.array(_countries(rng, n_users, countries)),
     }))
 
     # sessions: a heavy-tailed share of users, on days after their signup
@@ -150,3 +158,11 @@ def write_shop(engine: Engine, events: int, *, days: int = 182, seed: int = 42,
         users=n_users, products=n_products, sessions=n_sessions, events=int(order.size),
         first_day=datetime.fromisoformat(str(first_t)).date(),
         last_day=datetime.fromisoformat(str(last_t)).date())
+
+
+def _countries(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
+    if k <= 5:
+        return np.array(COUNTRIES[:5])[rng.integers(0, 5, n)]
+    k = min(k, len(COUNTRIES))
+    weights = 1.0 / np.arange(1, k + 1)
+    return np.array(COUNTRIES[:k])[rng.choice(k, n, p=weights / weights.sum())]

@@ -1,7 +1,7 @@
 -- Revenue per period and category, naive: join every purchase/refund event to its product.
 -- Price: the event's, else the product's list price; refunds count negative.
 SELECT CAST(date_trunc(:grain, e.event_time) AS DATE) AS period,
-       p.category,
+       COALESCE(NULLIF(TRIM(p.category), ''), '(no category)') AS category,
        COALESCE(SUM(CASE WHEN e.event_type = 'purchase'
                          THEN COALESCE(e.price, p.price) * e.quantity
                          ELSE -COALESCE(e.price, p.price) * e.quantity END), 0) AS revenue,

@@ -1,5 +1,5 @@
--- Top categorys by net revenue, naive: join every purchase/refund event to its product.
-SELECT p.category,
+-- Top categories by net revenue, naive: join every purchase/refund event to its product.
+SELECT COALESCE(NULLIF(TRIM(p.category), ''), '(no category)') AS category,
        COALESCE(SUM(CASE WHEN e.event_type = 'purchase'
                          THEN COALESCE(e.price, p.price) * e.quantity
                          ELSE -COALESCE(e.price, p.price) * e.quantity END), 0) AS revenue,
@@ -8,6 +8,6 @@ FROM events AS e
 LEFT JOIN products AS p ON p.product_id = e.product_id
 WHERE e.event_type IN ('purchase', 'refund')
   AND e.event_time >= :day_lo AND e.event_time < :day_hi
-GROUP BY p.category
-ORDER BY revenue DESC, p.category NULLS LAST
+GROUP BY 1
+ORDER BY revenue DESC, 1 NULLS LAST
 LIMIT :top_n

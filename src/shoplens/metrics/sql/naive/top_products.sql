@@ -1,7 +1,7 @@
 -- Top products by net revenue, naive: join every purchase/refund event to its product.
 SELECT e.product_id,
        p.name,
-       p.category,
+       COALESCE(NULLIF(TRIM(p.category), ''), '(no category)') AS category,
        p.brand,
        COALESCE(SUM(CASE WHEN e.event_type = 'purchase'
                          THEN COALESCE(e.price, p.price) * e.quantity

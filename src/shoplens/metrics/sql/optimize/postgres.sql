@@ -24,11 +24,23 @@ CREATE INDEX IF NOT EXISTS rollup_active_counts_idx ON rollup_active_counts (gra
     INCLUDE (users);
 CREATE INDEX IF NOT EXISTS rollup_rolling_active_idx ON rollup_rolling_active (day)
     INCLUDE (active_7d, active_28d);
-CREATE INDEX IF NOT EXISTS rollup_revenue_day_idx ON rollup_revenue_day (day);
-CREATE INDEX IF NOT EXISTS rollup_orders_day_idx ON rollup_orders_day (day) INCLUDE (orders);
+CREATE INDEX IF NOT EXISTS rollup_revenue_product_idx ON rollup_revenue_product (grain, period)
+    INCLUDE (product_id, gross, refunds, units);
+CREATE INDEX IF NOT EXISTS rollup_revenue_product_key ON rollup_revenue_product (product_id);
+CREATE INDEX IF NOT EXISTS rollup_revenue_category_idx ON rollup_revenue_category (grain, period)
+    INCLUDE (category, revenue, units, refunded_units);
+CREATE INDEX IF NOT EXISTS rollup_revenue_brand_idx ON rollup_revenue_brand (grain, period)
+    INCLUDE (brand, revenue, units);
+CREATE INDEX IF NOT EXISTS rollup_revenue_total_idx ON rollup_revenue_total (grain, period)
+    INCLUDE (orders, gross, refunds);
+CREATE INDEX IF NOT EXISTS rollup_revenue_catalogue_key ON rollup_revenue_catalogue (product_id);
 CREATE INDEX IF NOT EXISTS rollup_session_funnel_key ON rollup_session_funnel (session_id);
 CREATE INDEX IF NOT EXISTS rollup_session_funnel_entry ON rollup_session_funnel (entry_time)
     INCLUDE (cart_time, purchase_time);
 CREATE INDEX IF NOT EXISTS rollup_user_funnel_key ON rollup_user_funnel (user_id);
 CREATE INDEX IF NOT EXISTS rollup_user_funnel_entry ON rollup_user_funnel (entry_time)
     INCLUDE (cart_time, purchase_time);
+CREATE INDEX IF NOT EXISTS rollup_event_day_idx ON rollup_event_day (day);
+CREATE INDEX IF NOT EXISTS rollup_active_dims_idx ON rollup_active_dims (grain, period)
+    INCLUDE (country, users, events);
+CREATE INDEX IF NOT EXISTS rollup_user_dims_key ON rollup_user_dims (user_id);

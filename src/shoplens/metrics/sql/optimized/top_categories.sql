@@ -1,12 +1,12 @@
--- Top categorys by net revenue, optimized: daily per-product sums joined to the catalogue.
-SELECT p.category,
-       COALESCE(SUM(r.priced_gross - r.priced_refunds
-                    + COALESCE((r.unpriced_units - r.unpriced_refund_units) * p.price, 0)), 0)
-           AS revenue,
-       CAST(SUM(r.units) AS BIGINT) AS units
-FROM rollup_revenue_day AS r
-LEFT JOIN products AS p ON p.product_id = r.product_id
-WHERE r.day >= :day_lo AND r.day < :day_hi
-GROUP BY p.category
-ORDER BY revenue DESC, p.category NULLS LAST
+-- Top categories by net revenue, optimized: rollup_revenue_category's month rows of the
+-- range's whole months and day rows of the days around them.
+SELECT category,
+       SUM(revenue) AS revenue,
+       CAST(SUM(units) AS BIGINT) AS units
+FROM rollup_revenue_category
+WHERE (grain = 'month' AND period >= :full_month_lo AND period < :full_month_hi)
+   OR (grain = 'day' AND period >= :day_lo AND period < :full_month_lo)
+   OR (grain = 'day' AND period >= :full_month_hi AND period < :day_hi)
+GROUP BY category
+ORDER BY revenue DESC, category NULLS LAST
 LIMIT :top_n

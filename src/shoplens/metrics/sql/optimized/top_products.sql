@@ -1,20 +1,24 @@
--- Top products by net revenue, optimized: daily per-product sums joined to the catalogue.
-WITH per_product AS (
+-- Top products by net revenue, optimized: rollup_revenue_product's month rows of the
+-- range's whole months and day rows of the days around them, ranked; only the top rows
+-- are joined to the catalogue for their name, category and brand.
+WITH ranked AS (
     SELECT product_id,
-           SUM(priced_gross - priced_refunds) AS priced_net,
-           SUM(unpriced_units - unpriced_refund_units) AS unpriced_net_units,
+           SUM(gross - refunds) AS revenue,
            SUM(units) AS units
-    FROM rollup_revenue_day
-    WHERE day >= :day_lo AND day < :day_hi
+    FROM rollup_revenue_product
+    WHERE (grain = 'month' AND period >= :full_month_lo AND period < :full_month_hi)
+   OR (grain = 'day' AND period >= :day_lo AND period < :full_month_lo)
+   OR (grain = 'day' AND period >= :full_month_hi AND period < :day_hi)
     GROUP BY product_id
+    ORDER BY revenue DESC, product_id NULLS LAST
+    LIMIT :top_n
 )
 SELECT r.product_id,
        p.name,
-       p.category,
+       COALESCE(NULLIF(TRIM(p.category), ''), '(no category)') AS category,
        p.brand,
-       r.priced_net + COALESCE(r.unpriced_net_units * p.price, 0) AS revenue,
+       r.revenue,
        CAST(r.units AS BIGINT) AS units
-FROM per_product AS r
+FROM ranked AS r
 LEFT JOIN products AS p ON p.product_id = r.product_id
-ORDER BY revenue DESC, r.product_id NULLS LAST
-LIMIT :top_n
+ORDER BY r.revenue DESC, r.product_id NULLS LAST

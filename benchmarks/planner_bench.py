@@ -1,0 +1,234 @@
+"""The insight planner against the raw statements, side by side, one run.
+
+    .venv/bin/python benchmarks/planner_bench.py --events 2000000 --queries 200
+
+1. WAU by country (top 10 + other) from the planner's rollups against the raw
+   statement, on PostgreSQL tuned as a production server (``metrics_bench.PRODUCTION``)
+   and on DuckDB, same generated events (30 countries with a long tail), rows compared
+   (goals: >= 50x on PostgreSQL, < 50 ms on DuckDB).
+2. A mix of random trends queries (series, math, filters, breakdowns, intervals, date
+   ranges) on DuckDB through ``shoplens.insights.runner.run``: p50/p95 with the planner,
+   the share answered from rollups, each answer compared with the planner turned off
+   (goal: p95 < 300 ms).
+3. The first ``--spark-queries`` queries of the same mix on Spark local[2] over a lake
+   exported from a small DuckDB shop (``--spark-events``), compared with DuckDB's.
+
+Writes ``benchmarks/results/planner-<N>.{md,json}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from shoplens.engines import Engine, connect
+from shoplens.insights import runner
+from shoplens.insights.planner.check import both_forms, canonical
+from shoplens.insights.schema import TrendsQuery
+from shoplens.metrics import rollups
+from shoplens.metrics.synthetic import write_shop
+from shoplens.testing.postgres import PostgresServer
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from metrics_bench import PRODUCTION
+
+RESULTS = Path(__file__).resolve().parent / "results"
+WAU_BY_COUNTRY = TrendsQuery.model_validate({
+    "series": [{"math": "unique_users"}], "interval": "week",
+    "breakdowns": [{"property": "user.country", "limit": 10}]})
+
+EVENTS = [None, "action:purchase", "action:view", "action:cart", "stage:conversion",
+          "viewed", "purchased", "refund"]
+MATHS = [{"math": "total"}, {"math": "total"}, {"math": "unique_users"},
+         {"math": "unique_users"}, {"math": "sum", "math_property": "revenue"},
+         {"math": "sum", "math_property": "event.quantity"},
+         {"math": "avg", "math_property": "event.price"}, {"math": "unique_sessions"}]
+FILTERS = [{"property": "user.country", "value": "FR"},
+           {"property": "user.country", "operator": "in", "value": ["DE", "PL", "ES"]},
+           {"property": "product.category", "operator": "contains", "value": "electronics"},
+           {"property": "product.brand", "operator": "in", "value": ["apple", "samsung"]},
+           {"property": "event.event_type", "operator": "neq", "value": "view"},
+           {"property": "time.weekday", "operator": "gte", "value": 6},
+           {"property": "event.price", "operator": "gt", "value": 100},
+           {"property": "session.n_events", "operator": "gt", "value": 5}]
+BREAKDOWNS = [{"property": "user.country", "limit": 10}, {"property": "product.category"},
+              {"property": "product.brand", "limit": 5}, {"property": "event.event_type"},
+              {"property": "time.weekday"}, {"property": "time.hour"},
+              {"property": "event.action"}]
+RANGES = [{}, {"date_from": "-30d"}, {"date_from": "-90d"}, {"date_from": "this month"},
+          {"date_from": "last month"}, {"date_from": "2024-02-05", "date_to": "2024-04-28"},
+          {"date_from": "2024-03-01", "date_to": "2024-03-31"}]
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def mix(n: int, seed: int = 1) -> list[TrendsQuery]:
+    """``n`` random trends queries (the same for a seed)."""
+    rng = np.random.default_rng(seed)
+    pick = lambda xs: xs[int(rng.integers(0, len(xs)))]  # noqa: E731
+    out = []
+    for _ in range(n):
+        series = [{"event": pick(EVENTS), **pick(MATHS)}
+                  for _ in range(1 + int(rng.random() < 0.2))]
+        doc: dict[str, Any] = {
+            "series": series, "interval": pick(["day", "week", "week", "month", "quarter"]),
+            "date_range": pick(RANGES),
+            "filters": [pick(FILTERS)] if rng.random() < 0.5 else [],
+            "breakdowns": [pick(BREAKDOWNS)] if rng.random() < 0.6 else []}
+        if doc["interval"] == "day" and not doc["date_range"]:
+            doc["date_range"] = {"date_from": "-30d"}
+        out.append(TrendsQuery.model_validate(doc))
+    return out
+
+
+def timed(fn: Any) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    out = fn()
+    return (time.perf_counter() - t0) * 1000, out
+
+
+def pair(engine: Engine, query: TrendsQuery, repeat: int) -> dict[str, Any]:
+    """Median ms of the raw and the planner's statement, and whether the rows agree."""
+    raw, planned = both_forms(engine, query)
+    assert planned is not None, "the planner should answer this query"
+    out: dict[str, Any] = {}
+    rows = {}
+    for form, compiled in (("raw", raw), ("planner", planned)):
+        compiled.fetch_df(engine)  # warm-up
+        runs = [timed(lambda c=compiled: c.fetch_df(engine)) for _ in range(repeat)]
+        out[f"{form}_ms"] = round(statistics.median(t for t, _ in runs), 2)
+        rows[form] = canonical(runs[0][1])
+    out["speedup"] = round(out["raw_ms"] / out["planner_ms"], 1)
+    out["rows_equal"] = rows["raw"] == rows["planner"]
+    out["rows"] = len(rows["raw"])
+    return out
+
+
+def run_mix(engine: Engine, queries: list[TrendsQuery], *, compare: bool = True
+            ) -> dict[str, Any]:
+    """Run every query through the runner (planner on), then with the planner off."""
+    times, sources, equal, answers = [], [], 0, []
+    for q in queries:
+        t, result = timed(lambda q=q: runner.run(engine, q))
+        times.append(t)
+        sources.append(result.source)
+        answers.append(result.payload["series"])
+        if compare:
+            previous = runner.set_planner(None)
+            try:
+                raw = runner.run(engine, q)
+            finally:
+                runner.set_planner(previous)
+            equal += raw.payload["series"] == result.payload["series"]
+    return {"queries": len(queries), "p50_ms": round(float(np.percentile(times, 50)), 1),
+            "p95_ms": round(float(np.percentile(times, 95)), 1),
+            "max_ms": round(max(times), 1),
+            "from_rollups": round(sources.count("rollups") / len(queries), 3),
+            "equal_to_raw": equal if compare else None, "answers": answers}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--events", type=int, default=2_000_000)
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--spark-events", type=int, default=20_000)
+    ap.add_argument("--spark-queries", type=int, default=20)
+    ap.add_argument("--skip", default="", help="comma list of: postgres, spark")
+    args = ap.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    report: dict[str, Any] = {"events": args.events}
+    queries = mix(args.queries)
+    with tempfile.TemporaryDirectory() as tmp:
+        with connect(f"duckdb:{tmp}/bench.duckdb") as duck:
+            duck.init_schema()
+            log("duckdb: writing events")
+            write_shop(duck, args.events, countries=30)
+            t, _ = timed(lambda: rollups.rebuild(duck))
+            report["duckdb_rollups_build_ms"] = round(t)
+            duck.execute("CHECKPOINT")
+            log("duckdb: WAU by country")
+            report["duckdb_wau_by_country"] = pair(duck, WAU_BY_COUNTRY, args.repeat)
+            log(f"duckdb: a mix of {len(queries)} queries")
+            m = run_mix(duck, queries)
+            report["duckdb_mix"] = {k: v for k, v in m.items() if k != "answers"}
+            if "spark" not in skip:
+                report["spark_mix"] = spark_mix(tmp, queries[:args.spark_queries],
+                                                args.spark_events)
+        if "postgres" not in skip:
+            with PostgresServer(settings=PRODUCTION) as server, \
+                    connect(server.create_database()) as pg:
+                pg.init_schema()
+                log("postgres: writing events")
+                write_shop(pg, args.events, countries=30)
+                t, _ = timed(lambda: rollups.rebuild(pg))
+                report["postgres_rollups_build_ms"] = round(t)
+                pg.execute("VACUUM (ANALYZE)", native=True)
+                log("postgres: WAU by country")
+                report["postgres_wau_by_country"] = pair(pg, WAU_BY_COUNTRY, args.repeat)
+    text = markdown(report)
+    print(text)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"planner-{args.events}.md").write_text(text, encoding="utf-8")
+    (RESULTS / f"planner-{args.events}.json").write_text(json.dumps(report, indent=2),
+                                                         encoding="utf-8")
+    return 0
+
+
+def spark_mix(tmp: str, queries: list[TrendsQuery], events: int) -> dict[str, Any]:
+    """The queries on Spark local[2] over a lake exported from a small DuckDB shop."""
+    from shoplens.lake.export import ExportParams, export_lake
+
+    with connect(f"duckdb:{tmp}/small.duckdb") as small:
+        small.init_schema()
+        write_shop(small, events, countries=30)
+        rollups.rebuild(small)
+        lake = Path(tmp) / "lake"
+        export_lake(small, ExportParams(lake=lake))
+        duck = run_mix(small, queries, compare=False)
+        with connect(f"spark://local[2]?lake={lake}&shuffle_partitions=2") as spark:
+            log("spark: building rollups")
+            t_build, _ = timed(lambda: rollups.ensure_fresh(spark))
+            log(f"spark: {len(queries)} queries")
+            res = run_mix(spark, queries, compare=False)
+    equal = sum(a == b for a, b in zip(duck["answers"], res["answers"], strict=True))
+    return {"events": events, "rollups_build_ms": round(t_build), "equal_to_duckdb": equal,
+            **{k: v for k, v in res.items() if k not in ("answers", "equal_to_raw")}}
+
+
+def markdown(r: dict[str, Any]) -> str:
+    lines = [f"{r['events']:,} generated events (30 countries); medians of warm runs", "",
+             "| WAU by country, top 10 + other | raw ms | planner ms | speed-up | rows equal |",
+             "|---|---:|---:|---:|---|"]
+    for eng in ("postgres", "duckdb"):
+        w = r.get(f"{eng}_wau_by_country")
+        if w:
+            lines.append(f"| {eng} | {w['raw_ms']:,.1f} | {w['planner_ms']:,.2f} | "
+                         f"{w['speedup']:,.1f}x | {'yes' if w['rows_equal'] else 'NO'} |")
+    lines += ["", "| mix | queries | p50 ms | p95 ms | max ms | from rollups | equal |",
+              "|---|---:|---:|---:|---:|---:|---|"]
+    for key, label in (("duckdb_mix", "DuckDB (vs planner off)"),
+                       ("spark_mix", "Spark local[2] (vs DuckDB)")):
+        m = r.get(key)
+        if m:
+            eq = m.get("equal_to_raw", m.get("equal_to_duckdb"))
+            lines.append(f"| {label} | {m['queries']} | {m['p50_ms']:,.1f} | {m['p95_ms']:,.1f} "
+                         f"| {m['max_ms']:,.1f} | {m['from_rollups']:.0%} | {eq}/{m['queries']} |")
+    if "spark_mix" in r:
+        lines.append(f"\nSpark over {r['spark_mix']['events']:,} events; its rollups built in "
+                     f"{r['spark_mix']['rollups_build_ms'] / 1000:,.1f} s.")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

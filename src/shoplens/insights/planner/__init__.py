@@ -1,0 +1,64 @@
+"""The insight planner: answer a query from rollups whenever they cover it.
+
+:func:`plan_trends` is installed as the planner of :mod:`shoplens.insights.runner`
+(its ``plan(engine, query, resolved)`` seam). Given a trends query it returns a
+statement over the rollups (``source="rollups"``) with exactly the rows of the raw
+statement, or ``None`` when the rollups do not cover the query's events, math, filters,
+breakdowns, interval, time zone or range, and the raw events are read. What each rollup
+covers is in :mod:`shoplens.insights.planner.trends`; how query expressions are moved
+onto rollup columns in :mod:`shoplens.insights.planner.coverage`.
+
+The rollups are kept current by every load (:mod:`shoplens.metrics.rollups`); the
+planner answers only when they have been built (``rollup_state`` has its row) and
+first folds in any catalogue or user change still pending
+(:func:`shoplens.metrics.rollups.apply_pending`). Events written without
+``shoplens load`` are not seen until :func:`shoplens.metrics.rollups.ensure_fresh` runs
+(``shoplens metrics`` does): checking every event before each query would cost what the
+rollups save.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+from shoplens.engines import Engine
+from shoplens.insights.compile.context import Binder, Compiled, Scope
+from shoplens.insights.planner.trends import plan_active_dims, plan_event_day
+from shoplens.insights.schema import TrendsQuery
+
+__all__ = ["plan_trends", "rollups_ready"]
+
+
+#: engines whose rollup tables were seen (tables are only ever created, never dropped
+#: outside a rebuild that creates them again): spares a catalogue lookup per query
+_SEEN: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def rollups_ready(engine: Engine) -> bool:
+    """The planner's rollups exist, were built, and have no change pending (pending
+    catalogue or user changes are folded in first)."""
+    if engine not in _SEEN:
+        if not all(engine.table_exists(t) for t in ("rollup_state", "rollup_event_day",
+                                                      "rollup_dims_pending")):
+            return False
+        _SEEN.add(engine)
+    built, pending = engine.fetch_all(
+        "SELECT (SELECT COUNT(*) FROM rollup_state), (SELECT COUNT(*) FROM rollup_dims_pending)")[0]
+    if not built:
+        return False
+    if pending:
+        from shoplens.metrics import rollups
+
+        return rollups.apply_pending(engine)
+    return True
+
+
+def plan_trends(engine: Engine, query: TrendsQuery, resolved: Any) -> Compiled | None:
+    """A statement over the rollups with the raw statement's rows, or None."""
+    if query.date_range.timezone != "UTC" or not rollups_ready(engine):
+        return None
+    scope = Scope(resolved.catalogue, Binder(prefix="r"), timezone="UTC")
+    if all(s.math == "unique_users" for s in query.series):
+        return plan_active_dims(engine, query, resolved, scope)
+    return plan_event_day(query, resolved, scope)

@@ -1,0 +1,227 @@
+"""Trends answered from the planner's rollups, with the raw statement's columns and values.
+
+Two rollups serve trends queries (both maintained on every load by
+:mod:`shoplens.metrics.rollups`):
+
+``rollup_event_day``
+    events per UTC day, event name and type, user country, product category and brand,
+    with the sums of ``event.revenue``, ``event.price`` and ``event.quantity``: answers
+    ``total`` and ``sum`` over any event reference (raw name, ``action:``, ``stage:``),
+    filters and breakdowns on those dimensions (and the taxonomy's stage and action,
+    joined on the event name), at day, week, month or quarter intervals.
+``rollup_active_dims``
+    distinct users per day, Monday week and calendar month and country: answers
+    ``unique_users`` of any event, filtered and broken down by ``user.country`` when the
+    range holds whole intervals (a user has one country, so the users of several
+    countries — "other" included — add up).
+
+The statement returns the raw statement's columns (``series, bucket, bd_*, bd_other,
+value``): top-N ranks value combinations by their number of events in the range, as the
+raw :func:`~shoplens.insights.compile.breakdowns.ranked` does, and every sum is exact
+(``NUMERIC``) before the final cast, so the rows are identical.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlglot import exp
+
+from shoplens.engines import Engine
+from shoplens.insights.compile.breakdowns import Breakdowns, compile_breakdowns
+from shoplens.insights.compile.context import Compiled, Scope
+from shoplens.insights.compile.dates import bucket_start, step
+from shoplens.insights.compile.events import event_predicate
+from shoplens.insights.compile.filters import filters_predicate
+from shoplens.insights.compile.math import DOUBLE
+from shoplens.insights.compile.rows import and_all
+from shoplens.insights.planner.coverage import (
+    ACTIVE_DIMS,
+    ACTIVE_DIMS_PROPERTIES,
+    EVENT_DAY,
+    EVENT_DAY_PROPERTIES,
+    EVENT_DAY_SUMS,
+    NotCovered,
+    filter_refs,
+    onto,
+)
+from shoplens.insights.schema import TrendsQuery
+
+TIMESTAMP = exp.DataType.build("TIMESTAMP")
+EVENT_INTERVALS = ("day", "week", "month", "quarter")
+ACTIVE_INTERVALS = ("day", "week", "month")
+
+
+def _refs(scope: Scope, names: list[str]) -> set[str]:
+    return {scope.catalogue.resolve(n).ref for n in names}
+
+
+def _whole_days(query: TrendsQuery, resolved: Any) -> tuple[dt.date, dt.date] | None:
+    rng = resolved.range
+    if query.date_range.timezone != "UTC":
+        return None
+    if rng.start != dt.datetime.combine(rng.start.date(), dt.time()) or \
+            rng.end != dt.datetime.combine(rng.end.date(), dt.time()):
+        return None
+    return rng.start.date(), rng.end.date()
+
+
+def plan_event_day(query: TrendsQuery, resolved: Any, scope: Scope) -> Compiled | None:
+    """``total`` and ``sum`` series from ``rollup_event_day`` (None: not covered)."""
+    days = _whole_days(query, resolved)
+    if days is None or query.interval not in EVENT_INTERVALS:
+        return None
+    if any(b.bins is not None for b in query.breakdowns):
+        return None
+    bds = compile_breakdowns(scope, query.breakdowns)
+    if any(b.edges is not None for b in bds.items):
+        return None
+    used = [b.prop.ref for b in bds.items] + list(_refs(scope, filter_refs(query.filters)))
+    for s in query.series:
+        used += _refs(scope, filter_refs(s.filters))
+        if s.math == "sum":
+            if scope.catalogue.resolve(s.math_property or "").ref not in EVENT_DAY_SUMS:
+                return None
+        elif s.math != "total":
+            return None
+    if not set(used) <= EVENT_DAY_PROPERTIES:
+        return None
+    day = exp.Cast(this=exp.column("day", "r"), to=TIMESTAMP)
+    try:
+        selects = [_event_day_series(query, i, scope, bds, days, day)
+                   for i in range(len(query.series))]
+    except NotCovered:
+        return None
+    statement: exp.Expression = selects[0]
+    for sel in selects[1:]:
+        statement = exp.union(statement, sel, distinct=False)
+    return Compiled(statement, scope.binder.params, source="rollups", name="trends-rollups")
+
+
+def _event_day_series(query: TrendsQuery, i: int, scope: Scope, bds: Breakdowns,
+                      days: tuple[dt.date, dt.date], day: exp.Expression) -> exp.Select:
+    s = query.series[i]
+    where = and_all([
+        exp.column("day", "r").between(scope.bind(days[0]), scope.bind(days[1] - dt.timedelta(days=1))),
+        event_predicate(scope, s.event, option=f"series[{i}].event"),
+        filters_predicate(scope, query.filters, option="filters"),
+        filters_predicate(scope, s.filters, option=f"series[{i}].filters"),
+    ])
+    assert where is not None
+    measure = (exp.column(EVENT_DAY_SUMS[scope.catalogue.resolve(s.math_property).ref], "r")
+               if s.math == "sum" and s.math_property
+               else exp.Cast(this=exp.null(), to=exp.DataType.build("BIGINT")))
+    cols: list[exp.Expression] = [
+        exp.Literal.number(i).as_("series"),
+        exp.func("DATE_TRUNC", exp.Literal.string(query.interval), day.copy()).as_("bucket")]
+    cols += [onto(b.expr, EVENT_DAY, "r", day=day).as_(c)
+             for b, c in zip(bds.items, bds.columns, strict=True)]
+    cols += [exp.column("events", "r").as_("n"), measure.as_("mv")]
+    base = (exp.select(*cols).from_(exp.to_table("rollup_event_day").as_("r"))
+            .where(onto(where, EVENT_DAY, "r", day=day)))
+    if _reads_taxonomy(base):
+        base = base.join(exp.to_table("event_taxonomy").as_("t"),
+                         on="t.raw_event = r.raw_event", join_type="left")
+    value = exp.Sum(this=exp.column("mv" if s.math == "sum" else "n"))
+    return _finish(base, bds, value)
+
+
+def _reads_taxonomy(select: exp.Select) -> bool:
+    return any(c.table == "t" for c in select.find_all(exp.Column))
+
+
+def _finish(base: exp.Select, bds: Breakdowns, value: exp.Expression) -> exp.Select:
+    """Group per series, bucket and breakdown values; cut past the top N as the raw
+    statement does (rank by number of events, ties by value, NULL last)."""
+    cols = bds.columns
+    keys = ["series", "bucket", *cols]
+    grouped = (exp.select(*keys, exp.Sum(this=exp.column("n")).as_("n"),
+                          exp.Sum(this=exp.column("mv")).as_("mv"))
+               .from_(base.subquery("b")).group_by(*keys))
+    limit = bds.limit
+    if limit is None:
+        mapped = exp.select(*keys, exp.Literal.number(0).as_("bd_other"), "n", "mv").from_(
+            grouped.subquery("g"))
+    else:
+        cut = [exp.column(c) for c in bds.cut_columns]
+        counted = exp.select("*", exp.Window(
+            this=exp.Sum(this=exp.column("n")), partition_by=[c.copy() for c in cut]
+        ).as_("bd_n")).from_(grouped.subquery("g"))
+        order = [exp.Ordered(this=exp.column("bd_n"), desc=True)]
+        order += [exp.Ordered(this=c.copy(), nulls_first=False) for c in cut]
+        ranked = exp.select("*", exp.Window(this=exp.func("DENSE_RANK"),
+                                            order=exp.Order(expressions=order)).as_("bd_rank")
+                            ).from_(counted.subquery("b1"))
+        keep = exp.LTE(this=exp.column("bd_rank"), expression=exp.Literal.number(limit))
+        cut_names = set(bds.cut_columns)
+        mapped_cols = [exp.Case().when(keep.copy(), exp.column(c)).as_(c) if c in cut_names
+                       else exp.column(c).as_(c) for c in cols]
+        other = exp.Case().when(keep.copy(), exp.Literal.number(0)).else_(exp.Literal.number(1))
+        mapped = exp.select("series", "bucket", *mapped_cols, other.as_("bd_other"), "n", "mv"
+                            ).from_(ranked.subquery("r2"))
+    out_keys = [*keys, "bd_other"]
+    return (exp.select(*out_keys, exp.Cast(this=value, to=DOUBLE).as_("value"))
+            .from_(mapped.subquery("m")).group_by(*out_keys))
+
+
+def plan_active_dims(engine: Engine, query: TrendsQuery, resolved: Any, scope: Scope
+                     ) -> Compiled | None:
+    """``unique_users`` of any event, by and filtered on ``user.country``, from
+    ``rollup_active_dims`` when the range holds whole intervals."""
+    days = _whole_days(query, resolved)
+    if days is None or query.interval not in ACTIVE_INTERVALS:
+        return None
+    if any(s.math != "unique_users" or s.event is not None or s.filters for s in query.series):
+        return None
+    if any(b.bins is not None for b in query.breakdowns):
+        return None
+    bds = compile_breakdowns(scope, query.breakdowns)
+    refs = [b.prop.ref for b in bds.items] + list(_refs(scope, filter_refs(query.filters)))
+    if any(b.edges is not None for b in bds.items) or not set(refs) <= ACTIVE_DIMS_PROPERTIES:
+        return None
+    span = engine.fetch_all("SELECT MIN(period), MAX(period) FROM rollup_active_counts "
+                            "WHERE grain = 'day'")[0]
+    if span[0] is None:
+        return None
+    first, last = (_date(v) for v in span)
+    start, end = days
+    lo = bucket_start(dt.datetime.combine(start, dt.time()), query.interval).date()
+    # a partial interval at either end counts only the range's days: not in the rollup
+    if lo != start and start > first:
+        return None
+    end_dt = dt.datetime.combine(end, dt.time())
+    if bucket_start(end_dt, query.interval) != end_dt and end <= last:
+        return None
+    hi = end if bucket_start(end_dt, query.interval) == end_dt else \
+        step(bucket_start(end_dt, query.interval), query.interval).date()
+    try:
+        where = and_all([
+            exp.column("grain", "a").eq(scope.bind(query.interval)),
+            exp.column("period", "a").between(scope.bind(lo), scope.bind(hi - dt.timedelta(days=1))),
+            filters_predicate(scope, query.filters, option="filters")])
+        assert where is not None
+        where = onto(where, ACTIVE_DIMS, "a")
+        bd_cols = [onto(b.expr, ACTIVE_DIMS, "a").as_(c)
+                   for b, c in zip(bds.items, bds.columns, strict=True)]
+    except NotCovered:
+        return None
+    selects = []
+    for i in range(len(query.series)):
+        base = (exp.select(exp.Literal.number(i).as_("series"),
+                           exp.Cast(this=exp.column("period", "a"), to=TIMESTAMP).as_("bucket"),
+                           *[c.copy() for c in bd_cols],
+                           exp.column("events", "a").as_("n"),
+                           exp.column("users", "a").as_("mv"))
+                .from_(exp.to_table("rollup_active_dims").as_("a")).where(where.copy()))
+        selects.append(_finish(base, bds, exp.Sum(this=exp.column("mv"))))
+    statement: exp.Expression = selects[0]
+    for sel in selects[1:]:
+        statement = exp.union(statement, sel, distinct=False)
+    return Compiled(statement, scope.binder.params, source="rollups", name="trends-rollups")
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])

@@ -1,0 +1,46 @@
+"""The planner's rollups follow the catalogue and the users: a product moved to another
+category, a brand renamed, a user moved to another country (by a load)."""
+
+from __future__ import annotations
+
+from shoplens.engines import Engine
+from shoplens.ingest.hooks import LoadScope, run_post_load
+from shoplens.insights.planner.check import rows_of_both
+from shoplens.insights.schema import TrendsQuery
+from shoplens.metrics import rollups
+from shoplens.metrics.catalogue import ProductChange, rename_brand, update_catalogue
+from shoplens.metrics.synthetic import write_shop
+
+BY_CATEGORY = TrendsQuery.model_validate({
+    "series": [{"event": "action:view"}, {"math": "sum", "math_property": "revenue"}],
+    "interval": "month", "breakdowns": [{"property": "product.category"}]})
+BY_BRAND = TrendsQuery.model_validate({"series": [{}], "interval": "week",
+                                       "breakdowns": [{"property": "product.brand"}]})
+WAU_BY_COUNTRY = TrendsQuery.model_validate({
+    "series": [{"math": "unique_users"}], "interval": "week",
+    "breakdowns": [{"property": "user.country", "limit": 3}]})
+
+
+def test_catalogue_and_user_changes_reach_the_planner(engine: Engine) -> None:
+    write_shop(engine, 3_000, days=40, seed=11)
+    rollups.rebuild(engine)
+    busiest = engine.scalar("SELECT product_id FROM events WHERE event_type = 'view' "
+                            "GROUP BY product_id ORDER BY COUNT(*) DESC, product_id LIMIT 1")
+    update_catalogue(engine, [ProductChange(product_id=busiest, category="garden.tools",
+                                            price=1)])
+    source, planned, raw = rows_of_both(engine, BY_CATEGORY)
+    assert source == "rollups" and planned == raw
+    assert any(r[2] == "garden.tools" for r in planned)
+    rename_brand(engine, "apple", "Apple")
+    source, planned, raw = rows_of_both(engine, BY_BRAND)
+    assert source == "rollups" and planned == raw
+    assert {r[2] for r in planned} >= {"Apple"} and "apple" not in {r[2] for r in planned}
+    # a users file moves the most active user to another country
+    user = engine.scalar("SELECT user_id FROM events GROUP BY user_id "
+                         "ORDER BY COUNT(*) DESC, user_id LIMIT 1")
+    with engine.transaction():
+        engine.execute("UPDATE users SET country = 'IS' WHERE user_id = :u", {"u": user})
+        run_post_load(engine, LoadScope(load_id=9, tables=frozenset({"users"})))
+    source, planned, raw = rows_of_both(engine, WAU_BY_COUNTRY)
+    assert source == "rollups" and planned == raw
+    assert engine.scalar("SELECT COUNT(*) FROM rollup_dims_pending") == 0
