@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "shoplens.cli.lake",
     "shoplens.cli.insights",
     "shoplens.cli.catalogue",
+    "shoplens.cli.funnels",
 )
 
 for _name in COMMAND_MODULES:

@@ -36,7 +36,7 @@ OPTIMIZE_DDL: dict[str, str] = {"postgres": "sql/optimize/postgres.sql"}
 
 ROLLUP_TABLES: tuple[str, ...] = (
     "rollup_user_day", "rollup_active_counts", "rollup_rolling_active",
-    *revenue_rollups.REVENUE_TABLES, "rollup_session_funnel", "rollup_user_funnel",
+    *revenue_rollups.REVENUE_TABLES,
     "rollup_event_day", "rollup_active_dims", "rollup_dims_pending", "rollup_user_dims",
 )
 
@@ -149,8 +149,8 @@ def _set_state(engine: Engine) -> None:
 def refresh_days(engine: Engine, first: date, last: date, *, full: bool = False) -> None:
     """Re-derive every rollup row that depends on the events of days ``[first, last]``.
 
-    ``full`` (the days span all the data) derives the funnel rows from every event at
-    once instead of looking up the sessions and users those days touched.
+    ``full`` (the days span all the data) is accepted for callers that rebuild
+    everything (the funnel, which once had rollups here, now reads the raw events).
 
     Rolling actives are recomputed from ``first`` (or the day after the previous end of
     the data, if that is earlier) to the last day with data, since a day's events reach
@@ -166,10 +166,6 @@ def refresh_days(engine: Engine, first: date, last: date, *, full: bool = False)
         run_script(engine, "sql/refresh/planner_days.sql", values)
         revenue_rollups.refresh_catalogue(engine)
         revenue_rollups.refresh_days(engine, first, last)
-        values["time_lo"], values["time_hi"] = values["day_lo"], values["day_hi"]
-        suffix = "_full" if full else ""
-        run_script(engine, f"sql/refresh/session_funnel{suffix}.sql", values)
-        run_script(engine, f"sql/refresh/user_funnel{suffix}.sql", values)
 
         data_last = engine.scalar("SELECT MAX(day) FROM rollup_user_day")
         if data_last is None:

@@ -109,24 +109,6 @@ CREATE TABLE IF NOT EXISTS rollup_revenue_keys (
     label  TEXT NOT NULL
 );
 
--- Funnel milestones per session and per user: the first view (entry), the first cart at
--- or after it and the first purchase at or after that cart. Window-independent, so any
--- conversion window is answered from the same rows.
-CREATE TABLE IF NOT EXISTS rollup_session_funnel (
-    session_id     TEXT NOT NULL,
-    user_id        TEXT NOT NULL,
-    entry_time     TIMESTAMP NOT NULL,
-    cart_time      TIMESTAMP,
-    purchase_time  TIMESTAMP
-);
-
-CREATE TABLE IF NOT EXISTS rollup_user_funnel (
-    user_id        TEXT NOT NULL,
-    entry_time     TIMESTAMP NOT NULL,
-    cart_time      TIMESTAMP,
-    purchase_time  TIMESTAMP
-);
-
 -- The insight planner's rollups (shoplens.insights.planner): events per UTC day and
 -- the common dimensions a query filters or breaks down by (event name and type, the
 -- user's country, the product's category and brand), with the sums a trends query asks
@@ -171,7 +153,3 @@ CREATE TABLE IF NOT EXISTS rollup_state (
     built_at        TIMESTAMP NOT NULL
 );
 
--- Scratch list of the users whose funnel milestones a refresh must recompute.
-CREATE TABLE IF NOT EXISTS rollup_user_funnel_changed (
-    user_id  TEXT NOT NULL
-);
