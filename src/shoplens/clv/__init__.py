@@ -17,6 +17,8 @@ PyMC-Marketing's CLV models (imported on first fit).
 
 from __future__ import annotations
 
+import sys
+import types
 from datetime import date
 from typing import Any
 
@@ -82,6 +84,15 @@ def clv(db: Engine | str | None = None, params: ClvParams | None = None, *,
     with connect(db) as engine:
         return clv(engine, params, write=write)
 
+
+class _CallableModule(types.ModuleType):
+    """``shoplens.clv`` is both this package and, called, :func:`clv` (``sl.clv(...)``)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> ClvResult:
+        return clv(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
 
 __all__ = ["ClvParams", "ClvResult", "CustomerValueModel", "FitError", "clv", "compute_clv",
            "summarize"]

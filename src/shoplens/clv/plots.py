@@ -52,7 +52,9 @@ def holdout_png(validation: Validation, path: Path, *, model_label: str = "model
     right.set_ylabel("cumulative repeat transactions")
     right.set_title("Cumulative repeat transactions, actual vs predicted", fontsize=10)
     right.legend(fontsize=8)
-    fig.autofmt_xdate()
+    for label in right.get_xticklabels():
+        label.set_rotation(30)
+        label.set_horizontalalignment("right")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
