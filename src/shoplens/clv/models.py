@@ -9,7 +9,6 @@ seconds to import and compiles its graphs on first use).
 
 from __future__ import annotations
 
-import math
 import warnings
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Self
@@ -130,7 +129,22 @@ class CustomerValueModel:
 
     # -- fitting ----------------------------------------------------------------------
     def fit(self, summary: pd.DataFrame) -> Self:
-        """Fit the purchase model on every customer and Gamma-Gamma on the repeaters."""
+        """Fit the purchase model on every customer and Gamma-Gamma on the repeaters.
+
+        Raises
+        ------
+        FitError
+            Too few customers or repeat customers, or a fit without a finite optimum;
+            the model is then left unfitted.
+        """
+        try:
+            return self._fit_both(summary)
+        except FitError:
+            for name in ("transaction_model_", "spend_model_", "params_", "summary_"):
+                self.__dict__.pop(name, None)
+            raise
+
+    def _fit_both(self, summary: pd.DataFrame) -> Self:
         data = summary[["customer_id", "frequency", "recency", "T"]].copy()
         check_fittable(summary)
         clv = _library()
@@ -141,6 +155,9 @@ class CustomerValueModel:
         with _quiet():
             self.transaction_model_ = cls(model_config=config)
             self._fit(self.transaction_model_, data)
+        self.__dict__.pop("spend_model_", None)
+        self.params_ = self._param_table()
+        self._check_converged()  # before spending time on the spend model
         repeaters = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
         with _quiet():
             self.spend_model_ = clv.GammaGammaModel(
@@ -164,10 +181,11 @@ class CustomerValueModel:
     def _param_table(self) -> pd.DataFrame:
         rows = []
         unit = self.params.time_unit
-        for label, model, names in (
-            (self.params.model_label, self.transaction_model_, TRANSACTION_PARAMS[self.params.model]),
-            ("Gamma-Gamma", self.spend_model_, SPEND_PARAMS),
-        ):
+        models = [(self.params.model_label, self.transaction_model_,
+                   TRANSACTION_PARAMS[self.params.model])]
+        if hasattr(self, "spend_model_"):
+            models.append(("Gamma-Gamma", self.spend_model_, SPEND_PARAMS))
+        for label, model, names in models:
             post = model.fit_result
             for name in names:
                 draws = np.asarray(post[name].values, dtype="float64").ravel()
@@ -180,16 +198,28 @@ class CustomerValueModel:
         return pd.DataFrame(rows)
 
     def _check_converged(self) -> None:
-        bad = [f"{r.name} = {r.value:.4g}" for r in self.params_.itertuples()
-               if not math.isfinite(r.value) or not PARAM_RANGE[0] < r.value < PARAM_RANGE[1]]
-        if bad:
+        table = self.params_
+        off = ~np.isfinite(table["value"]) | (table["value"] <= PARAM_RANGE[0]) | (
+            table["value"] >= PARAM_RANGE[1])
+        purchase = table[off & (table["model"] != "Gamma-Gamma")]
+        if len(purchase):
             raise FitError(
-                "the fit did not converge (" + ", ".join(bad) + " is at the edge of what the "
-                "optimizer can reach): the data show too little repeat buying to tell rates "
-                "apart — use more history (an earlier first day or a later --calibration-end), "
-                "--time-unit week, or --model pareto-nbd / bgnbd instead"
+                f"the {self.params.model_label} fit did not converge ({_listed(purchase)} ran "
+                "off to the edge of the optimizer's range): purchase rates hardly differ "
+                "between customers or hardly anyone stops buying, so the model cannot be "
+                "identified from this data; use more history (a later --calibration-end or "
+                "--holdout-end), the other --time-unit, or the other --model"
             )
-        q = float(self.params_.loc[self.params_["name"] == "q", "value"].iloc[0])
+        spend = table[off & (table["model"] == "Gamma-Gamma")]
+        if len(spend):
+            raise FitError(
+                f"the Gamma-Gamma spend fit did not converge ({_listed(spend)} ran off to the "
+                "edge of the optimizer's range): order values hardly differ within or between "
+                "customers, so the spread of spend cannot be estimated; CLV needs more "
+                "repeat customers with varied order values"
+            )
+        q_rows = table.loc[table["name"] == "q", "value"]
+        q = float(q_rows.iloc[0]) if len(q_rows) else 2.0
         if q <= 1:
             raise FitError(
                 f"the Gamma-Gamma spend model fitted q = {q:.3g} <= 1, for which the mean "
@@ -281,6 +311,10 @@ class CustomerValueModel:
             raise FitError(f"{n} customers got a non-finite {name}: the fit is not usable; "
                            "try --time-unit week or more history")
         return pd.DataFrame({"customer_id": data["customer_id"].to_numpy(), name: values})
+
+
+def _listed(rows: pd.DataFrame) -> str:
+    return ", ".join(f"{r.name} = {r.value:.4g}" for r in rows.itertuples())
 
 
 def _spend_data(data: pd.DataFrame) -> pd.DataFrame:

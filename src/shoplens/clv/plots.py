@@ -69,8 +69,7 @@ def p_alive_png(result: ClvResult, path: Path) -> Path:
     matrix = result.p_alive_matrix
     values = np.ma.masked_invalid(matrix.to_numpy(dtype="float64"))
     fig, ax = plt.subplots(figsize=(7.5, 5.2), dpi=110)
-    cmap = plt.get_cmap("RdYlGn").copy()
-    cmap.set_bad("#f4f4f4")
+    cmap = plt.get_cmap("RdYlGn").with_extremes(bad="#f4f4f4")
     t_max = result.matrix_T
     im = ax.imshow(values, origin="lower", aspect="auto", cmap=cmap, vmin=0, vmax=1,
                    extent=(0, t_max, -0.5, len(matrix) - 0.5))
