@@ -93,6 +93,16 @@ def value_fields(engine: Engine) -> pd.DataFrame:
     return df.set_index("user_id")
 
 
+def with_value_fields(engine: Engine, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (one row per user, column ``user_id``) with the value fields of
+    ``customer_value`` beside it (missing where a user has none)."""
+    fields = value_fields(engine)
+    if fields.empty:
+        return frame
+    keys = frame["user_id"].astype(str)
+    return frame.assign(**{name: keys.map(fields[name]).to_numpy() for name in INDEX_FIELDS})
+
+
 def document_fields(rec: dict[str, Any]) -> dict[str, Any]:
     """The index fields of one customer (``rec`` holds them by name)."""
     doc: dict[str, Any] = {}
