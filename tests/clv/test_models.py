@@ -112,3 +112,17 @@ def test_clv_discounting_and_horizon(bgnbd: CustomerValueModel) -> None:
 def test_unfitted_model_says_so() -> None:
     with pytest.raises(InputError, match="not fitted yet"):
         CustomerValueModel().predict()
+
+
+def test_posterior_sampling_gives_means_and_spread(frame: pd.DataFrame) -> None:
+    """``method="sample"`` (``--sample``): NUTS with the library's priors; a short seeded
+    run is enough to check the plumbing (posterior means and sds, finite predictions)."""
+    small = frame.head(400)
+    model = CustomerValueModel(method="sample", draws=30, tune=30, chains=1, seed=1).fit(small)
+    assert model.params.prior_kind == "library"
+    table = model.params_.set_index("name")
+    assert (table["sd"] > 0).all() and np.isfinite(table["value"]).all()
+    assert table.loc["r", "value"] == pytest.approx(0.24, abs=0.15)  # near the CDNOW MLE
+    alive = model.p_alive()["p_alive"]
+    assert len(alive) == 400 and ((alive > 0) & (alive <= 1)).all()
+    assert np.isfinite(model.clv()["clv"]).all()

@@ -41,3 +41,11 @@ def test_report_section(tmp_path: Path) -> None:
     doc = json.loads(files.json.read_text())
     assert doc["clv"]["totals"]["customers"] == 2357
     assert doc["clv"]["p_alive_matrix"]["values"][0][0] == 1.0
+
+
+def test_report_section_on_an_empty_database(tmp_path: Path) -> None:
+    with connect(f"duckdb:{tmp_path / 'empty.duckdb'}") as engine:
+        section = collect_section("clv", ReportContext(engine=engine, out=tmp_path))
+    assert not section.available
+    assert section.reason == ("no data: the database has no purchase events: load orders or "
+                              "purchase events first")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shoplens.errors import InputError
 from shoplens.report.collectors import ReportContext, require
 from shoplens.report.format import money, num, pct
 from shoplens.report.model import ClvSection
@@ -28,13 +29,13 @@ def _index(ctx: ReportContext, result: Any) -> dict[str, Any] | None:
 
 
 def collect(ctx: ReportContext) -> ClvSection:
-    mod = require("shoplens.clv", "compute_clv", "ClvParams", "FitError")
+    mod = require("shoplens.clv", "compute_clv", "ClvParams")
     writeback = require("shoplens.clv.writeback", "write_table")
     plots = require("shoplens.clv.plots", "write_pngs")
     ctx.progress("fitting BG/NBD and Gamma-Gamma", None)
     try:
         result = mod.compute_clv(ctx.engine, mod.ClvParams(top=TOP))
-    except mod.FitError as exc:
+    except InputError as exc:  # no purchases, too few customers, no finite fit
         return ClvSection.unavailable(f"no data: {exc}")
     writeback.write_table(ctx.engine, result)
     doc = result.to_json_dict()
