@@ -13,6 +13,7 @@ from shoplens.report.model import (
     BenchmarkSection,
     BenchRow,
     BreakdownRow,
+    ClvSection,
     CohortRow,
     CohortSection,
     FunnelSection,
@@ -104,4 +105,12 @@ def sample_report() -> ReportData:
             title="Carts are abandoned", finding="75% of carts never become orders.",
             evidence={"cart_abandonment": 0.75}, recommendation="Send a reminder e-mail.",
             priority="high", expected_impact="more orders")]),
+        clv=ClvSection(
+            model="BG/NBD", time_unit="week", horizon_days=90.0, as_of=date(2024, 4, 30),
+            params=[{"model": "BG/NBD", "name": "r", "value": 0.243, "unit": "dimensionless",
+                     "meaning": "shape of the Gamma distribution of purchase rates"}],
+            totals={"customers": 3200, "repeat_customers": 1100, "expected_purchases": 812.5,
+                    "clv": 40210.0, "at_risk_customers": 640, "at_risk_past_value": 51000.0},
+            at_risk=[{"user_id": "u7", "calibration_value": 1999.0, "frequency": 9,
+                      "p_alive": 0.12, "clv": 31.0}]),
     )

@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "shoplens.cli.insights",
     "shoplens.cli.catalogue",
     "shoplens.cli.funnels",
+    "shoplens.cli.clv",
 )
 
 for _name in COMMAND_MODULES:

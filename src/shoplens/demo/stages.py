@@ -170,6 +170,10 @@ def events(state: DemoState) -> str:
     return detail
 
 
+def clv(state: DemoState) -> str:
+    return _collect(state, "clv")
+
+
 def stop_search(state: DemoState) -> str:
     if state.search_server is not None:
         state.search_server.stop()
@@ -190,6 +194,7 @@ STAGES: tuple[Stage, ...] = (
           fills=("segments",)),
     Stage("events", "Events and offline LLM insights", events, needs=("load",),
           fills=("paths", "insights")),
+    Stage("clv", "Customer value ahead", clv, needs=("load",), fills=("clv",)),
 )
 
 __all__ = ["STAGES", "DemoState", "NotAvailable", "SectionFailed", "Stage", "StageUnavailable",

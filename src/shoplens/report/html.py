@@ -21,6 +21,7 @@ TITLES = {
     "overview": "Data", "kpis": "KPIs", "benchmark": "Query benchmark", "cohorts": "Cohorts",
     "growth": "Growth",
     "funnel": "Funnel", "paths": "Top paths", "segments": "Segments", "insights": "Insights",
+    "clv": "Customer value",
 }
 
 

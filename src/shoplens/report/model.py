@@ -222,6 +222,26 @@ class SegmentSection(Section):
     search: dict[str, Any] = Field(default_factory=dict)
 
 
+# -- customer value ahead -------------------------------------------------------------
+class ClvSection(Section):
+    """BG/NBD or Pareto/NBD with Gamma-Gamma (:mod:`shoplens.clv`): the capability's
+    JSON document, with the tables the page shows."""
+
+    model: str | None = None
+    time_unit: str | None = None
+    horizon_days: float | None = None
+    as_of: date | None = None
+    params: list[dict[str, Any]] = Field(default_factory=list)
+    totals: dict[str, Any] = Field(default_factory=dict)
+    validation: dict[str, Any] | None = None
+    at_risk: list[dict[str, Any]] = Field(default_factory=list)
+    by_segment: list[dict[str, Any]] = Field(default_factory=list)
+    by_rfm: list[dict[str, Any]] = Field(default_factory=list)
+    p_alive_matrix: dict[str, Any] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
+    index: dict[str, Any] | None = None
+
+
 # -- insights -------------------------------------------------------------------------
 class Insight(BaseModel):
     title: str
@@ -241,7 +261,7 @@ class InsightSection(Section):
 
 # -- the whole report -----------------------------------------------------------------
 SECTION_KEYS = ("overview", "kpis", "benchmark", "cohorts", "growth", "funnel", "paths",
-                "segments", "insights")
+                "segments", "insights", "clv")
 
 
 class StageTiming(BaseModel):
@@ -272,6 +292,7 @@ class ReportData(BaseModel):
         default_factory=lambda: SegmentSection.unavailable("not collected"))
     insights: InsightSection = Field(
         default_factory=lambda: InsightSection.unavailable("not collected"))
+    clv: ClvSection = Field(default_factory=lambda: ClvSection.unavailable("not collected"))
     #: the demo's stages, when the report was built by ``shoplens demo``
     stages: list[StageTiming] = Field(default_factory=list)
 

@@ -31,7 +31,8 @@ def ensure_index(client: OpenSearch, name: str, *, index: str | None = None) -> 
     """Create ``index`` (default: ``name``) with the mapping of ``name`` unless it exists.
 
     Returns True when the index was created. An existing index whose mapping lacks a
-    field of ours is reported, since documents would then be rejected or mis-typed.
+    field of ours gets it added; if the engine refuses, that is reported, since
+    documents would then be rejected or mis-typed.
     """
     target = index or name
     body = index_body(name)
@@ -40,6 +41,8 @@ def ensure_index(client: OpenSearch, name: str, *, index: str | None = None) -> 
             current = client.indices.get_mapping(index=target)
             props = next(iter(current.values()))["mappings"].get("properties", {})
             missing = sorted(set(body["mappings"]["properties"]) - set(props))
+            if missing and _add_fields(client, target, body, missing):
+                missing = []
             if missing:
                 raise ConfigError(
                     f"index {target!r} exists with a different mapping (missing {', '.join(missing)}); "
@@ -58,6 +61,17 @@ def ensure_index(client: OpenSearch, name: str, *, index: str | None = None) -> 
         raise SearchUnavailableError(
             f"cannot create index {target!r}: {exc.status_code} {exc.error} {exc.info}"
         ) from exc
+
+
+def _add_fields(client: OpenSearch, index: str, body: dict[str, Any], names: list[str]) -> bool:
+    """Add fields of a newer mapping to an existing index (new fields are an additive
+    change both engines accept, e.g. customer value's ``p_alive``); False if refused."""
+    props = body["mappings"]["properties"]
+    try:
+        client.indices.put_mapping(index=index, body={"properties": {n: props[n] for n in names}})
+    except TransportError:
+        return False
+    return True
 
 
 def count(client: OpenSearch, index: str, query: dict[str, Any] | None = None) -> int:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from opensearchpy import OpenSearch
 
+from shoplens.clv.writeback import with_value_fields
 from shoplens.engines.base import Engine
 from shoplens.search.bulk import BulkReport
 from shoplens.search.indices import SEARCH_LOGS
@@ -240,7 +241,8 @@ def segment(
             lap("write_db")
             assert client is not None
             tick = progress.stage("indexing user_segments", len(assignments))
-            result.index_report = write_index(client, assignments, run_id, on_progress=tick)
+            result.index_report = write_index(client, with_value_fields(engine, assignments), run_id,
+                                              on_progress=tick)
             lap("write_index")
     return result
 

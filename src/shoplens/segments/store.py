@@ -17,6 +17,7 @@ from opensearchpy import OpenSearch
 from opensearchpy.exceptions import ConnectionError as OSConnectionError
 from opensearchpy.exceptions import TransportError
 
+from shoplens.clv.writeback import document_fields
 from shoplens.engines.base import Engine
 from shoplens.engines.sql import load_sql
 from shoplens.search.bulk import BulkReport, bulk_index
@@ -103,6 +104,7 @@ def _docs(assignments: pd.DataFrame) -> Iterator[tuple[str, dict[str, Any]]]:
         }
         for col in ("r_score", "f_score", "m_score"):
             doc[col] = None if pd.isna(rec[col]) else int(rec[col])
+        doc.update(document_fields(rec))  # p_alive, clv, ... where customer value was run
         yield str(rec["user_id"]), doc
 
 

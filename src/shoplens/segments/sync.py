@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from opensearchpy import OpenSearch
 
+from shoplens.clv.writeback import with_value_fields
 from shoplens.engines.base import Engine
 from shoplens.errors import ShopLensError
 from shoplens.search.bulk import BulkReport
@@ -32,6 +33,7 @@ def index_from_db(
     rows["recency_days"] = rows["recency_days"].fillna(0.0)
     rows["frequency"] = rows["frequency"].fillna(0).astype("int64")
     rows["monetary"] = rows["monetary"].fillna(0.0)
+    rows = with_value_fields(engine, rows)  # p_alive, clv, ... from customer_value
     run_ids = rows["run_id"].unique()
     if len(run_ids) != 1:
         raise ShopLensError(f"user_segments mixes {len(run_ids)} runs; run `shoplens segment` again")

@@ -75,6 +75,7 @@ Collector = Callable[[ReportContext], Section]
 def _registry() -> dict[str, tuple[type[Section], Collector]]:
     from shoplens.report.collectors import (
         benchmark,
+        clv,
         cohorts,
         funnel,
         growth,
@@ -86,6 +87,7 @@ def _registry() -> dict[str, tuple[type[Section], Collector]]:
     )
     from shoplens.report.model import (
         BenchmarkSection,
+        ClvSection,
         CohortSection,
         FunnelSection,
         GrowthSection,
@@ -106,6 +108,7 @@ def _registry() -> dict[str, tuple[type[Section], Collector]]:
         "paths": (PathsSection, paths.collect),
         "segments": (SegmentSection, segments.collect),
         "insights": (InsightSection, insights.collect),
+        "clv": (ClvSection, clv.collect),
     }
 
 
@@ -137,7 +140,7 @@ def new_report(engine: Engine) -> ReportData:
 
 #: collection order: the funnel after the event analysis so it can add the journey stages
 COLLECT_ORDER = ("overview", "kpis", "benchmark", "cohorts", "growth", "paths", "insights",
-                 "funnel", "segments")
+                 "funnel", "segments", "clv")
 
 
 def collect(ctx: ReportContext, keys: tuple[str, ...] = SECTION_KEYS,
