@@ -93,7 +93,8 @@ def detect(engine: Engine, params: AlertParams | None = None, *,
     ts_since = pd.Timestamp(since)
     if params.data_quality:
         report.quality += gaps(totals, ts_since)
-        report.quality += event_types(counts, ts_since, opts, missing, params.event_types)
+        report.quality += event_types(counts, ts_since, opts, missing, params.event_types,
+                                      declared)
         report.quality += quarantined_loads(engine)
 
     for metric in metrics:

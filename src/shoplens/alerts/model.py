@@ -93,7 +93,7 @@ class SeasonalForecaster:
             raise ValueError(f"need at least {MIN_DAYS} days of history, got {n}")
         kind = self.kind(n) if (self.yearly or n < YEARLY_MIN_DAYS) else "stl"
         if kind == "median":
-            self.model_ = "median of the previous 7 days"
+            self.model_ = "median of 7 days"
             last = y[-MIN_DAYS:]
             self.level_ = float(np.median(last))
             self.slope_ = 0.0
@@ -106,7 +106,7 @@ class SeasonalForecaster:
         from statsmodels.tsa.seasonal import MSTL, STL
 
         if kind == "mstl":
-            self.model_ = "MSTL (robust; weekly and yearly seasons)"
+            self.model_ = "MSTL robust, weekly+yearly"
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 res = MSTL(y, periods=(self.period, 365),
@@ -114,7 +114,7 @@ class SeasonalForecaster:
             seasonal = np.asarray(res.seasonal).reshape(n, -1)
             self.seasons_ = [seasonal[-p:, i] for i, p in enumerate((self.period, 365))]
         else:
-            self.model_ = "STL (robust; weekly season)"
+            self.model_ = "STL robust, weekly"
             if window is not None:
                 y = y[-window:]
             n = len(y)

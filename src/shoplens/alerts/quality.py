@@ -59,7 +59,8 @@ def gaps(totals: pd.Series, since: pd.Timestamp) -> list[QualityIssue]:
 
 
 def event_types(counts: pd.DataFrame, since: pd.Timestamp, opts: DetectOptions,
-                missing: pd.Series, top: int) -> list[QualityIssue]:
+                missing: pd.Series, top: int, declared: pd.Series | None = None
+                ) -> list[QualityIssue]:
     """Event types (raw names) that stop or spike from ``since`` on."""
     if counts.empty or top == 0:
         return []
@@ -71,9 +72,10 @@ def event_types(counts: pd.DataFrame, since: pd.Timestamp, opts: DetectOptions,
         col = counts[name].where(~missing.reindex(counts.index, fill_value=False))
         if col.loc[col.index < since].notna().sum() < MIN_DAYS:
             continue
-        frame = detect_series(col, since, opts, missing=missing).frame
+        frame = detect_series(col, since, opts, missing=missing, declared=declared).frame
         for day, row in frame.iterrows():
-            if row["missing"] or not np.isfinite(row["actual"]) or row["expected"] <= 0:
+            if row["missing"] or pd.notna(row["declared"]) or not np.isfinite(row["actual"]) \
+                    or row["expected"] <= 0:
                 continue
             d = day.date().isoformat()
             stats = {"events": int(row["actual"]), "expected": round(float(row["expected"]), 1),

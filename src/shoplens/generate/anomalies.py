@@ -4,8 +4,9 @@ Kinds, taken in turn (``GenerateParams.anomalies`` of them, on days at least ten
 apart, after eight weeks of normal history, away from the sale days and Christmas):
 
 - ``drop``: 40–60 % of the day's sessions vanish (a broken checkout, an outage);
-- ``spike``: 70–100 % of the day's sessions appear twice (a bot, a viral post);
-- ``country_outage``: one large country's purchases stop for 1–3 days (payments down);
+- ``spike``: 70–100 % of the day's sessions appear twice (a bot replaying sessions);
+- ``country_outage``: the shop is down in one large country for 1–3 days (no events of
+  its users);
 - ``event_stops``: the ``add-to-cart`` event stops for 1–4 days (a broken tracker);
 - ``drift``: over 21 days a growing share of sessions vanishes (0 → 50 %), then recovers.
 
@@ -28,11 +29,12 @@ from shoplens.generate.streams import stream
 
 ANOMALIES = 5  # stream key
 KINDS = ("drop", "spike", "country_outage", "event_stops", "drift")
-#: metrics expected to alert per kind (drops and spikes of whole sessions keep conversion)
+#: metrics expected to alert per kind (drops and spikes of whole sessions keep conversion;
+#: a spike repeats sessions of the same users)
 METRICS = {
     "drop": ["revenue", "orders", "buyers", "dau"],
-    "spike": ["revenue", "orders", "buyers", "dau"],
-    "country_outage": ["revenue", "orders", "buyers", "conversion"],
+    "spike": ["revenue", "orders", "events"],  # the same users again: not dau, buyers
+    "country_outage": ["revenue", "orders", "buyers", "dau", "events"],
     "event_stops": ["events:add-to-cart"],
     "drift": ["revenue", "orders", "buyers", "dau"],
 }
@@ -113,7 +115,7 @@ def inject(events: pa.Table, users: pa.Table, start: date, n_days: int, n: int, 
             where = pc.index_in(events.column("user_id"), value_set=users.column("user_id"))
             in_country = pc.fill_null(pc.equal(users.column("country").take(where), country),
                                       False).to_numpy(zero_copy_only=False)
-            keep &= ~(on & in_country & (kind_col.to_numpy(zero_copy_only=False) == "purchased"))
+            keep &= ~(on & in_country)
             label["cause"] = {"property": "user.country", "value": country}
             label["magnitude"] = -1.0
         elif kind == "event_stops":
