@@ -170,6 +170,10 @@ def events(state: DemoState) -> str:
     return detail
 
 
+def alerts(state: DemoState) -> str:
+    return _collect(state, "alerts")
+
+
 def stop_search(state: DemoState) -> str:
     if state.search_server is not None:
         state.search_server.stop()
@@ -190,6 +194,7 @@ STAGES: tuple[Stage, ...] = (
           fills=("segments",)),
     Stage("events", "Events and offline LLM insights", events, needs=("load",),
           fills=("paths", "insights")),
+    Stage("alerts", "Watch the metrics (alerts)", alerts, needs=("load",), fills=("alerts",)),
 )
 
 __all__ = ["STAGES", "DemoState", "NotAvailable", "SectionFailed", "Stage", "StageUnavailable",

@@ -20,6 +20,7 @@ from shoplens.report.model import ReportData
 TITLES = {
     "overview": "Data", "kpis": "KPIs", "benchmark": "Query benchmark", "cohorts": "Cohorts",
     "funnel": "Funnel", "paths": "Top paths", "segments": "Segments", "insights": "Insights",
+    "alerts": "Alerts",
 }
 
 

@@ -74,6 +74,7 @@ Collector = Callable[[ReportContext], Section]
 
 def _registry() -> dict[str, tuple[type[Section], Collector]]:
     from shoplens.report.collectors import (
+        alerts,
         benchmark,
         cohorts,
         funnel,
@@ -84,6 +85,7 @@ def _registry() -> dict[str, tuple[type[Section], Collector]]:
         segments,
     )
     from shoplens.report.model import (
+        AlertSection,
         BenchmarkSection,
         CohortSection,
         FunnelSection,
@@ -103,6 +105,7 @@ def _registry() -> dict[str, tuple[type[Section], Collector]]:
         "paths": (PathsSection, paths.collect),
         "segments": (SegmentSection, segments.collect),
         "insights": (InsightSection, insights.collect),
+        "alerts": (AlertSection, alerts.collect),
     }
 
 
@@ -128,7 +131,7 @@ def new_report(engine: Engine) -> ReportData:
 
 #: collection order: the funnel after the event analysis so it can add the journey stages
 COLLECT_ORDER = ("overview", "kpis", "benchmark", "cohorts", "paths", "insights", "funnel",
-                 "segments")
+                 "segments", "alerts")
 
 
 def collect(ctx: ReportContext, keys: tuple[str, ...] = SECTION_KEYS,
