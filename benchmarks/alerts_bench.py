@@ -227,7 +227,8 @@ def main() -> None:
         res["seed"] = seed
         res["events"] = tables["events"].num_rows
         runs.append(res)
-        log(f"days {res['day_hits']}/{res['day_total']}, pairs {res['hits']}/{res['expected']}, false {res['false']} "
+        log(f"days {res['day_hits']}/{res['day_total']}, pairs {res['hits']}/{res['expected']}, "
+            f"false {res['false']} "
             f"({res['false_outside_recovery']} outside drift recoveries) in "
             f"{res['metric_days']} metric-days, country named {res['cause_hits']}/"
             f"{res['cause_total']}, stopped tracker {res['dq_hits']}/{res['dq_total']}, "
