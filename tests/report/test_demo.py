@@ -29,9 +29,9 @@ def test_demo_runs_every_stage_through_the_cli(cli, tmp_path: Path) -> None:
     stages = {s["name"]: s["status"] for s in doc["stages"]}
     assert stages == {k: "ok" for k in (
         "generate", "load", "metrics", "bench", "cohorts", "search", "index", "segment",
-        "events", "clv", "report")}, doc["stages"]
+        "events", "clv", "alerts", "report")}, doc["stages"]
     for key in ("overview", "kpis", "benchmark", "cohorts", "funnel", "paths", "segments",
-                "insights", "clv"):
+                "insights", "clv", "alerts"):
         assert doc[key]["available"], (key, doc[key]["reason"])
     assert doc["overview"]["users"] == 300
     assert all(r["rows_equal"] for r in doc["benchmark"]["rows"])

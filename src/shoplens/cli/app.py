@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "shoplens.cli.catalogue",
     "shoplens.cli.funnels",
     "shoplens.cli.clv",
+    "shoplens.cli.alerts",
 )
 
 for _name in COMMAND_MODULES:

@@ -33,12 +33,15 @@ def generate_command(
     products: Annotated[int | None, typer.Option(
         "--products", help="Catalogue size (default scales with users).")] = None,
     parquet: Annotated[bool, typer.Option("--parquet", help="Write Parquet instead of CSV/JSONL.")] = False,
+    anomalies: Annotated[int, typer.Option(
+        "--anomalies", help="Inject N labelled anomalies (labels in anomalies.json).")] = 0,
     as_json: JsonOption = False,
 ) -> None:
     """Generate a realistic synthetic shop (users with hidden personas, products, sessions,
     view → cart → purchase funnels, site searches) in the platform-csv layout."""
     chosen = params(GenerateParams, users=users, months=months, seed=seed,
-                    start=_parse_date(start), events=events, products=products, parquet=parquet)
+                    start=_parse_date(start), events=events, products=products, parquet=parquet,
+                    anomalies=anomalies)
 
     from shoplens.generate import generate
 

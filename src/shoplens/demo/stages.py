@@ -174,6 +174,10 @@ def clv(state: DemoState) -> str:
     return _collect(state, "clv")
 
 
+def alerts(state: DemoState) -> str:
+    return _collect(state, "alerts")
+
+
 def stop_search(state: DemoState) -> str:
     if state.search_server is not None:
         state.search_server.stop()
@@ -195,6 +199,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("events", "Events and offline LLM insights", events, needs=("load",),
           fills=("paths", "insights")),
     Stage("clv", "Customer value ahead", clv, needs=("load",), fills=("clv",)),
+    Stage("alerts", "Watch the metrics (alerts)", alerts, needs=("load",), fills=("alerts",)),
 )
 
 __all__ = ["STAGES", "DemoState", "NotAvailable", "SectionFailed", "Stage", "StageUnavailable",

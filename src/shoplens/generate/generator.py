@@ -5,7 +5,7 @@ anything but the parameters), then one time-ordered set of Arrow tables."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -45,6 +45,8 @@ class ShopData:
     start: date
     end: date  # exclusive
     sessions: int
+    #: labels of injected anomalies (``GenerateParams.anomalies``), empty by default
+    anomalies: list[dict] = field(default_factory=list)
 
     def event_counts(self) -> dict[str, int]:
         counts = self.events.column("event_type").value_counts().to_pylist()
@@ -164,13 +166,22 @@ def generate_tables(params: GenerateParams, progress: ProgressFn | None = None) 
         **sources,
     })
 
+    labels: list[dict] = []
+    if params.anomalies:
+        from shoplens.generate.anomalies import inject
+
+        report("injecting anomalies", 0.9)
+        injected = inject(events, users.to_arrow(), cal.start, cal.n_days, params.anomalies,
+                          params.seed)
+        events, labels = injected.events, injected.labels
+
     report("search logs", 0.95)
     search_logs = _search_table(
         users, catalog, np.concatenate(se_user), np.concatenate(se_query), np.concatenate(se_ts),
         np.concatenate(se_sess), np.concatenate(cl_sess), np.concatenate(cl_prod))
     report("generated", 1.0)
     return ShopData(users.to_arrow(), _products_table(catalog), events, search_logs,
-                    users.personas_arrow(), cal.start, cal.end, n_sessions)
+                    users.personas_arrow(), cal.start, cal.end, n_sessions, labels)
 
 
 def _search_table(users: Users, catalog: Catalog, user: np.ndarray, query: np.ndarray,

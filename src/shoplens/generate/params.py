@@ -32,6 +32,10 @@ class GenerateParams(BaseModel):
         Catalogue size; ``None`` scales it with the number of users (2,000 to 50,000).
     parquet
         Write Parquet files instead of CSV/JSONL.
+    anomalies
+        Number of labelled anomalies to inject (drops, spikes, a country's outage, an
+        event type stopping, a slow drift; see :mod:`shoplens.generate.anomalies`), with
+        their labels in ``anomalies.json``. 0 (the default) leaves the shop untouched.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -43,6 +47,7 @@ class GenerateParams(BaseModel):
     events: int | None = Field(None, ge=100, le=2_000_000_000)
     products: int | None = Field(None, ge=200, le=5_000_000)
     parquet: bool = False
+    anomalies: int = Field(0, ge=0, le=50)
 
     def catalog_size(self, n_users: int) -> int:
         if self.products is not None:

@@ -88,6 +88,13 @@ def write_shop(data: ShopData, out: Path, *, parquet: bool = False,
             _atomic(path, lambda tmp, t=table, f=step: _write_plain_csv(t, tmp, f))
         files.append(path)
         done += weights[name]
+    labels = out / "anomalies.json"
+    if data.anomalies:
+        _atomic(labels, lambda tmp: tmp.write_text(
+            json.dumps(data.anomalies, indent=2) + "\n", encoding="utf-8"))
+        files.append(labels)
+    else:
+        labels.unlink(missing_ok=True)
     report("written", 1.0)
     return files
 

@@ -16,7 +16,7 @@ from shoplens.ingest.sources import PARQUET_SUFFIXES, SourceFile, inspect
 
 PLATFORM_TABLES = ("users", "products", "events", "search_logs")
 #: files of the generator a platform folder may hold that no importer reads
-IGNORED_IN_FOLDER = ("personas",)
+IGNORED_IN_FOLDER = ("personas", "anomalies")
 _KIND_ORDER = {"users": 0, "products": 1}
 
 

@@ -22,6 +22,7 @@ TITLES = {
     "growth": "Growth",
     "funnel": "Funnel", "paths": "Top paths", "segments": "Segments", "insights": "Insights",
     "clv": "Customer value",
+    "alerts": "Alerts",
 }
 
 

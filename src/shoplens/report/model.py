@@ -259,9 +259,24 @@ class InsightSection(Section):
     taxonomy: list[dict[str, Any]] = Field(default_factory=list)
 
 
+# -- alerts ---------------------------------------------------------------------------
+class AlertSection(Section):
+    """Anomalies of the key metrics over the last weeks (:mod:`shoplens.alerts`)."""
+
+    since: str | None = None
+    date_to: str | None = None
+    sensitivity: str | None = None
+    fired: bool = False
+    #: ``AlertReport.to_dict()``'s lists, unchanged
+    metrics: list[dict[str, Any]] = Field(default_factory=list)
+    anomalies: list[dict[str, Any]] = Field(default_factory=list)
+    data_quality: list[dict[str, Any]] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
 # -- the whole report -----------------------------------------------------------------
 SECTION_KEYS = ("overview", "kpis", "benchmark", "cohorts", "growth", "funnel", "paths",
-                "segments", "insights", "clv")
+                "segments", "insights", "clv", "alerts")
 
 
 class StageTiming(BaseModel):
@@ -293,6 +308,7 @@ class ReportData(BaseModel):
     insights: InsightSection = Field(
         default_factory=lambda: InsightSection.unavailable("not collected"))
     clv: ClvSection = Field(default_factory=lambda: ClvSection.unavailable("not collected"))
+    alerts: AlertSection = Field(default_factory=lambda: AlertSection.unavailable("not collected"))
     #: the demo's stages, when the report was built by ``shoplens demo``
     stages: list[StageTiming] = Field(default_factory=list)
 

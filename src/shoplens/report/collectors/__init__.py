@@ -74,6 +74,7 @@ Collector = Callable[[ReportContext], Section]
 
 def _registry() -> dict[str, tuple[type[Section], Collector]]:
     from shoplens.report.collectors import (
+        alerts,
         benchmark,
         clv,
         cohorts,
@@ -86,6 +87,7 @@ def _registry() -> dict[str, tuple[type[Section], Collector]]:
         segments,
     )
     from shoplens.report.model import (
+        AlertSection,
         BenchmarkSection,
         ClvSection,
         CohortSection,
@@ -109,6 +111,7 @@ def _registry() -> dict[str, tuple[type[Section], Collector]]:
         "segments": (SegmentSection, segments.collect),
         "insights": (InsightSection, insights.collect),
         "clv": (ClvSection, clv.collect),
+        "alerts": (AlertSection, alerts.collect),
     }
 
 
@@ -140,7 +143,7 @@ def new_report(engine: Engine) -> ReportData:
 
 #: collection order: the funnel after the event analysis so it can add the journey stages
 COLLECT_ORDER = ("overview", "kpis", "benchmark", "cohorts", "growth", "paths", "insights",
-                 "funnel", "segments", "clv")
+                 "funnel", "segments", "clv", "alerts")
 
 
 def collect(ctx: ReportContext, keys: tuple[str, ...] = SECTION_KEYS,

@@ -1,0 +1,223 @@
+"""The watch: every metric judged day by day, anomalies explained and worded."""
+
+from __future__ import annotations
+
+import ast
+import time
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from shoplens.alerts.detect import DetectOptions, detect_series
+from shoplens.alerts.metrics import DEFAULT_METRICS, Metric, from_query, resolve
+from shoplens.alerts.model import MIN_DAYS
+from shoplens.alerts.params import DEFAULT_BREAKDOWNS, AlertParams
+from shoplens.alerts.quality import event_types, gaps, quarantined_loads
+from shoplens.alerts.result import AlertReport, Anomaly, MetricSummary
+from shoplens.alerts.rootcause import pivot, root_cause
+from shoplens.alerts.series import (
+    data_range,
+    event_type_counts,
+    fetch_series,
+    resolve_breakdown,
+)
+from shoplens.alerts.wording import offline_message, rewrite
+from shoplens.engines import Engine
+from shoplens.errors import ConfigError, InputError
+from shoplens.llm import Provider, get_provider
+
+#: default watched period: the last days with data
+DEFAULT_SINCE_DAYS = 14
+
+
+def detect(engine: Engine, params: AlertParams | None = None, *,
+           provider: Provider | None = None, **options: Any) -> AlertReport:
+    """Watch the shop's metrics and say which days were anomalous, where and why.
+
+    Parameters
+    ----------
+    engine
+        The database (see :func:`shoplens.engines.connect`).
+    params
+        What to watch (:class:`AlertParams`); or pass its fields as keyword ``options``
+        (``detect(engine, metrics=["revenue"], sensitivity="high")``).
+    provider
+        Language model that may rewrite the messages (default: ``params.llm``).
+
+    Returns
+    -------
+    AlertReport
+        The anomalies (with causes and messages), data-quality issues, deviations on
+        declared days, per-metric summaries and notes; ``exit_code`` is 0 when quiet and
+        :data:`shoplens.alerts.result.EXIT_ALERTS` when alerts fire.
+
+    Notes
+    -----
+    Each metric's daily series is forecast week by week from the days before (robust STL:
+    trend plus weekly season, yearly from two years of history), on the log scale; a day
+    outside the prediction interval ``exp(mean ± z·sigma)`` by at least the sensitivity's
+    smallest deviation is an anomaly, and a one-sided run of smaller deviations is a drift
+    (CUSUM). See :mod:`shoplens.alerts.detect` and docs/alerts.md.
+    """
+    started = time.perf_counter()
+    if params is None:
+        params = AlertParams(**options)
+    elif options:
+        params = params.model_copy(update=options)
+    metrics = _metrics(params)
+    props = [resolve_breakdown(p) for p in params.breakdowns]
+    span = data_range(engine)
+    if span is None:
+        raise InputError("there are no events to watch: load some with `shoplens load` first")
+    lo, hi = span
+    n_days = (hi - lo).days + 1
+    if n_days <= MIN_DAYS:
+        raise InputError(
+            f"alerts need at least {MIN_DAYS + 1} days of events (a week of history and a "
+            f"day to judge; {28} for the weekly season); the data has {n_days} "
+            f"({lo} to {hi})")
+    since, notes = _since(params.since, lo, hi)
+    if not props:
+        props = _default_breakdowns(engine)
+    opts = DetectOptions(z=params.z, min_deviation=params.min_deviation, cusum_h=params.cusum_h)
+    declared = _declared(params, lo, hi)
+
+    counts = event_type_counts(engine, lo, hi)
+    totals = counts.sum(axis=1)
+    missing = totals == 0
+    report = AlertReport(since=since.isoformat(), date_from=lo.isoformat(),
+                         date_to=hi.isoformat(), sensitivity=params.sensitivity,
+                         breakdowns=props, notes=notes)
+    ts_since = pd.Timestamp(since)
+    if params.data_quality:
+        report.quality += gaps(totals, ts_since)
+        report.quality += event_types(counts, ts_since, opts, missing, params.event_types,
+                                      declared)
+        report.quality += quarantined_loads(engine)
+
+    for metric in metrics:
+        _watch(engine, metric, lo, hi, ts_since, opts, declared, missing, props, report)
+
+    provider = provider or get_provider(params.llm)
+    report.provider = provider.name
+    report.notes += rewrite(report.anomalies, provider)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _metrics(params: AlertParams) -> list[Metric]:
+    names = params.metrics or ([] if params.queries else list(DEFAULT_METRICS))
+    out = [resolve(n) for n in names]
+    for i, q in enumerate(params.queries):
+        out += from_query(q, i)
+    keys = [m.key for m in out]
+    if len(set(keys)) != len(keys):
+        raise ConfigError("--metric: a metric is named twice")
+    return out
+
+
+def _since(text: str | None, lo: date, hi: date) -> tuple[date, list[str]]:
+    notes: list[str] = []
+    if text is None:
+        since = hi - timedelta(days=DEFAULT_SINCE_DAYS - 1)
+    elif text.startswith("-"):
+        n = int(text[1:-1]) * (7 if text.endswith("w") else 1)
+        since = hi - timedelta(days=n - 1)
+    else:
+        since = date.fromisoformat(text)
+    if since > hi:
+        raise ConfigError(f"--since {since} is after the last day with data ({hi})")
+    earliest = lo + timedelta(days=MIN_DAYS)
+    if since < earliest:
+        notes.append(f"--since {since} moved to {earliest}: the first {MIN_DAYS} days of data "
+                     "are the least history any model needs")
+        since = earliest
+    return since, notes
+
+
+def _default_breakdowns(engine: Engine) -> list[str]:
+    has = {
+        "user.country": "SELECT COUNT(*) FROM users WHERE country IS NOT NULL",
+        "product.category": "SELECT COUNT(*) FROM products WHERE category IS NOT NULL",
+    }
+    return [p for p in DEFAULT_BREAKDOWNS if p not in has or engine.scalar(has[p])]
+
+
+def _declared(params: AlertParams, lo: date, hi: date) -> pd.Series:
+    days = pd.date_range(pd.Timestamp(lo), pd.Timestamp(hi), freq="D", name="day")
+    out = pd.Series(None, index=days, dtype=object)
+    for h in params.holidays:
+        out.loc[(days >= pd.Timestamp(h.start)) & (days <= pd.Timestamp(h.end))] = h.name
+    return out
+
+
+def evaluate(formula: str, frame: pd.DataFrame) -> pd.Series:
+    """A trends formula (``A / B``, ``(A - B) * 100``) over series columns; x/0 is NaN."""
+    def ev(node: ast.AST) -> Any:
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.Div):
+            a, b = ev(node.left), ev(node.right)
+            if isinstance(node.op, ast.Add):
+                return a + b
+            if isinstance(node.op, ast.Sub):
+                return a - b
+            if isinstance(node.op, ast.Mult):
+                return a * b
+            return a / (b.replace(0, np.nan) if isinstance(b, pd.Series) else (b or np.nan))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -ev(node.operand)
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+            return float(node.value)
+        if isinstance(node, ast.Name) and node.id in frame.columns:
+            return frame[node.id]
+        raise ConfigError(f"formula {formula!r}: only series letters of the query, numbers, "
+                          "+ - * / and () are allowed")
+
+    return pd.Series(ev(ast.parse(formula, mode="eval")), index=frame.index, dtype=float)
+
+
+def _watch(engine: Engine, metric: Metric, lo: date, hi: date, since: pd.Timestamp,
+           opts: DetectOptions, declared: pd.Series, missing: pd.Series, props: list[str],
+           report: AlertReport) -> None:
+    frame = fetch_series(engine, metric.query, lo, hi)
+    values = evaluate(metric.query.formula, frame) if metric.is_ratio else frame["A"]
+    res = detect_series(values, since, opts, declared=declared, missing=missing)
+    f = res.frame
+    flagged = f.loc[f["kind"].notna()]
+    summary = MetricSummary(metric.key, metric.label, res.model, len(f), len(flagged),
+                            notes=[f"{metric.label}: {n}" for n in res.notes])
+    last = f.loc[f["actual"].notna()]
+    if not last.empty:
+        summary.last_day = last.index[-1].date().isoformat()
+        summary.last_actual = float(last["actual"].iloc[-1])
+        summary.last_expected = float(last["expected"].iloc[-1])
+    report.metrics.append(summary)
+    # deviations on declared days: reported, never alerting
+    for day, row in f.loc[f["declared"].notna()].iterrows():
+        if np.isfinite(row["actual"]) and not row["lower"] <= row["actual"] <= row["upper"]:
+            a = _anomaly(metric, day, row, "spike" if row["actual"] > row["upper"] else "drop")
+            a.declared = str(row["declared"])
+            a.message = offline_message(a)
+            report.declared.append(a)
+    if flagged.empty:
+        return
+    breakdowns = {p: pivot(fetch_series(engine, metric.query, lo, hi, breakdown=p)) for p in props}
+    normal = f["kind"].isna().reindex(values.index, fill_value=True) & ~missing
+    simple_ratio = metric.is_ratio and metric.query.formula.replace(" ", "") == "A/B"
+    for day, row in flagged.iterrows():
+        a = _anomaly(metric, day, row, str(row["kind"]))
+        if not metric.is_ratio or simple_ratio:
+            a.causes = root_cause(day, float(row["expected"]), breakdowns, normal,
+                                  ratio_expected=float(row["expected"]) if simple_ratio else None,
+                                  actual_total=float(row["actual"]))
+        a.message = offline_message(a)
+        report.anomalies.append(a)
+
+
+def _anomaly(metric: Metric, day: pd.Timestamp, row: pd.Series, kind: str) -> Anomaly:
+    return Anomaly(metric.key, metric.label, metric.unit, day.date().isoformat(), kind,
+                   float(row["actual"]), float(row["expected"]), float(row["lower"]),
+                   float(row["upper"]), float(row["deviation"]), float(row["z"]))

@@ -1,0 +1,227 @@
+"""Anomalous days of one daily series: forecasts week by week, iterative masking, CUSUM.
+
+For every week of the watched period, the model is fitted on the days before it (history
+anomalies already masked) and forecasts the week; a day whose value falls outside the
+prediction interval by at least the sensitivity's smallest deviation is a ``drop`` or a
+``spike``. Flagged days, declared holidays and days without data are then replaced by
+their expected value before the next fit, so that an anomaly never becomes the model's
+idea of normal (iterative masking). A slow drift, each day within its interval but all
+on one side, is caught by a two-sided CUSUM of the standardized residuals (Page 1954)
+and reported as ``drift`` (not masked: the model may follow a slow change). After
+:data:`ACCEPT_DAYS` days in a row flagged on one side, the level is accepted as the new
+normal: those days are unmasked and the model follows them (masking them for longer would
+hold on to the old level, and alert, for ever).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from shoplens.alerts.model import (
+    MIN_DAYS,
+    SPREAD_DAYS,
+    WEEKLY_MIN_DAYS,
+    YEARLY_MIN_DAYS,
+    SeasonalForecaster,
+    robust_scale,
+)
+
+#: days forecast from one fit
+BLOCK = 7
+#: CUSUM allowance (in standard deviations): shifts smaller than this are ignored
+CUSUM_K = 0.5
+#: a level is accepted as the new normal after this many days in a row flagged on one side
+ACCEPT_DAYS = 4
+#: days of history before the judged period re-forecast to measure the forecast errors
+WARMUP = 56
+#: forecast errors needed before they set the interval's spread
+MIN_ERRORS = 14
+#: remainder scale -> forecast error scale, until forecast errors are known
+INFLATE = 1.8
+#: history remainder beyond this many standard deviations is masked before fitting
+HISTORY_Z = 3.5
+
+
+@dataclass
+class DetectOptions:
+    z: float = 3.2
+    min_deviation: float = 0.15
+    cusum_h: float = 8.0
+    #: offset of the log transform (1 for counts and money; a small share of the median
+    #: for ratios)
+    offset: float | None = None
+
+
+@dataclass
+class SeriesResult:
+    """Each day of the watched period: actual, expected, interval and verdict."""
+
+    frame: pd.DataFrame
+    model: str
+    notes: list[str] = field(default_factory=list)
+
+
+def _offset(y: np.ndarray, opts: DetectOptions) -> float:
+    if opts.offset is not None:
+        return opts.offset
+    pos = y[np.isfinite(y) & (y > 0)]
+    med = float(np.median(pos)) if len(pos) else 1.0
+    return 1.0 if med >= 5 else max(1e-6, 0.05 * med)
+
+
+def _fill(z: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Masked days replaced by the median of the same weekday in the weeks around them
+    (only to fit the model; such days are reported, never shown as data)."""
+    out = z.copy()
+    idx = np.flatnonzero(mask)
+    for i in idx:
+        around = [i + 7 * k for k in (-3, -2, -1, 1, 2, 3)]
+        vals = [z[j] for j in around if 0 <= j < len(z) and not mask[j]]
+        if not vals:
+            near = z[~mask]
+            vals = [float(np.median(near))] if len(near) else [0.0]
+        out[i] = float(np.median(vals))
+    return out
+
+
+def detect_series(values: pd.Series, start: pd.Timestamp, opts: DetectOptions, *,
+                  declared: pd.Series | None = None, missing: pd.Series | None = None
+                  ) -> SeriesResult:
+    """Judge every day from ``start`` on of a daily series.
+
+    Parameters
+    ----------
+    values
+        Daily values indexed by day (the whole history; NaN where unknown).
+    start
+        First day judged; the days before are history only.
+    declared
+        Holiday/promotion name per day (``None`` elsewhere): fitted around, never alerting.
+    missing
+        ``True`` on days without data (reported by the data-quality checks).
+
+    Returns
+    -------
+    SeriesResult
+        ``frame`` indexed by day from ``start``: ``actual``, ``expected``, ``lower``,
+        ``upper``, ``z``, ``deviation`` (relative), ``kind`` (``drop``, ``spike``,
+        ``drift`` or ``None``), ``declared`` and ``missing``.
+    """
+    days = values.index
+    y = values.to_numpy(dtype=float)
+    n = len(y)
+    declared = declared if declared is not None else pd.Series(None, index=days, dtype=object)
+    missing = missing if missing is not None else pd.Series(False, index=days)
+    miss = missing.reindex(days, fill_value=False).to_numpy(bool) | ~np.isfinite(y)
+    decl = declared.reindex(days).notna().to_numpy(bool)
+    c = _offset(y, opts)
+    z = np.log(np.clip(np.where(np.isfinite(y), y, 0.0), 0.0, None) + c)
+    mask = miss | decl
+    first = int(np.searchsorted(days, start))
+    first = max(first, MIN_DAYS)
+    notes = []
+    if first >= n:
+        raise ValueError(f"nothing to judge: {n} days, first judged day {first}")
+    if first < WEEKLY_MIN_DAYS:
+        notes.append(f"only {first} days of history before {days[first].date()}: the weekly "
+                     f"season needs {WEEKLY_MIN_DAYS}; until then expected values are the "
+                     "median of the previous 7 days")
+    yearly = first >= YEARLY_MIN_DAYS
+    if not yearly and n >= 365:
+        notes.append(f"the yearly season needs {YEARLY_MIN_DAYS} days of history "
+                     f"({first} before the first judged day): weekly season and trend only")
+
+    # mask history outliers once: a robust fit of the history, far remainders replaced
+    if first >= WEEKLY_MIN_DAYS:
+        hist = _fill(z[:first], mask[:first])
+        m = SeasonalForecaster(yearly=yearly).fit(hist, window=None)
+        lo = first - len(m.fitted_)
+        far = np.abs(hist[lo:] - m.fitted_) > HISTORY_Z * m.sigma_
+        mask[lo:first] |= far
+    clean = _fill(z, mask)
+
+    mean = np.full(n, np.nan)
+    sigma = np.full(n, np.nan)
+    kind: list[str | None] = [None] * n
+    models = []
+    errors: list[float] = []  # out-of-sample errors of normal days: the interval's spread
+    flags = np.zeros(n, dtype=np.int8)  # -1 / +1 on flagged days, while masked
+    s_lo = s_hi = 0.0
+    # a warm-up over the last weeks of history measures the forecasts' own errors
+    begin = max(first - WARMUP, WEEKLY_MIN_DAYS if first >= WEEKLY_MIN_DAYS else MIN_DAYS)
+    b = begin
+    while b < n:
+        h = min(BLOCK, n - b, first - b if b < first else BLOCK)
+        model = SeasonalForecaster(yearly=yearly).fit(clean[:b])
+        fc = model.predict(h)
+        spread = (robust_scale(np.array(errors[-SPREAD_DAYS:]), floor=0.02)
+                  if len(errors) >= MIN_ERRORS else INFLATE * model.sigma_)
+        mean[b:b + h], sigma[b:b + h] = fc.mean, spread * fc.sigma / fc.sigma[0]
+        if b >= first:
+            models.append(model.model_)
+        for i in range(b, b + h):
+            if miss[i] or decl[i]:
+                clean[i] = mean[i]
+                continue
+            zi = (z[i] - mean[i]) / sigma[i]
+            dev = np.exp(z[i] - mean[i]) - 1.0
+            if i < first:  # warm-up: learn the spread, mask what is far off
+                if abs(zi) > opts.z:
+                    clean[i] = mean[i]
+                else:
+                    errors.append(z[i] - mean[i])
+                continue
+            if abs(zi) > opts.z and abs(dev) >= opts.min_deviation:
+                kind[i] = "drop" if zi < 0 else "spike"
+            else:  # point anomalies stay out of the drift's running sums
+                s_lo = max(0.0, s_lo - zi - CUSUM_K)
+                s_hi = max(0.0, s_hi + zi - CUSUM_K)
+                if (s_lo > opts.cusum_h and dev <= -opts.min_deviation) or (
+                        s_hi > opts.cusum_h and dev >= opts.min_deviation):
+                    kind[i] = "drift"  # not masked: the model may follow a slow change
+            if kind[i] is None:
+                errors.append(z[i] - mean[i])
+                continue
+            if kind[i] == "drift":
+                continue
+            side = 1 if zi > 0 else -1
+            flags[i] = side
+            clean[i] = mean[i]
+            j0 = i
+            while j0 > first and flags[j0 - 1] == side:
+                j0 -= 1
+            if i - j0 + 1 > ACCEPT_DAYS:
+                # the level has moved and stays: unmask the run so the model follows it,
+                # instead of holding on to the old level (and alerting) for ever
+                clean[j0:i + 1] = z[j0:i + 1]
+                flags[j0:i + 1] = 0
+                notes.append(f"{days[i].date()}: {i - j0 + 1} days in a row "
+                             f"{'above' if side > 0 else 'below'} the expected level; it "
+                             "is taken as the new normal from here")
+        if s_lo > 3 * opts.cusum_h or s_hi > 3 * opts.cusum_h:
+            s_lo = s_hi = 0.0  # a drift long reported: start counting afresh
+        b += h
+    sl = slice(first, n)
+    expected = np.exp(mean[sl]) - c
+    frame = pd.DataFrame({
+        "actual": np.where(miss[sl], np.nan, y[sl]),
+        "expected": np.maximum(expected, 0.0),
+        "lower": np.maximum(np.exp(mean[sl] - opts.z * sigma[sl]) - c, 0.0),
+        "upper": np.exp(mean[sl] + opts.z * sigma[sl]) - c,
+        "z": (z[sl] - mean[sl]) / sigma[sl],
+        "kind": kind[first:],
+        "declared": declared.reindex(days).to_numpy(object)[sl],
+        "missing": miss[sl],
+    }, index=days[sl])
+    frame["deviation"] = np.where(frame["expected"] > 0,
+                                  frame["actual"] / frame["expected"].where(
+                                      frame["expected"] > 0) - 1.0, np.nan)
+    frame.loc[frame["missing"], ["z", "deviation"]] = np.nan
+    model_name = max(set(models), key=models.count) if models else "none"
+    return SeriesResult(frame, model_name, notes)
+
+
+__all__ = ["DetectOptions", "SeriesResult", "detect_series", "robust_scale"]

@@ -1,0 +1,90 @@
+"""The detector on synthetic series: what it flags, what it leaves alone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from shoplens.alerts.detect import DetectOptions, detect_series
+
+from .synthetic import START, series
+
+OPTS = DetectOptions()
+
+
+def flagged(frame: pd.DataFrame) -> dict[int, str]:
+    return {int((d - START).days): k for d, k in frame["kind"].dropna().items()}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_drop_and_a_spike_are_found_and_a_clean_series_stays_quiet(seed: int) -> None:
+    y = series(seed=seed, multipliers={80: 0.5, 110: 1.8})
+    res = detect_series(y, START + pd.Timedelta(days=56), OPTS)
+    found = flagged(res.frame)
+    assert found.get(80) == "drop"
+    assert found.get(110) == "spike"
+    assert len(found) <= 3  # a false alert or two at most in 84 days
+    quiet = detect_series(series(seed=seed), START + pd.Timedelta(days=56), OPTS)
+    assert len(flagged(quiet.frame)) <= 1
+
+
+def test_interval_contains_the_expected_value_and_the_drop_is_below_it() -> None:
+    y = series(multipliers={90: 0.4})
+    f = detect_series(y, START + pd.Timedelta(days=60), OPTS).frame
+    assert (f["lower"] <= f["expected"]).all() and (f["expected"] <= f["upper"]).all()
+    row = f.loc[START + pd.Timedelta(days=90)]
+    assert row["actual"] < row["lower"]
+    assert row["deviation"] == pytest.approx(row["actual"] / row["expected"] - 1)
+    assert -0.7 < row["deviation"] < -0.45
+
+
+def test_masking_keeps_an_anomaly_out_of_the_next_weeks_expectations() -> None:
+    """A spike on a Saturday must not raise the expected value of the next Saturdays."""
+    base = series(seed=5)
+    spiked = series(seed=5, multipliers={68: 3.0, 69: 3.0})
+    start = START + pd.Timedelta(days=56)
+    a = detect_series(base, start, OPTS).frame
+    b = detect_series(spiked, start, OPTS).frame
+    later = a.index >= START + pd.Timedelta(days=74)
+    assert np.allclose(a.loc[later, "expected"], b.loc[later, "expected"], rtol=0.05)
+
+
+def test_a_slow_drift_is_reported_as_drift() -> None:
+    mult = {d: 1 - 0.025 * (d - 70) for d in range(70, 98)}  # to -67 % over four weeks
+    f = detect_series(series(multipliers=mult), START + pd.Timedelta(days=56), OPTS).frame
+    kinds = flagged(f)
+    assert any(k in ("drift", "drop") for d, k in kinds.items() if 70 <= d < 98)
+    assert "drift" in kinds.values()
+    assert not [d for d in kinds if d < 70]
+
+
+def test_declared_days_never_alert_and_gaps_are_not_drops() -> None:
+    y = series(multipliers={84: 2.5, 91: 0.3})
+    y.iloc[100] = np.nan  # no data that day
+    declared = pd.Series(None, index=y.index, dtype=object)
+    declared.iloc[84] = "Sale"
+    missing = pd.Series(False, index=y.index)
+    missing.iloc[100] = True
+    f = detect_series(y, START + pd.Timedelta(days=56), OPTS, declared=declared,
+                      missing=missing).frame
+    kinds = flagged(f)
+    assert 84 not in kinds and kinds.get(91) == "drop" and 100 not in kinds
+    assert f.iloc[100 - 56]["missing"] and np.isnan(f.iloc[100 - 56]["actual"])
+    assert f.iloc[84 - 56]["declared"] == "Sale"
+
+
+def test_short_history_falls_back_to_the_median_and_says_so() -> None:
+    y = series(days=20)
+    res = detect_series(y, START + pd.Timedelta(days=10), OPTS)
+    assert res.model == "median of 7 days"
+    assert any("weekly season needs 28" in n for n in res.notes)
+
+
+def test_higher_sensitivity_flags_at_least_as_much() -> None:
+    y = series(seed=9, multipliers={75: 0.7, 90: 1.35, 100: 0.6})
+    start = START + pd.Timedelta(days=56)
+    low = detect_series(y, start, DetectOptions(z=4.0, min_deviation=0.25, cusum_h=10)).frame
+    high = detect_series(y, start, DetectOptions(z=2.6, min_deviation=0.10, cusum_h=6)).frame
+    assert set(flagged(low)) <= set(flagged(high))
+    assert 100 in flagged(high)
