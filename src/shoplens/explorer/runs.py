@@ -1,0 +1,82 @@
+"""Running one insight for a page: cache lookup, a read-only engine, the runner, and the
+result packaged for the browser (figures, table, SQL, CSV)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import time
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel
+
+from shoplens.errors import ShopLensError
+from shoplens.explorer.cache import ResultCache, cache_key
+from shoplens.explorer.datasource import DataSource
+from shoplens.explorer.figures import figures_for
+
+TABLE_ROWS = 1000
+
+
+class NotAvailable(ShopLensError):
+    """The runner of this insight is not part of this ShopLens yet."""
+
+
+def insight_runner() -> Any:
+    """``shoplens.insights.run`` (raises :class:`NotAvailable` while it does not exist)."""
+    module = importlib.import_module("shoplens.insights")
+    run = getattr(module, "run", None)
+    if run is None:
+        raise NotAvailable("the insight runners are not installed in this ShopLens yet")
+    return run
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float | int | bool | str):
+        return value
+    return str(value)
+
+
+def table_of(frame: pd.DataFrame, limit: int = TABLE_ROWS) -> dict[str, Any]:
+    """The first ``limit`` rows of ``frame`` as JSON-safe columns and rows."""
+    head = frame.head(limit)
+    rows = [[_cell(v) for v in row] for row in head.itertuples(index=False, name=None)]
+    return {"columns": [str(c) for c in frame.columns], "rows": rows, "total": len(frame)}
+
+
+def package(result: Any, seconds: float) -> dict[str, Any]:
+    """An ``InsightResult`` as the JSON the page draws (and the CSV it downloads)."""
+    payload = json.loads(result.to_json())
+    return {
+        "kind": result.kind, "payload": payload, "figures": figures_for(result.kind, payload),
+        "table": table_of(result.frame), "csv": result.frame.to_csv(index=False),
+        "sql": list(result.sql), "notes": list(result.notes), "source": result.source,
+        "date_from": payload.get("date_from"), "date_to": payload.get("date_to"),
+        "seconds": round(seconds, 3),
+    }
+
+
+def run_insight(source: DataSource, cache: ResultCache, query: BaseModel,
+                job: str | None = None) -> tuple[dict[str, Any], bool]:
+    """The packaged result of ``query`` and whether it came from the cache."""
+    run = insight_runner()
+    doc = query.model_dump(mode="json")
+    key = cache_key("insight", doc, source.version())
+
+    def compute() -> dict[str, Any]:
+        start = time.perf_counter()
+        with source.engine(job) as engine:
+            result = run(engine, query)
+        return package(result, time.perf_counter() - start)
+
+    return cache.get_or_compute(key, compute)
