@@ -109,7 +109,10 @@ def create_app(settings: ExplorerSettings) -> Starlette:
                                             message=f"No page at {request.url.path}."),
                             status_code=404)
 
-    routes = [Route("/", _page(explorer, "overview"))]
+    async def favicon(request: Request) -> Response:
+        return Response(status_code=204)
+
+    routes = [Route("/", _page(explorer, "overview")), Route("/favicon.ico", favicon)]
     routes += [Route(f"/{key}", _page(explorer, key)) for key in pages() if key != "overview"]
     routes += [
         Route("/assets/{name}", asset),

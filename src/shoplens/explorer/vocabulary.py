@@ -46,20 +46,22 @@ def _values_sql(table: str, column: str) -> str:
 
 
 def properties(source: DataSource, cache: ResultCache) -> list[str]:
-    """Property names for filters and breakdowns (the catalogue's where installed)."""
+    """Property names for filters and breakdowns (:class:`shoplens.insights.properties.Catalogue`
+    where installed)."""
     try:
         module = importlib.import_module("shoplens.insights.properties")
     except ImportError:
         return list(DEFAULT_PROPERTIES)
-    catalogue = getattr(module, "catalogue", None) or getattr(module, "property_catalogue", None)
+    catalogue = getattr(module, "Catalogue", None)
     if catalogue is None:
         return list(DEFAULT_PROPERTIES)
 
     def compute() -> list[str]:
         with source.engine() as engine:
-            found = catalogue(engine)
-        names = [getattr(p, "ref", None) or getattr(p, "name", None) or str(p) for p in found]
-        return [n for n in names if isinstance(n, str)] or list(DEFAULT_PROPERTIES)
+            found = catalogue(engine).properties
+            found = found() if callable(found) else found
+        names = [str(k) for k in found]
+        return sorted(names) or list(DEFAULT_PROPERTIES)
 
     try:
         value, _ = cache.get_or_compute(cache_key("properties", None, source.version()), compute)

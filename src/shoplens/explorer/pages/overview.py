@@ -38,7 +38,7 @@ def _compute(explorer: Explorer) -> dict[str, Any]:
         kp = kpis.collect(ctx) if ov.available else None
     counts = [(label, getattr(ov, key)) for key, label in (
         ("events", "Events"), ("users", "Users"), ("sessions", "Sessions"), ("products", "Products"),
-        ("orders", "Orders"), ("searches", "Searches"), ("loads", "Loads"),
+        ("searches", "Searches"), ("loads", "Loads"),
         ("quarantined", "Quarantined rows"))]
     figures = []
     if kp is not None and kp.available:
@@ -50,9 +50,9 @@ def _compute(explorer: Explorer) -> dict[str, Any]:
                        "margin": {"l": 50, "r": 10, "t": 10, "b": 40}}}})
         rev = kp.series.get("revenue_month", [])
         figures.append({"title": "Revenue per month", "figure": {
-            "data": [{"type": "bar", "name": "revenue", "x": [str(p.x) for p in rev],
+            "data": [{"type": "bar", "name": "revenue", "x": [str(p.x)[:7] for p in rev],
                       "y": [p.y for p in rev]}],
-            "layout": {"template": "plotly_white", "height": 300,
+            "layout": {"template": "plotly_white", "height": 300, "xaxis": {"type": "category"},
                        "margin": {"l": 50, "r": 10, "t": 10, "b": 40}}}})
     types = sorted(ov.event_types.items(), key=lambda kv: -kv[1])
     return {
