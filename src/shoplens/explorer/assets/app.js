@@ -145,6 +145,7 @@ function showResult(box, result) {
   drawTable(box.querySelector(".table"), result.table);
   const sql = box.querySelector(".sql-body");
   sql.replaceChildren(...(result.sql || []).map((s) => el("pre", {}, s)));
+  box.querySelector("details.sql").hidden = !(result.sql || []).length;
   const tools = box.querySelector(".tools");
   tools.hidden = false;
   const form = document.getElementById("query-form");

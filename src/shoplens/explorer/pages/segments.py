@@ -29,11 +29,11 @@ _MEMBERS = ("SELECT s.user_id, u.country, s.rfm_segment, s.r_score, s.f_score, s
             "FROM user_segments AS s LEFT JOIN users AS u ON u.user_id = s.user_id "
             "WHERE s.segment = :segment ORDER BY s.user_id LIMIT :n")
 _COUNT = "SELECT count(*) FROM user_segments WHERE segment = :segment"
-_FIND = ("SELECT s.user_id, s.segment, s.rfm_segment, u.country FROM user_segments AS s "
-         "LEFT JOIN users AS u ON u.user_id = s.user_id "
-         "WHERE lower(s.user_id) LIKE :p OR lower(s.segment) LIKE :p "
-         "OR lower(s.rfm_segment) LIKE :p OR lower(coalesce(u.country, '')) LIKE :p "
-         "ORDER BY s.user_id LIMIT :n")
+_MATCH = ("FROM user_segments AS s LEFT JOIN users AS u ON u.user_id = s.user_id "
+          "WHERE lower(s.user_id) LIKE :p OR lower(s.segment) LIKE :p "
+          "OR lower(s.rfm_segment) LIKE :p OR lower(coalesce(u.country, '')) LIKE :p")
+_FIND = f"SELECT s.user_id, s.segment, s.rfm_segment, u.country {_MATCH} ORDER BY s.user_id LIMIT :n"
+_FIND_COUNT = f"SELECT count(*) {_MATCH}"
 
 
 def _search(explorer: Explorer, text: str) -> dict[str, Any]:
@@ -47,9 +47,11 @@ def _search(explorer: Explorer, text: str) -> dict[str, Any]:
         except Exception as exc:  # unreachable engine, rejected query: say so on the page
             return {"engine": redact(url), "error": redact(str(exc))[:300], "hits": [], "total": 0}
         return {"engine": redact(url), "total": result.total, "hits": result.hits}
+    pattern = f"%{text.lower()}%"
     with explorer.source.engine() as engine:
-        rows = engine.fetch_df(_FIND, {"p": f"%{text.lower()}%", "n": 50})
-    return {"engine": None, "total": len(rows), "hits": rows.to_dict("records")}
+        rows = engine.fetch_df(_FIND, {"p": pattern, "n": 50})
+        total = int(engine.scalar(_FIND_COUNT, {"p": pattern}) or 0)
+    return {"engine": None, "total": total, "hits": rows.to_dict("records")}
 
 
 def handle(explorer: Explorer, request: Request) -> HTMLResponse:
