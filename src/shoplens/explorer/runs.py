@@ -25,12 +25,16 @@ class NotAvailable(ShopLensError):
 
 
 def insight_runner() -> Any:
-    """``shoplens.insights.run`` (raises :class:`NotAvailable` while it does not exist)."""
-    module = importlib.import_module("shoplens.insights")
-    run = getattr(module, "run", None)
-    if run is None:
-        raise NotAvailable("the insight runners are not installed in this ShopLens yet")
-    return run
+    """``shoplens.insights.runner.run`` (raises :class:`NotAvailable` while it does not
+    exist)."""
+    for name in ("shoplens.insights.runner", "shoplens.insights"):
+        try:
+            run = getattr(importlib.import_module(name), "run", None)
+        except ImportError:
+            continue
+        if run is not None:
+            return run
+    raise NotAvailable("the insight runners are not installed in this ShopLens yet")
 
 
 def _cell(value: Any) -> Any:
@@ -76,7 +80,16 @@ def run_insight(source: DataSource, cache: ResultCache, query: BaseModel,
     def compute() -> dict[str, Any]:
         start = time.perf_counter()
         with source.engine(job) as engine:
-            result = run(engine, query)
+            try:
+                result = run(engine, query)
+            except ShopLensError as exc:
+                if "no runner is installed" in str(exc):
+                    raise NotAvailable(f"{query.kind} is not part of this ShopLens yet") from None
+                raise
+            except ModuleNotFoundError as exc:  # a runner module that is not written yet
+                if not (exc.name or "").startswith("shoplens.insights"):
+                    raise
+                raise NotAvailable(f"{query.kind} is not part of this ShopLens yet") from None
         return package(result, time.perf_counter() - start)
 
     return cache.get_or_compute(key, compute)
