@@ -93,6 +93,32 @@ def _api(explorer: Explorer, fn: Callable[..., Awaitable[Response]]) -> Callable
     return endpoint
 
 
+def _warm_up(explorer: Explorer) -> Any:
+    """Fill the cache with what every page needs (vocabulary, overview) in the background,
+    so the first visitor does not wait for it."""
+    import contextlib
+    import threading
+
+    def warm() -> None:
+        from shoplens.explorer.pages.overview import overview_data
+        from shoplens.explorer.vocabulary import event_names, properties
+
+        for step in (lambda: event_names(explorer.source, explorer.cache),
+                     lambda: properties(explorer.source, explorer.cache),
+                     lambda: overview_data(explorer)):
+            try:
+                step()
+            except Exception:  # the page shows the problem when it is asked
+                return
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> Any:
+        threading.Thread(target=warm, name="explorer-warm-up", daemon=True).start()
+        yield
+
+    return lifespan
+
+
 def create_app(settings: ExplorerSettings) -> Starlette:
     """The explorer application over ``settings.db_url`` (read-only)."""
     explorer = Explorer.create(settings)
@@ -131,7 +157,8 @@ def create_app(settings: ExplorerSettings) -> Starlette:
         # reach it through a DNS name rebound to 127.0.0.1
         middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=[
             "127.0.0.1", "localhost", "[::1]", "::1"]))
-    app = Starlette(routes=routes, middleware=middleware, exception_handlers={404: not_found})
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers={404: not_found},
+                    lifespan=_warm_up(explorer))
     app.state.explorer = explorer
     return app
 
