@@ -15,12 +15,11 @@ from typing import Any
 from sqlglot import exp
 
 from shoplens.engines import Engine
-from shoplens.insights.compile.breakdowns import Breakdowns, compile_breakdowns, ranked
+from shoplens.insights.compile.breakdowns import Breakdowns, compile_breakdowns
 from shoplens.insights.compile.context import Binder, Compiled, Scope
-from shoplens.insights.compile.dates import ResolvedRange, range_predicate, resolve_range, trunc
-from shoplens.insights.compile.events import event_predicate
-from shoplens.insights.compile.filters import filters_predicate
+from shoplens.insights.compile.dates import ResolvedRange, range_predicate, resolve_range
 from shoplens.insights.compile.math import aggregate, math_value, per_user_value
+from shoplens.insights.compile.rows import mapped_rows, series_rows, series_where
 from shoplens.insights.compile.sources import from_events
 from shoplens.insights.properties import Catalogue
 from shoplens.insights.schema import TrendsQuery
@@ -43,11 +42,6 @@ class ResolvedTrends:
     notes: list[str] = field(default_factory=list)
 
 
-def _and(parts: list[exp.Expression | None]) -> exp.Expression | None:
-    kept = [p for p in parts if p is not None]
-    return exp.and_(*kept) if kept else None
-
-
 def resolve_trends(engine: Engine, query: TrendsQuery, *, rng: ResolvedRange | None = None,
                    catalogue: Catalogue | None = None) -> tuple[ResolvedTrends, Compiled]:
     """Resolve ``query`` and compile its raw statement."""
@@ -64,22 +58,14 @@ def resolve_trends(engine: Engine, query: TrendsQuery, *, rng: ResolvedRange | N
                                       probe.binder.params)[0])  # type: ignore[return-value]
 
     bds = compile_breakdowns(scope, query.breakdowns, minmax=minmax)
-    bucket = trunc(scope.local_time(), query.interval)
-    common = filters_predicate(scope, query.filters, option="filters")
-    bases = []
+    parts = []
     for i, s in enumerate(query.series):
         option = f"series[{i}]"
         mv = math_value(scope, s, option=option)
-        where = _and([range_predicate(scope, rng), event_predicate(scope, s.event, option=option),
-                      common and common.copy(),
-                      filters_predicate(scope, s.filters, option=f"{option}.filters")])
-        cols = [exp.Literal.number(i).as_("series"), bucket.copy().as_("bucket")]
-        cols += [b.expr.copy().as_(c) for b, c in zip(bds.items, bds.columns, strict=True)]
-        cols += [exp.column("user_id", "e").as_("uid"), exp.column("session_id", "e").as_("sid"),
-                 (mv.copy() if mv is not None else exp.null()).as_("mv")]
-        bases.append((s, cols, where))
+        where = series_where(scope, rng, s, query.filters, option=option)
+        parts.append((s, series_rows(scope, i, query.interval, bds, mv, where), where))
     selects = []
-    for _i, (s, cols, where) in enumerate(bases):
+    for s, cols, where in parts:
         base = from_events(scope, exp.select(*cols))
         if where is not None:
             base = base.where(where)
@@ -93,22 +79,8 @@ def resolve_trends(engine: Engine, query: TrendsQuery, *, rng: ResolvedRange | N
 
 def _series_select(base: exp.Select, bds: Breakdowns, math: str, has_property: bool
                    ) -> exp.Select:
-    cols = bds.columns
-    limit = bds.limit
-    if limit is not None:
-        keep = exp.LTE(this=exp.column("bd_rank"), expression=exp.Literal.number(limit))
-        cut = set(bds.cut_columns)
-        mapped_cols = [exp.Case().when(keep.copy(), exp.column(c)).as_(c) if c in cut
-                       else exp.column(c).as_(c) for c in cols]
-        other = exp.Case().when(keep.copy(), exp.Literal.number(0)).else_(exp.Literal.number(1))
-        source = ranked(base, bds).subquery("r")
-    else:
-        mapped_cols = [exp.column(c).as_(c) for c in cols]
-        other = exp.Literal.number(0)
-        source = base.subquery("r")
-    mapped = exp.select("series", "bucket", *mapped_cols, other.as_("bd_other"),
-                        "uid", "sid", "mv").from_(source)
-    keys = ["series", "bucket", *cols, "bd_other"]
+    mapped = mapped_rows(base, bds)
+    keys = ["series", "bucket", *bds.columns, "bd_other"]
     if math == "per_user_avg":
         inner = (exp.select(*keys, "uid", per_user_value(has_property).as_("pu"))
                  .from_(mapped.subquery("m")).group_by(*keys, "uid"))

@@ -144,6 +144,8 @@ def run_trends(engine: Engine, query: TrendsQuery, *, planner: Planner | None = 
     from shoplens.insights.runner import plan
 
     planner = planner or plan
+    if query.formula:  # a bad formula fails before anything runs
+        parse_formula(query.formula, len(query.series))
     catalogue = catalogue or Catalogue(engine)
     resolved, compiled, df = fetch(engine, query, None, planner, catalogue)
     series = shape_series(query, resolved, df)
