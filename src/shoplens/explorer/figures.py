@@ -67,9 +67,10 @@ def retention(p: dict[str, Any]) -> list[Figure]:
                                               if c.get("breakdown_value") not in (None, "") else ""))
     periods = [f"+{k}" for k in range(width)]
     heat = _fig([{"type": "heatmap", "z": z, "x": periods, "y": labels, "colorscale": "Blues",
-                  "zmin": 0, "zmax": 100, "hoverongaps": False, "texttemplate": "%{z}",
+                  "reversescale": True, "zmin": 0, "zmax": 100, "hoverongaps": False, "texttemplate": "%{z}",
                   "colorbar": {"title": "%"}}],
                 yaxis={"autorange": "reversed", "type": "category"}, hovermode="closest",
+                margin={**_LAYOUT["margin"], "l": 150},
                 height=max(320, 28 * len(labels) + 120))
     curves = [{"type": "scatter", "mode": "lines", "name": lab, "x": periods, "y": row,
                "opacity": 0.45, "line": {"width": 1}} for lab, row in zip(labels, z, strict=True)]
