@@ -92,12 +92,14 @@ def funnels(p: dict[str, Any]) -> list[Figure]:
                     if k in pts[0]), None)
         return [_fig([{"type": "scatter", "mode": "lines+markers", "name": "conversion",
                        "x": [pt.get("date") for pt in pts],
-                       "y": [pt.get(key) for pt in pts] if key else []}])]
+                       "y": [pt.get(key) for pt in pts] if key else []}],
+                     yaxis={"title": "conversion", "tickformat": ".0%", "rangemode": "tozero"})]
     if view == "time_to_convert" and p.get("histogram"):
         h = p["histogram"]
-        x = [b.get("bin_start", b.get("seconds", b.get("bin"))) for b in h]
+        x = [_duration(b.get("from_seconds", b.get("bin_start"))) for b in h]
         return [_fig([{"type": "bar", "x": x, "y": [b.get("count") for b in h]}],
-                     xaxis={"title": "seconds to convert"}, yaxis={"title": "conversions"})]
+                     xaxis={"title": "time to convert (from)", "type": "category"},
+                     yaxis={"title": "conversions"}, hovermode="closest")]
     groups = p.get("breakdowns") or [{"breakdown_value": None, "steps": p.get("steps", [])}]
     data = []
     for g in groups:
@@ -110,6 +112,16 @@ def funnels(p: dict[str, Any]) -> list[Figure]:
     return [_fig(data, barmode="group", yaxis={"title": p.get("query", {}).get("count_by",
                                                                                "users")},
                  hovermode="closest")]
+
+
+def _duration(seconds: Any) -> str:
+    if seconds is None:
+        return "?"
+    s = float(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if s >= size:
+            return f"{s / size:g}{unit}"
+    return f"{s:g}s"
 
 
 def _pct(v: Any) -> str:

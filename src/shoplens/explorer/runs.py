@@ -18,6 +18,9 @@ from shoplens.explorer.datasource import DataSource
 from shoplens.explorer.figures import figures_for
 
 TABLE_ROWS = 1000
+#: runners a kind's own package provides, used when the core has none registered for it
+KIND_RUNNERS = {"funnels": ("shoplens.insights.funnels", "run_funnel"),
+                "paths": ("shoplens.insights.paths", "run_paths")}
 
 
 class NotAvailable(ShopLensError):
@@ -35,6 +38,17 @@ def insight_runner() -> Any:
         if run is not None:
             return run
     raise NotAvailable("the insight runners are not installed in this ShopLens yet")
+
+
+def _kind_runner(kind: str) -> Any:
+    module, name = KIND_RUNNERS.get(kind, ("", ""))
+    try:
+        runner = getattr(importlib.import_module(module), name, None) if module else None
+    except ImportError:
+        runner = None
+    if runner is None:
+        raise NotAvailable(f"{kind} is not part of this ShopLens yet")
+    return runner
 
 
 def _cell(value: Any) -> Any:
@@ -83,9 +97,9 @@ def run_insight(source: DataSource, cache: ResultCache, query: BaseModel,
             try:
                 result = run(engine, query)
             except ShopLensError as exc:
-                if "no runner is installed" in str(exc):
-                    raise NotAvailable(f"{query.kind} is not part of this ShopLens yet") from None
-                raise
+                if "no runner is installed" not in str(exc):
+                    raise
+                result = _kind_runner(query.kind)(engine, query)
             except ModuleNotFoundError as exc:  # a runner module that is not written yet
                 if not (exc.name or "").startswith("shoplens.insights"):
                     raise

@@ -26,14 +26,17 @@ def handle(explorer: Explorer, request: Request) -> HTMLResponse:
 
 def _compute(explorer: Explorer) -> dict[str, Any]:
     from shoplens.metrics import MetricsParams, compute_metrics
+    from shoplens.metrics.rollups import is_fresh
     from shoplens.report.collectors import ReportContext, kpis, overview
 
     with explorer.source.engine() as engine:
         ctx = ReportContext(engine=engine, out=Path("."))
-        # the naive form reads the events only: the optimized one may (re)build rollups,
-        # and the explorer never writes
-        ctx.cache["metrics"] = compute_metrics(engine, MetricsParams(grain="month", top_n=10,
-                                                                     form="naive"))
+        # the rollups when every load kept them current (both forms give the same
+        # numbers); else the naive form, which reads the events only: the explorer never
+        # (re)builds rollups, it never writes
+        form = "optimized" if is_fresh(engine) else "naive"
+        ctx.cache["metrics"] = compute_metrics(
+            engine, MetricsParams(grain="month", top_n=10, form=form), refresh=False)
         ov = overview.collect(ctx)
         kp = kpis.collect(ctx) if ov.available else None
     counts = [(label, getattr(ov, key)) for key, label in (
@@ -63,7 +66,7 @@ def _compute(explorer: Explorer) -> dict[str, Any]:
         "kpis": [k.model_dump(mode="json") for k in (kp.kpis if kp and kp.available else [])],
         "event_types": types,
         "top_products": kp.top_products if kp and kp.available else [],
-        "figures": figures,
+        "figures": figures, "form": form,
     }
 
 
