@@ -128,3 +128,26 @@ def test_a_database_locked_by_a_load_shows_a_banner_and_recovers(shop_duckdb: st
         holder.wait()
     assert client.get("/api/status").json()["ok"] is True
     assert client.get("/api/overview").status_code == 200
+
+
+def test_cancel_through_the_api_stops_the_running_query(shop_duckdb: str, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page's Cancel: ``/api/run`` with a job id, then ``/api/cancel`` with it."""
+    import shoplens.explorer.runs as runs
+
+    # an insight whose SQL runs far longer than the test, on the real database
+    monkeypatch.setattr(runs, "insight_runner", lambda: lambda engine, q: engine.fetch_all(SLOW))
+    client = client_for(shop_duckdb, tmp_path / "s.json")
+    answer: list = []
+    doc = {"kind": "trends", "series": [{"event": "action:view"}]}
+    worker = threading.Thread(target=lambda: answer.append(
+        client.post("/api/run", json={"query": doc, "job": "page-job-1"})))
+    worker.start()
+    source = client.app.state.explorer.source
+    deadline = time.monotonic() + 10
+    while "page-job-1" not in source.running() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert client.get("/api/status").json()["running"] == ["page-job-1"]  # not blocked
+    assert client.post("/api/cancel", json={"job": "page-job-1"}).json() == {"cancelled": True}
+    worker.join(20)
+    assert answer[0].status_code == 409 and answer[0].json()["cancelled"] is True
