@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "shoplens.cli.demo",
     "shoplens.cli.lake",
     "shoplens.cli.insights",
+    "shoplens.cli.funnels",
     "shoplens.cli.serve",
 )
 
