@@ -117,3 +117,23 @@ def test_the_app_cannot_write_the_database(shop_url: str) -> None:
 
     with DataSource(shop_url).engine() as engine, pytest.raises(Exception, match=r"(?i)read.only"):
         engine.execute("CREATE TABLE explorer_was_here (x INTEGER)")
+
+
+def test_a_query_that_would_write_says_what_to_run(client: TestClient) -> None:
+    """The explorer only reads: a funnel over actions on a database whose event taxonomy is
+    not stored yet asks for ``shoplens events categorize`` instead of failing obscurely."""
+    from shoplens.explorer.runs import NotAvailable, insight_runner
+
+    try:
+        insight_runner()
+    except NotAvailable:
+        pytest.skip("no insight runner in this tree")
+    doc = {"kind": "funnels", "steps": [{"event": "action:view"}, {"event": "action:purchase"}]}
+    r = client.post("/api/run", json={"query": doc})
+    if r.status_code == 501:
+        pytest.skip(r.json()["error"])
+    if r.status_code == 200:  # the funnel runner resolved the actions without writing
+        assert r.json()["payload"]["steps"][0]["count"] > 0
+        return
+    assert r.status_code == 409
+    assert "shoplens events categorize" in r.json()["error"]

@@ -39,10 +39,13 @@ def _insights_run() -> Any:
 
 
 def _write_segments(url: str) -> dict[str, int]:
-    """Segments as ``shoplens segment`` stores them (its writer, fixed assignments)."""
+    """Segments as ``shoplens segment`` stores them (its writer, fixed assignments), and the
+    event taxonomy as ``shoplens events categorize`` stores it (funnels of actions read it)."""
+    from shoplens.events.taxonomy import ensure_categorized
     from shoplens.segments.store import write_db
 
     with connect(url) as engine:
+        ensure_categorized(engine)
         users = [r[0] for r in engine.fetch_all("SELECT user_id FROM users ORDER BY user_id")]
         rows = pd.DataFrame({
             "user_id": users, "segment": [SEGMENTS[i % 3] for i in range(len(users))],
@@ -114,6 +117,10 @@ def _python_rows(url: str, doc: dict[str, Any]) -> list[list[Any]]:
     from shoplens.insights import parse_query
 
     run = _insights_run()
+    if doc["kind"] == "funnels":  # their own entry points until the core registers them
+        from shoplens.insights.funnels import run_funnel as run
+    elif doc["kind"] == "paths":
+        from shoplens.insights.paths import run_paths as run
     with connect(url, init=False, read_only=True) as engine:
         result = run(engine, parse_query(doc))
     return [[_number(v) for v in row] for row in table_of(result.frame)["rows"]]

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from shoplens.engines.base import redact
 from shoplens.explorer.datasource import JOB_ID, DatabaseUnavailable, QueryCancelled
-from shoplens.explorer.runs import NotAvailable, run_insight
+from shoplens.explorer.runs import NeedsWrite, NotAvailable, run_insight
 from shoplens.explorer.state import BadState, describe_error, doc_from_params, url_for
 from shoplens.explorer.vocabulary import property_values
 from shoplens.insights.schema import KINDS, parse_query
@@ -64,6 +64,8 @@ def _failure(exc: Exception) -> JSONResponse:
         return error(503, str(exc), banner=True)
     if isinstance(exc, NotAvailable):
         return error(501, str(exc))
+    if isinstance(exc, NeedsWrite):
+        return error(409, str(exc))
     from shoplens.errors import ShopLensError
 
     if isinstance(exc, ShopLensError):  # the query names an unknown property, say

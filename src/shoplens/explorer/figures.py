@@ -128,13 +128,21 @@ def _pct(v: Any) -> str:
     return "" if v is None else f"{100 * float(v):.1f}%"
 
 
+PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#EECA3B", "#B279A2",
+           "#FF9DA6", "#9D755D", "#BAB0AC")
+
+
 def paths(p: dict[str, Any]) -> list[Figure]:
     links = p.get("links", [])
     nodes: dict[str, int] = {}
+    names: list[str] = []
 
     def node(step: Any, name: Any) -> int:
         key = f"{step}. {name}"
-        return nodes.setdefault(key, len(nodes))
+        if key not in nodes:
+            nodes[key] = len(nodes)
+            names.append(str(name))
+        return nodes[key]
 
     src, tgt, val = [], [], []
     for link in links:
@@ -142,9 +150,12 @@ def paths(p: dict[str, Any]) -> list[Figure]:
         src.append(node(step, link.get("source")))
         tgt.append(node(step + 1, link.get("target")))
         val.append(link.get("count"))
+    color = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(sorted(set(names)))}
     return [_fig([{"type": "sankey", "arrangement": "snap",
-                   "node": {"label": list(nodes), "pad": 12, "thickness": 14},
-                   "link": {"source": src, "target": tgt, "value": val}}],
+                   "node": {"label": list(nodes), "pad": 12, "thickness": 14,
+                            "color": [color[n] for n in names]},
+                   "link": {"source": src, "target": tgt, "value": val,
+                            "color": [color[names[s]] + "55" for s in src]}}],
                  height=max(420, 14 * len(nodes)), hovermode="closest")]
 
 

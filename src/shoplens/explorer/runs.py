@@ -27,6 +27,19 @@ class NotAvailable(ShopLensError):
     """The runner of this insight is not part of this ShopLens yet."""
 
 
+class NeedsWrite(ShopLensError):
+    """The runner tried to write (build a table it needs); the explorer only reads."""
+
+
+def _needs_write(kind: str, query: BaseModel) -> NeedsWrite:
+    text = query.model_dump_json()
+    hint = (" Events named by action: or stage: need the stored event taxonomy: run "
+            "`shoplens events categorize` on this database once, then reload."
+            if "action:" in text or "stage:" in text else "")
+    return NeedsWrite(f"this {kind} query needs to write to the database, and the explorer "
+                      f"only reads.{hint}")
+
+
 def insight_runner() -> Any:
     """``shoplens.insights.runner.run`` (raises :class:`NotAvailable` while it does not
     exist)."""
@@ -84,6 +97,15 @@ def package(result: Any, seconds: float) -> dict[str, Any]:
     }
 
 
+def _answer(run: Any, engine: Any, query: BaseModel) -> Any:
+    try:
+        return run(engine, query)
+    except ShopLensError as exc:
+        if "no runner is installed" not in str(exc):
+            raise
+    return _kind_runner(query.kind)(engine, query)  # type: ignore[attr-defined]
+
+
 def run_insight(source: DataSource, cache: ResultCache, query: BaseModel,
                 job: str | None = None) -> tuple[dict[str, Any], bool]:
     """The packaged result of ``query`` and whether it came from the cache."""
@@ -95,15 +117,17 @@ def run_insight(source: DataSource, cache: ResultCache, query: BaseModel,
         start = time.perf_counter()
         with source.engine(job) as engine:
             try:
-                result = run(engine, query)
-            except ShopLensError as exc:
-                if "no runner is installed" not in str(exc):
-                    raise
-                result = _kind_runner(query.kind)(engine, query)
+                result = _answer(run, engine, query)
+            except ShopLensError:
+                raise
             except ModuleNotFoundError as exc:  # a runner module that is not written yet
                 if not (exc.name or "").startswith("shoplens.insights"):
                     raise
                 raise NotAvailable(f"{query.kind} is not part of this ShopLens yet") from None
+            except Exception as exc:
+                if "read-only" not in str(exc).lower():
+                    raise
+                raise _needs_write(query.kind, query) from None
         return package(result, time.perf_counter() - start)
 
     return cache.get_or_compute(key, compute)
