@@ -56,17 +56,19 @@ def p95(values: list[float]) -> float:
 
 def build_db(events: int, folder: Path) -> str:
     from shoplens.engines import connect
+    from shoplens.events.taxonomy import ensure_categorized
     from shoplens.generate import GenerateParams, generate
     from shoplens.ingest.loader import load
 
     url = f"duckdb:{folder / f'explorer-bench-{events}.duckdb'}"
-    if (folder / f"explorer-bench-{events}.duckdb").exists():
-        return url
-    t0 = time.perf_counter()
-    generate(GenerateParams(events=events, seed=42, months=12), folder / "shop")
-    with connect(url) as engine:
-        load(engine, folder / "shop", quarantine_dir=folder)
-    log(f"built {url} in {time.perf_counter() - t0:.0f} s")
+    if not (folder / f"explorer-bench-{events}.duckdb").exists():
+        t0 = time.perf_counter()
+        generate(GenerateParams(events=events, seed=42, months=12), folder / "shop")
+        with connect(url) as engine:
+            load(engine, folder / "shop", quarantine_dir=folder)
+        log(f"built {url} in {time.perf_counter() - t0:.0f} s")
+    with connect(url) as engine:  # `shoplens events categorize`: funnels of actions read it
+        ensure_categorized(engine)
     return url
 
 
@@ -197,11 +199,18 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--interactions", type=int, default=20)
+    ap.add_argument("--categorize", action="store_true",
+                    help="store the event taxonomy in --db first (a write)")
     args = ap.parse_args()
 
     from shoplens.engines import connect
 
     url = args.db or build_db(args.events, args.folder)
+    if args.db and args.db.startswith("duckdb:") and args.categorize:
+        from shoplens.events.taxonomy import ensure_categorized
+
+        with connect(args.db) as engine:
+            ensure_categorized(engine)
     with connect(url, init=False, read_only=True) as engine:
         n_events = int(engine.scalar("SELECT count(*) FROM events"))
         last_day = engine.scalar("SELECT max(event_time) FROM events").date()
