@@ -81,6 +81,15 @@ def test_forms_offer_the_datas_vocabulary(client: TestClient, shop_url: str) -> 
     values = client.get("/api/values?property=user.country").json()["values"]
     assert set(values) == countries - {None}
     assert client.get("/api/values?property=users;DROP").json()["values"] == []
+    # any other property of the catalogue: its values through a breakdown of the model
+    from shoplens.explorer.runs import NotAvailable, insight_runner
+
+    try:
+        insight_runner()
+    except NotAvailable:
+        return
+    weekdays = client.get("/api/values?property=time.weekday").json()["values"]
+    assert 1 < len(weekdays) <= 7 and set(weekdays) <= {str(d) for d in range(1, 8)}
     page = client.get("/trends").text
     assert f'<option value="{raw[0][0]}">' in page and 'value="action:purchase"' in page
 

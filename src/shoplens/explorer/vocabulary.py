@@ -87,7 +87,7 @@ def property_values(source: DataSource, cache: ResultCache, prop: str) -> list[s
     """Up to ``VALUE_LIMIT`` most frequent values of ``prop`` (empty for others)."""
     where = VALUE_SOURCES.get(prop)
     if where is None:
-        return []
+        return _values_by_breakdown(source, cache, prop)
     table, column = where
 
     def compute() -> list[str]:
@@ -95,6 +95,40 @@ def property_values(source: DataSource, cache: ResultCache, prop: str) -> list[s
             if not engine.table_exists(table) or column not in engine.columns(table):
                 return []
             return [str(v) for v, _n in engine.fetch_all(_values_sql(table, column))]
+
+    values, _ = cache.get_or_compute(cache_key("values", prop, source.version()), compute)
+    return values
+
+
+def _values_by_breakdown(source: DataSource, cache: ResultCache, prop: str) -> list[str]:
+    """Any other property's top values, asked through the query model itself: a trends
+    query over all the data broken down by ``prop`` (read-only, every engine). A name the
+    catalogue does not know gives no values."""
+    from shoplens.explorer.runs import NotAvailable, insight_runner
+    from shoplens.insights.schema import parse_query
+
+    try:
+        run = insight_runner()
+        query = parse_query({"kind": "trends", "series": [{}], "interval": "quarter",
+                             "date_range": {"date_from": "all"},
+                             "breakdowns": [{"property": prop, "limit": VALUE_LIMIT,
+                                             "hide_other": True}]})
+    except (NotAvailable, ValueError):
+        return []
+
+    def compute() -> list[str]:
+        with source.engine() as engine:
+            try:
+                result = run(engine, query)
+            except Exception:  # unknown or unsuitable property: no suggestions
+                return []
+        seen: dict[str, int] = {}
+        for series in result.payload.get("series", []):
+            value = series.get("breakdown_value")
+            if value not in (None, "", []):
+                key = " / ".join(map(str, value)) if isinstance(value, list) else str(value)
+                seen[key] = seen.get(key, 0) + int(series.get("total") or 0)
+        return sorted(seen, key=lambda k: -seen[k])
 
     values, _ = cache.get_or_compute(cache_key("values", prop, source.version()), compute)
     return values
