@@ -157,7 +157,7 @@ def interactions(base: str, url: str, last_day: date, n: int) -> dict[str, Any]:
                                    "median_ms": round(1000 * statistics.median(trends), 1),
                                    "python_api_p95_ms": round(1000 * p95(api), 1),
                                    "python_api_median_ms": round(1000 * statistics.median(api), 1)}
-    funnels = []
+    funnels, api = [], []
     for i in range(n):
         doc = {"kind": "funnels", "steps": [{"event": "action:view"}, {"event": "action:cart"},
                                             {"event": "action:purchase"}],
@@ -167,9 +167,13 @@ def interactions(base: str, url: str, last_day: date, n: int) -> dict[str, Any]:
         if status != 200:
             break
         funnels.append(seconds)
+        if i < max(2, n // 4):  # the funnel is slow: the API alone on a few of them
+            api.append(direct(url, doc))
     if funnels:
         out["funnel_rerun"] = {"n": len(funnels), "p95_ms": round(1000 * p95(funnels), 1),
-                               "median_ms": round(1000 * statistics.median(funnels), 1)}
+                               "median_ms": round(1000 * statistics.median(funnels), 1),
+                               "python_api_p95_ms": round(1000 * p95(api), 1),
+                               "python_api_median_ms": round(1000 * statistics.median(api), 1)}
     return out
 
 
