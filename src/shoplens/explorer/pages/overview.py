@@ -20,7 +20,8 @@ DESCRIPTION = "What the database holds and the shop's KPIs, as in `shoplens repo
 
 
 def handle(explorer: Explorer, request: Request) -> HTMLResponse:
-    explorer.source.status()
+    # no query here: the shell paints at once, /api/overview brings the numbers (or the
+    # banner when the database cannot be read)
     return HTMLResponse(explorer.render("overview.html.j2", title=TITLE, description=DESCRIPTION))
 
 
