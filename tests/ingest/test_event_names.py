@@ -38,7 +38,9 @@ TRACKER_NAMES = [
     ("checkout_completed", "purchase"),  # Shopify
     ("Order Refunded", "refund"),
     ("Product Removed from Wishlist", None),  # not a cart removal
-    ("Promotion Clicked", None),  # not a product view
+    # not an importer spelling, but the event taxonomy's (Segment spec: browse / view),
+    # applied on load (shoplens.events.apply)
+    ("Promotion Clicked", "view"),
     ("Checkout Started", None),  # a checkout step: left to the event taxonomy
     ("page_view", None),
 ]

@@ -20,7 +20,9 @@ def test_every_output_is_written_from_the_same_numbers(tmp_path: Path) -> None:
     names = sorted(p.name for p in files.pngs)
     assert names == sorted(["active_users.png", "revenue.png", "revenue_by_category.png",
                             "benchmark.png", "cohort_heatmap.png", "cohort_curves.png",
-                            "funnel.png", "paths.png", "segments.png", "rfm.png"])
+                            "funnel.png", "paths.png", "segments.png", "rfm.png",
+                            "revenue_by_country.png", "revenue_by_channel.png",
+                            "retention_by_channel.png", "lifecycle.png", "stickiness.png"])
     for png in files.pngs:
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert png.stat().st_size > 5_000, f"{png.name} looks empty"
@@ -30,7 +32,7 @@ def test_every_output_is_written_from_the_same_numbers(tmp_path: Path) -> None:
     assert again.cohorts.cohorts[1].values == [1.0, 0.40, 0.0, 0.24, None]
     assert doc["benchmark"]["rows"][0]["speedup"] == 30.0
     # every chart has a reading, and the reading is in results.json too
-    for key in ("kpis", "benchmark", "cohorts", "funnel", "paths", "segments"):
+    for key in ("kpis", "benchmark", "cohorts", "growth", "funnel", "paths", "segments"):
         section = doc[key]
         assert set(section["charts"]) <= set(section["readings"]), key
 
