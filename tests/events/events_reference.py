@@ -41,15 +41,25 @@ def sessions(events: pd.DataFrame, stage_of: dict[str, str], action_of: dict[str
 
 
 def funnel(sess: dict) -> list[tuple[str, int, int]]:
+    """The ordered stage funnel (checkout optional), per session (1-day window) and per
+    user (14 days), by the plain reference of :mod:`insights.funnels.reference`."""
+    from insights.funnels.reference import Ev, Spec, counts
+
     tracked = {e["stage"] for evs in sess.values() for e in evs}
-    out = []
-    for i, stage in enumerate(FUNNEL):
-        if stage not in tracked:
-            continue
-        later = set(FUNNEL[i:])
-        hit = [k for k, evs in sess.items() if any(e["stage"] in later for e in evs)]
-        out.append((stage, len(hit), len({k[0] for k in hit})))
-    return out
+    stages = [s for s in FUNNEL if s in tracked]
+    if len(stages) < 2:
+        return [(s, len(sess), len({k[0] for k in sess})) for s in stages]
+    optional = [s == "checkout" and 0 < i < len(stages) - 1 for i, s in enumerate(stages)]
+
+    def evs(by_user: bool) -> list[Ev]:
+        return [Ev(k[0] if by_user else f"{k[0]}/{k[1]}",
+                   int(e["event_time"].timestamp() * 1_000_000), int(e["event_id"]), e["stage"])
+                for k, rows in sess.items() for e in rows]
+
+    day = 86_400_000_000
+    by_session = counts(evs(False), Spec(stages, day, optional=optional))
+    by_user = counts(evs(True), Spec(stages, 14 * day, optional=optional))
+    return list(zip(stages, by_session, by_user, strict=True))
 
 
 def transitions(sess: dict) -> Counter:

@@ -54,16 +54,16 @@ def test_metrics_bad_options(cli, tmp_path: Path) -> None:
 def test_bench_json_and_plans(db_url: str, cli, tmp_path: Path) -> None:
     plans = tmp_path / "plans"
     res = cli("bench", "--events", "3000", "--repeat", "2", "--json", "--plans", plans,
-              "--days", "20", "--metric", "wau", "--metric", "funnel_session", "--db", db_url)
+              "--days", "20", "--metric", "wau", "--metric", "aov", "--db", db_url)
     assert res.exit_code == 0, res.output
     rows = json.loads(res.stdout)
-    assert [r["metric"] for r in rows] == ["wau", "funnel_session"]
+    assert [r["metric"] for r in rows] == ["wau", "aov"]
     assert all(r["rows_equal"] for r in rows)
     assert {"metric", "engine", "naive_ms", "optimized_ms", "speedup", "rows_equal"} <= set(rows[0])
     engine_name = rows[0]["engine"]
     plan = (plans / engine_name / "wau.naive.txt").read_text()
     assert "EXPLAIN ANALYZE" in plan or "EXPLAIN (ANALYZE, BUFFERS)" in plan
-    assert (plans / engine_name / "funnel_session.optimized.txt").exists()
+    assert (plans / engine_name / "aov.optimized.txt").exists()
     # the generated schema is dropped afterwards: the database itself stays empty
     with connect(db_url) as engine:
         assert engine.scalar("SELECT COUNT(*) FROM events") == 0

@@ -79,22 +79,6 @@ def test_out_of_order_reload_and_unknown_span(engine: Engine) -> None:
     assert snapshot(engine) == incremental
 
 
-def test_later_events_move_funnel_milestones(engine: Engine) -> None:
-    """A later load can add an earlier view to a known session: its entry moves."""
-    engine.append_df("products", PRODUCTS)
-    load_part(engine, events(), 1)
-    extra = events([("u3", "s3", "view", "viewed", "p3", None, 1, "2024-12-31 11:00:00"),
-                    ("u3", "s3", "purchase", "purchased", "p3", None, 1,
-                     "2025-01-02 13:00:00")], start_id=100)
-    load_part(engine, extra, 2)
-    incremental = snapshot(engine)
-    rollups.rebuild(engine)
-    assert snapshot(engine) == incremental
-    s3 = [r for r in incremental["rollup_session_funnel"] if r[0] == "s3"]
-    assert [(r[2], r[3], r[4]) for r in s3] == [(datetime(2024, 12, 31, 11), datetime(2025, 1, 2, 12),
-                                               datetime(2025, 1, 2, 13))]
-
-
 def test_stale_rollups_are_rebuilt_before_reading(engine: Engine) -> None:
     """Events written without a load (no hook) are still counted by the optimized form."""
     engine.append_df("products", PRODUCTS)

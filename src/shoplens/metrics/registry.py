@@ -52,8 +52,6 @@ METRICS: tuple[MetricQuery, ...] = (
     MetricQuery("top_products", "revenue", "products by net revenue"),
     MetricQuery("top_categories", "revenue", "categories by net revenue"),
     MetricQuery("top_brands", "revenue", "brands by net revenue"),
-    MetricQuery("funnel_session", "funnel", "view -> cart -> purchase per session"),
-    MetricQuery("funnel_user", "funnel", "view -> cart -> purchase per user"),
 )
 BY_NAME: dict[str, MetricQuery] = {m.name: m for m in METRICS}
 

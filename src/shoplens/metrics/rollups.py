@@ -34,7 +34,7 @@ OPTIMIZE_DDL: dict[str, str] = {"postgres": "sql/optimize/postgres.sql"}
 
 ROLLUP_TABLES: tuple[str, ...] = (
     "rollup_user_day", "rollup_active_counts", "rollup_rolling_active", "rollup_revenue_day",
-    "rollup_orders_day", "rollup_session_funnel", "rollup_user_funnel",
+    "rollup_orders_day",
 )
 
 #: longest trailing window of the rolling actives, in days
@@ -108,8 +108,8 @@ def _set_state(engine: Engine) -> None:
 def refresh_days(engine: Engine, first: date, last: date, *, full: bool = False) -> None:
     """Re-derive every rollup row that depends on the events of days ``[first, last]``.
 
-    ``full`` (the days span all the data) derives the funnel rows from every event at
-    once instead of looking up the sessions and users those days touched.
+    ``full`` (the days span all the data) is accepted for callers that rebuild
+    everything (the funnel, which once had rollups here, now reads the raw events).
 
     Rolling actives are recomputed from ``first`` (or the day after the previous end of
     the data, if that is earlier) to the last day with data, since a day's events reach
@@ -123,10 +123,6 @@ def refresh_days(engine: Engine, first: date, last: date, *, full: bool = False)
         _run_script(engine, "sql/refresh/user_day.sql", values)
         _run_script(engine, "sql/refresh/active_counts.sql", values)
         _run_script(engine, "sql/refresh/revenue_day.sql", values)
-        values["time_lo"], values["time_hi"] = values["day_lo"], values["day_hi"]
-        suffix = "_full" if full else ""
-        _run_script(engine, f"sql/refresh/session_funnel{suffix}.sql", values)
-        _run_script(engine, f"sql/refresh/user_funnel{suffix}.sql", values)
 
         data_last = engine.scalar("SELECT MAX(day) FROM rollup_user_day")
         if data_last is None:

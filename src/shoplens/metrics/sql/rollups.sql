@@ -43,31 +43,9 @@ CREATE TABLE IF NOT EXISTS rollup_orders_day (
     orders  BIGINT NOT NULL
 );
 
--- Funnel milestones per session and per user: the first view (entry), the first cart at
--- or after it and the first purchase at or after that cart. Window-independent, so any
--- conversion window is answered from the same rows.
-CREATE TABLE IF NOT EXISTS rollup_session_funnel (
-    session_id     TEXT NOT NULL,
-    user_id        TEXT NOT NULL,
-    entry_time     TIMESTAMP NOT NULL,
-    cart_time      TIMESTAMP,
-    purchase_time  TIMESTAMP
-);
-
-CREATE TABLE IF NOT EXISTS rollup_user_funnel (
-    user_id        TEXT NOT NULL,
-    entry_time     TIMESTAMP NOT NULL,
-    cart_time      TIMESTAMP,
-    purchase_time  TIMESTAMP
-);
-
 -- What the rollups cover: the number of events folded in.
 CREATE TABLE IF NOT EXISTS rollup_state (
     events_covered  BIGINT NOT NULL,
     built_at        TIMESTAMP NOT NULL
 );
 
--- Scratch list of the users whose funnel milestones a refresh must recompute.
-CREATE TABLE IF NOT EXISTS rollup_user_funnel_changed (
-    user_id  TEXT NOT NULL
-);

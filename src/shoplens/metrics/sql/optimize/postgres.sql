@@ -11,12 +11,6 @@ CREATE INDEX IF NOT EXISTS events_time_brin ON events USING brin (event_time)
 -- bitmap scan, and such an index would also serve the naive revenue queries, hiding
 -- what the rollups change; docs/sql-optimization.md.)
 
--- Funnel refreshes re-read every funnel event of the sessions and users a load touched.
-CREATE INDEX IF NOT EXISTS events_session_funnel_idx ON events (session_id)
-    WHERE event_type IN ('view', 'cart', 'purchase') AND session_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS events_user_funnel_idx ON events (user_id)
-    WHERE event_type IN ('view', 'cart', 'purchase');
-
 -- Rollups: keys for the delete-and-reinsert of a refresh and for the metric reads; the
 -- INCLUDE columns make each metric read an index-only scan.
 CREATE INDEX IF NOT EXISTS rollup_user_day_idx ON rollup_user_day (day, user_id);
@@ -26,9 +20,3 @@ CREATE INDEX IF NOT EXISTS rollup_rolling_active_idx ON rollup_rolling_active (d
     INCLUDE (active_7d, active_28d);
 CREATE INDEX IF NOT EXISTS rollup_revenue_day_idx ON rollup_revenue_day (day);
 CREATE INDEX IF NOT EXISTS rollup_orders_day_idx ON rollup_orders_day (day) INCLUDE (orders);
-CREATE INDEX IF NOT EXISTS rollup_session_funnel_key ON rollup_session_funnel (session_id);
-CREATE INDEX IF NOT EXISTS rollup_session_funnel_entry ON rollup_session_funnel (entry_time)
-    INCLUDE (cart_time, purchase_time);
-CREATE INDEX IF NOT EXISTS rollup_user_funnel_key ON rollup_user_funnel (user_id);
-CREATE INDEX IF NOT EXISTS rollup_user_funnel_entry ON rollup_user_funnel (entry_time)
-    INCLUDE (cart_time, purchase_time);
