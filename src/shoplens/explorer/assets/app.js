@@ -242,12 +242,16 @@ async function loadOverview(box) {
     kpis.appendChild(el("p", { class: "note span" }, `events from ${body.span[0]} to ${body.span[1]} (${body.span[2]} days)`));
   }
   const charts = box.querySelector(".charts");
-  for (const f of body.figures) {
+  // lay every tile out first: a chart drawn before its neighbours exist measures the
+  // whole row and overflows once the grid splits it
+  const divs = body.figures.map((f) => {
     const wrap = charts.appendChild(el("div", { class: "tile" }));
-    wrap.appendChild(el("h3", {}, f.title));
-    const div = wrap.appendChild(el("div", { class: "chart" }));
-    Plotly.newPlot(div, f.figure.data, f.figure.layout, { responsive: true, displaylogo: false });
-  }
+    const h = wrap.appendChild(el("h3", {}, f.title + " "));
+    if (f.explore) h.appendChild(el("a", { href: f.explore, class: "explore" }, "explore, with its SQL →"));
+    return wrap.appendChild(el("div", { class: "chart" }));
+  });
+  body.figures.forEach((f, i) => Plotly.newPlot(divs[i], f.figure.data, f.figure.layout,
+    { responsive: true, displaylogo: false }));
   drawTable(box.querySelector(".tables"), { columns: ["event type", "events"],
     rows: body.event_types, total: body.event_types.length });
   box.dataset.state = "done";

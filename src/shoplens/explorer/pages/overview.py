@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from shoplens.explorer.context import Explorer
 
 TITLE = "Overview"
+#: the same numbers as insights, with their SQL and every control
+_DAU_LINK = "/trends?event=&math=unique_users&prop=&interval=day&from=all"
+_REVENUE_LINK = "/trends?event=action:purchase&math=sum&prop=revenue&interval=month&from=all"
 DESCRIPTION = "What the database holds and the shop's KPIs, as in `shoplens report`."
 
 
@@ -47,13 +50,13 @@ def _compute(explorer: Explorer) -> dict[str, Any]:
     figures = []
     if kp is not None and kp.available:
         dau = kp.series.get("dau", [])
-        figures.append({"title": "Daily active users", "figure": {
+        figures.append({"title": "Daily active users", "explore": _DAU_LINK, "figure": {
             "data": [{"type": "scatter", "mode": "lines", "name": "DAU",
                       "x": [str(p.x) for p in dau], "y": [p.y for p in dau]}],
             "layout": {"template": "plotly_white", "height": 300,
                        "margin": {"l": 50, "r": 10, "t": 10, "b": 40}}}})
         rev = kp.series.get("revenue_month", [])
-        figures.append({"title": "Revenue per month", "figure": {
+        figures.append({"title": "Revenue per month", "explore": _REVENUE_LINK, "figure": {
             "data": [{"type": "bar", "name": "revenue", "x": [str(p.x)[:7] for p in rev],
                       "y": [p.y for p in rev]}],
             "layout": {"template": "plotly_white", "height": 300, "xaxis": {"type": "category"},
