@@ -151,3 +151,17 @@ def test_cancel_through_the_api_stops_the_running_query(shop_duckdb: str, tmp_pa
     assert client.post("/api/cancel", json={"job": "page-job-1"}).json() == {"cancelled": True}
     worker.join(20)
     assert answer[0].status_code == 409 and answer[0].json()["cancelled"] is True
+
+
+def test_an_unreachable_server_shows_a_banner_without_its_password(tmp_path: Path) -> None:
+    from .browser import free_port
+    from .conftest import SECRET
+
+    url = f"postgresql://analyst:{SECRET}@127.0.0.1:{free_port()}/shop"
+    client = client_for(url, tmp_path / "s.json")
+    for path in ("/trends", "/api/overview", "/api/status", "/segments"):
+        r = client.get(path)
+        assert SECRET not in r.text, path
+    status = client.get("/api/status").json()
+    assert status["ok"] is False and "analyst:***@127.0.0.1" in status["message"]
+    assert client.get("/api/overview").status_code == 503
