@@ -94,14 +94,17 @@ def _api(explorer: Explorer, fn: Callable[..., Awaitable[Response]]) -> Callable
 
 
 def _warm_up(explorer: Explorer) -> Any:
-    """Fill the cache with what every page needs (vocabulary, overview) in the background,
-    so the first visitor does not wait for it."""
+    """Fill the cache with what every page needs (vocabulary, overview, each page's default
+    view) in the background, one query at a time, so the first visitor does not wait."""
     import contextlib
     import threading
 
     def warm() -> None:
         from shoplens.explorer.pages.overview import overview_data
+        from shoplens.explorer.runs import run_insight
+        from shoplens.explorer.state import DEFAULTS
         from shoplens.explorer.vocabulary import event_names, properties
+        from shoplens.insights.schema import parse_query
 
         for step in (lambda: event_names(explorer.source, explorer.cache),
                      lambda: properties(explorer.source, explorer.cache),
@@ -110,6 +113,11 @@ def _warm_up(explorer: Explorer) -> Any:
                 step()
             except Exception:  # the page shows the problem when it is asked
                 return
+        for doc in DEFAULTS.values():  # each page's default view, one after the other
+            try:
+                run_insight(explorer.source, explorer.cache, parse_query(doc))
+            except Exception:
+                continue
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> Any:
