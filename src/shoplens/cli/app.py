@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "shoplens.cli.funnels",
     "shoplens.cli.clv",
     "shoplens.cli.alerts",
+    "shoplens.cli.serve",
 )
 
 for _name in COMMAND_MODULES:

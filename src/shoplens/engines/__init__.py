@@ -44,7 +44,7 @@ def connect(url: str | None = None, *, init: bool = True, **options: object) -> 
         from shoplens.engines.postgres import PostgresEngine
 
         try:
-            engine = PostgresEngine(url)
+            engine = PostgresEngine(url, read_only=bool(options.get("read_only")))
         except Exception as exc:  # psycopg.OperationalError and friends
             raise ConfigError(redact(f"cannot connect to PostgreSQL at {url}: "
                                      f"{_first_lines(exc)}", url)) from None
