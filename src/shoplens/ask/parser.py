@@ -51,12 +51,13 @@ _UNANSWERABLE = {
     "shipping": "it has no delivery records", "weather": "it has no weather data",
     "tax": "it has no tax records",
 }
-_ENGLISH = frozenset(
+_ENGLISH_WORDS = (
     "a an the of in on at by for to from with and or not no is are was were be been do does "
     "did how many much what which who whom when where why show list give tell me we our us "
     "my i you it its this that these those than then per each every all any some most more "
     "less top best worst between during since until after before vs versus compared compare "
-    "there have has had get got make made over under out up down".split(" "))
+    "there have has had get got make made over under out up down")
+_ENGLISH = frozenset(_ENGLISH_WORDS.split())
 
 
 @dataclass
