@@ -71,7 +71,8 @@ def measure_of(text: str, raw_event: str | None = None) -> Measure:
                  r"how much (did|do|have) we (make|sell|sold|earn)|takings)\b", text) and \
             not re.search(r"\bhow many sales\b", text):
         return Measure([_revenue([])], "revenue", "money")
-    if re.search(r"\b(units?|items sold|quantity|pieces)\b", text):
+    if re.search(r"\b(units?|items sold|quantity|pieces|sold|sell(s|ing)?|best[- ]sellers?)\b",
+                 text):
         return Measure([EventSeries(event="action:purchase", name="units sold", math="sum",
                                     math_property="quantity")], "units sold")
     if re.search(r"\b(orders|transactions|how many sales|checkouts)\b", text) and \

@@ -142,8 +142,8 @@ def find_periods(question: str, anchor: date,
     """Every period named in ``question``, in the order they appear."""
     text = question.lower()
     days = _day_names(anchor, declared or {})
-    day_re = _DAY if not declared else (
-        _DAY[:-1] + "|" + "|".join(re.escape(k.lower()) for k in declared) + ")")
+    names = "|".join(re.escape(k.lower()) for k in (declared or {}))
+    day_re = r"(?:the\s+)?" + (_DAY if not names else _DAY[:-1] + "|" + names + ")")
     found: list[Found] = []
     taken: list[tuple[int, int]] = []
 

@@ -171,12 +171,14 @@ def _country_names(code: str) -> list[str]:
 
 
 def _category_names(category: str) -> list[str]:
+    """A category is named by its path, its leaf, or any level above it ("shoes" names
+    apparel.shoes and apparel.shoes.sandals; "electronics" every electronics.*)."""
     parts = category.split(".")
-    out = [category, category.replace(".", " "), parts[-1].replace("_", " ")]
+    out = [category, category.replace(".", " ")]
     if len(parts) > 1:
-        out.append(f"{parts[0]} {parts[-1]}".replace("_", " "))
-    out.append(parts[0].replace("_", " "))
-    return out
+        out.append(f"{parts[0]} {parts[-1]}")
+    out += parts
+    return [o.replace("_", " ") for o in out]
 
 
 def _channel_names(value: str) -> list[str]:
