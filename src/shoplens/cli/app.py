@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "shoplens.cli.report",
     "shoplens.cli.demo",
     "shoplens.cli.lake",
+    "shoplens.cli.insights",
 )
 
 for _name in COMMAND_MODULES:

@@ -36,6 +36,10 @@ class Engine(ABC):
     #: where it does not, the key columns are ``NOT NULL`` and ShopLens's writers keep
     #: the keys unique themselves (loads merge by key, analyses replace their rows)
     primary_key_indexes: ClassVar[bool] = True
+    #: what insight queries (:mod:`shoplens.insights`) cannot ask of this engine: feature
+    #: -> what to call it in the error (``"regex"``, ``"percentile"``, ``"timezone"``);
+    #: a query needing one fails before running, naming the option and the engine
+    insight_unsupported: ClassVar[dict[str, str]] = {}
 
     def __init__(self, url: str) -> None:
         self.url = url

@@ -85,6 +85,18 @@ def spark_compat(node: exp.Expression) -> exp.Expression:
             this=_sub(node.expression), to=exp.DataType.build("TIMESTAMP_LTZ", dialect="spark")))
         return exp.Div(this=exp.Cast(this=micros, to=exp.DataType.build("DOUBLE")),
                        expression=exp.Literal.number(1_000_000))
+    if (isinstance(node, exp.JSONExtractScalar) and isinstance(node.this, exp.Cast)
+            and node.this.to.is_type(exp.DataType.Type.JSON)):
+        # CAST(text AS JSON) ->> 'key': SQLGlot writes GET_JSON_OBJECT(TO_JSON(text), ..),
+        # and TO_JSON of a string is that string quoted, never an object: read the text
+        # itself. Spark returns a JSON string value unquoted, as PostgreSQL's ->> does.
+        path = node.expression
+        parts = path.expressions if isinstance(path, exp.JSONPath) else []
+        if len(parts) == 2 and isinstance(parts[1], exp.JSONPathKey):
+            key = str(parts[1].this)
+            text = f"$.{key}" if key.isidentifier() else f"$['{key}']"
+            return exp.Anonymous(this="GET_JSON_OBJECT",
+                                 expressions=[_sub(node.this.this), exp.Literal.string(text)])
     if isinstance(node, exp.Table) and isinstance(node.this, exp.ExplodingGenerateSeries):
         series = node.this
         alias = node.args.get("alias")

@@ -1,0 +1,111 @@
+"""The one entry point of every insight: ``run(engine, query) -> InsightResult``.
+
+Dispatches a validated query document (:mod:`shoplens.insights.schema`) to its runner:
+trends, lifecycle, stickiness and retention here; other kinds register theirs with
+:func:`register_runner` (funnels, paths).
+
+The planner seam
+----------------
+Trends first asks :func:`plan` whether pre-aggregated tables (rollups) can answer::
+
+    plan(engine, query, resolved) -> Compiled | None
+
+``resolved`` is a :class:`~shoplens.insights.trends.compile.ResolvedTrends`: the local
+date range (``resolved.range``), the resolved breakdowns (``resolved.breakdowns.items``,
+each with ``prop.ref`` and bin edges), the joins and engine features the raw statement
+needs (``resolved.scope``). A planner that can answer returns a
+:class:`~shoplens.insights.compile.Compiled` with ``source="rollups"`` whose rows have
+exactly the columns of the raw statement (``series, bucket, bd_0.., bd_other, value``;
+see :mod:`shoplens.insights.trends.compile`) and the same values; ``None`` means "read
+the raw events". By default there is no planner (:data:`None`): the rollup planner
+installs itself with :func:`set_planner`. The raw statement of a query is
+:func:`~shoplens.insights.trends.compile.compile_trends`, for equality tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from shoplens.engines import Engine
+from shoplens.errors import ConfigError
+from shoplens.insights.compile.context import Compiled
+from shoplens.insights.result import InsightResult
+from shoplens.insights.schema import TrendsQuery, parse_query
+
+Planner = Callable[[Engine, TrendsQuery, Any], Compiled | None]
+Runner = Callable[[Engine, Any], InsightResult]
+
+_planner: Planner | None = None
+_runners: dict[str, Runner] = {}
+
+
+def set_planner(planner: Planner | None) -> Planner | None:
+    """Install the rollup planner (None: raw events only); returns the previous one."""
+    global _planner
+    previous, _planner = _planner, planner
+    return previous
+
+
+def plan(engine: Engine, query: TrendsQuery, resolved: Any) -> Compiled | None:
+    """The planner's statement for ``query``, or None to read the raw events."""
+    return _planner(engine, query, resolved) if _planner is not None else None
+
+
+def register_runner(kind: str, runner: Runner) -> None:
+    """Answer queries of ``kind`` with ``runner(engine, query)`` (funnels, paths ...)."""
+    _runners[kind] = runner
+
+
+def _builtin(kind: str) -> Runner | None:
+    if kind == "trends":
+        from shoplens.insights.trends.runner import run_trends
+        return run_trends
+    if kind == "lifecycle":
+        from shoplens.insights.lifecycle import run_lifecycle
+        return run_lifecycle
+    if kind == "stickiness":
+        from shoplens.insights.stickiness import run_stickiness
+        return run_stickiness
+    if kind == "retention":
+        from shoplens.insights.retention import run_retention
+        return run_retention
+    return None
+
+
+def validate(doc: Any) -> Any:
+    """A query document (dict, JSON text or model) as a validated model; a bad document
+    is a :class:`ConfigError` naming the field."""
+    if hasattr(doc, "model_dump") and hasattr(doc, "kind"):
+        return doc
+    try:
+        return parse_query(doc)
+    except ValidationError as exc:
+        raise ConfigError(validation_message(exc)) from None
+
+
+def validation_message(exc: ValidationError) -> str:
+    """One line per problem: ``field.path: message``."""
+    parts = []
+    for err in exc.errors()[:5]:
+        loc = ".".join(str(x) for x in err["loc"] if not (isinstance(x, str) and x in (
+            "trends", "retention", "lifecycle", "stickiness", "funnels", "paths",
+            "PropertyFilter", "FilterGroup", "function-after[_value_fits_operator(), "
+            "PropertyFilter]")))
+        msg = err["msg"].removeprefix("Value error, ")
+        parts.append(f"{loc}: {msg}" if loc else msg)
+    return "invalid query: " + "; ".join(parts)
+
+
+def run(engine: Engine, query: Any) -> InsightResult:
+    """Answer one insight query (a model, a dict or JSON text) on ``engine``.
+
+    Nothing is written: every statement is a ``SELECT``.
+    """
+    q = validate(query)
+    runner = _runners.get(q.kind) or _builtin(q.kind)
+    if runner is None:
+        raise ConfigError(f"kind {q.kind!r}: no runner is installed for this insight")
+    return runner(engine, q)

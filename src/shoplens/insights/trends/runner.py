@@ -1,0 +1,180 @@
+"""Run a :class:`~shoplens.insights.schema.TrendsQuery`: plan, fetch, shape the series.
+
+The statement comes from the planner hook (:func:`shoplens.insights.runner.plan`, rollups)
+when it can answer, else from :func:`~shoplens.insights.trends.compile.resolve_trends`
+(raw events). Intervals without events are filled here (0 for counts and sums, no
+value for averages, extremes and percentiles); breakdown values are ordered by their
+total, "other" last; formulas and cumulative sums are computed on the fetched values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from shoplens.engines import Engine
+from shoplens.insights.compile.breakdowns import OTHER, Breakdowns
+from shoplens.insights.compile.context import Compiled, check_engine
+from shoplens.insights.compile.dates import ResolvedRange, buckets, label
+from shoplens.insights.properties import Catalogue
+from shoplens.insights.result import InsightResult
+from shoplens.insights.schema import TrendsQuery
+from shoplens.insights.trends.compile import ResolvedTrends, resolve_trends
+from shoplens.insights.trends.formula import evaluate, parse_formula
+
+ZERO_FILLED = frozenset({"total", "unique_users", "unique_sessions", "sum"})
+Planner = Callable[[Engine, TrendsQuery, ResolvedTrends], Compiled | None]
+
+Key = tuple[Any, ...]
+
+
+def _bucket(x: Any) -> dt.datetime:
+    ts = pd.Timestamp(x)
+    if ts.tzinfo is not None:
+        ts = ts.tz_localize(None)
+    return ts.to_pydatetime()
+
+
+def _value(x: Any) -> float | None:
+    if x is None:
+        return None
+    v = float(x)
+    return None if v != v else v
+
+
+def fetch(engine: Engine, query: TrendsQuery, rng: ResolvedRange | None, planner: Planner,
+          catalogue: Catalogue) -> tuple[ResolvedTrends, Compiled, pd.DataFrame]:
+    resolved, raw = resolve_trends(engine, query, rng=rng, catalogue=catalogue)
+    check_engine(engine, resolved.scope)
+    compiled = planner(engine, query, resolved) or raw
+    return resolved, compiled, compiled.fetch_df(engine)
+
+
+def _keyed(df: pd.DataFrame, bds: Breakdowns) -> dict[tuple[int, Key], dict[dt.datetime, Any]]:
+    """(series, breakdown key) -> bucket -> value."""
+    out: dict[tuple[int, Key], dict[dt.datetime, Any]] = {}
+    cols = bds.columns
+    for row in df.itertuples(index=False):
+        r = row._asdict()
+        other = int(r.get("bd_other") or 0) == 1
+        key = tuple(OTHER if (other and b.cut) else b.label(r[c])
+                    for b, c in zip(bds.items, cols, strict=True))
+        out.setdefault((int(r["series"]), key), {})[_bucket(r["bucket"])] = _value(r["value"])
+    return out
+
+
+def _points(values: dict[dt.datetime, Any], points: list[dt.datetime], interval: str,
+            fill: float | None, cumulative: bool) -> list[dict[str, Any]]:
+    out, running = [], 0.0
+    for b in points:
+        v = values.get(b, fill)
+        if v is None and fill is not None:  # a sum of only NULLs: nothing summed
+            v = fill
+        if cumulative and v is not None:
+            running += v
+            v = running
+        out.append({"date": label(b, interval), "value": v})
+    return out
+
+
+def _bd_value(key: Key) -> Any:
+    if not key:
+        return None
+    return key[0] if len(key) == 1 else list(key)
+
+
+def _order(keys: list[Key], totals: dict[Key, float]) -> list[Key]:
+    return sorted(keys, key=lambda k: (OTHER in k, -totals.get(k, 0.0),
+                                       [str(x) for x in k]))
+
+
+def shape_series(query: TrendsQuery, resolved: ResolvedTrends, df: pd.DataFrame, *,
+                 compare: bool = False) -> list[dict[str, Any]]:
+    """The JSON series of one period's rows."""
+    points = buckets(resolved.range, query.interval)
+    keyed = _keyed(df, resolved.breakdowns)
+    if any(b.breakdown.hide_other for b in resolved.breakdowns.items):
+        keyed = {k: v for k, v in keyed.items() if OTHER not in k[1]}
+    keys = sorted({k for _, k in keyed}, key=lambda k: [str(x) for x in k])
+    if not resolved.breakdowns.items:
+        keys = [()]
+    totals: dict[Key, float] = {}
+    for (_, k), vals in keyed.items():
+        totals[k] = totals.get(k, 0.0) + sum(v for v in vals.values() if v is not None)
+    keys = _order(keys, totals)
+    series: list[dict[str, Any]] = []
+    if query.formula:
+        tree = parse_formula(query.formula, len(query.series))
+        for key in keys:
+            letters = {chr(ord("A") + i): keyed.get((i, key), {}) for i in range(len(query.series))}
+            fills = {chr(ord("A") + i): (0.0 if s.math in ZERO_FILLED else None)
+                     for i, s in enumerate(query.series)}
+            values = {b: evaluate(tree, {L: v.get(b, fills[L]) for L, v in letters.items()})
+                      for b in points}
+            series.append(_one(query.formula, None, "formula", key, values, points, query,
+                               None, compare))
+        return series
+    for i, s in enumerate(query.series):
+        fill = 0.0 if s.math in ZERO_FILLED else None
+        for key in keys:
+            if (i, key) not in keyed and resolved.breakdowns.items:
+                continue
+            series.append(_one(s.label, s.event, s.math, key, keyed.get((i, key), {}), points,
+                               query, fill, compare, index=i))
+    return series
+
+
+def _one(label_: str, event: str | None, math: str, key: Key,
+         values: dict[dt.datetime, Any], points: list[dt.datetime], query: TrendsQuery,
+         fill: float | None, compare: bool, index: int | None = None) -> dict[str, Any]:
+    pts = _points(values, points, query.interval, fill, query.cumulative)
+    vals = [p["value"] for p in pts if p["value"] is not None]
+    total = (vals[-1] if query.cumulative and vals else sum(vals)) if vals else None
+    return {"label": label_, "series_index": index, "event": event, "math": math,
+            "breakdown_value": _bd_value(key), "points": pts, "total": total,
+            "compare": compare}
+
+
+def run_trends(engine: Engine, query: TrendsQuery, *, planner: Planner | None = None,
+               catalogue: Catalogue | None = None) -> InsightResult:
+    """Answer ``query`` (see :func:`shoplens.insights.trends` for the definitions)."""
+    from shoplens.insights.runner import plan
+
+    planner = planner or plan
+    if query.formula:  # a bad formula fails before anything runs
+        parse_formula(query.formula, len(query.series))
+    catalogue = catalogue or Catalogue(engine)
+    resolved, compiled, df = fetch(engine, query, None, planner, catalogue)
+    series = shape_series(query, resolved, df)
+    sql = [compiled.rendered(engine)]
+    sources = [compiled.source]
+    if query.compare:
+        prev, prev_compiled, prev_df = fetch(engine, query, resolved.range.previous(),
+                                             planner, catalogue)
+        series += shape_series(query, prev, prev_df, compare=True)
+        sql.append(prev_compiled.rendered(engine))
+        sources.append(prev_compiled.source)
+    notes = list(resolved.notes)
+    for i, b in enumerate(resolved.breakdowns.items):
+        if b.cut and any(OTHER in _as_list(s["breakdown_value"]) for s in series):
+            notes.append(f"breakdowns[{i}] {b.prop.ref}: more than {b.breakdown.limit} values; "
+                         f"the top {resolved.breakdowns.limit} are shown, the rest grouped as "
+                         f"{OTHER!r}")
+    rows = [{"series": s["label"], "series_index": s["series_index"],
+             "breakdown_value": s["breakdown_value"], "date": p["date"], "value": p["value"],
+             "compare": s["compare"]} for s in series for p in s["points"]]
+    frame = pd.DataFrame(rows, columns=["series", "series_index", "breakdown_value", "date",
+                                        "value", "compare"])
+    return InsightResult(
+        kind="trends", query=query.model_dump(mode="json"), frame=frame,
+        payload={"interval": query.interval, "series": series},
+        source="rollups" if all(s == "rollups" for s in sources) else "raw", sql=sql,
+        notes=notes, date_from=resolved.range.start.date().isoformat(),
+        date_to=resolved.range.last_day.isoformat())
+
+
+def _as_list(v: Any) -> list[Any]:
+    return v if isinstance(v, list) else [v]
