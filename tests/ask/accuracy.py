@@ -63,12 +63,11 @@ def score(engine: Engine) -> Score:
         t0 = time.perf_counter()
         try:
             got = asker.ask(case.question)
-        except ShopLensError as exc:
-            s.add(case.kind, False, case.question, f"error: {exc}")
-            continue
-        finally:
             s.seconds.append(time.perf_counter() - t0)
-        want = answer(engine, case.expected)
+            want = answer(engine, case.expected)
+        except Exception as exc:  # a wrong answer, with the reason, not a crashed run
+            s.add(case.kind, False, case.question, f"error: {type(exc).__name__}: {exc}")
+            continue
         ok = same(got.numbers, want.numbers)
         s.add(case.kind, ok, case.question,
               "" if ok else f"got {got.numbers} ({got.interpretation.intent}), want {want.numbers}")

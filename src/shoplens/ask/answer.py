@@ -76,7 +76,7 @@ def answer(engine: Engine, it: Interpretation, run: Any | None = None) -> Answer
         return Answer(it.question, f"This data cannot answer that, because {it.reason}.",
                       interpretation=it)
     if run is None:
-        from shoplens.insights import run as run_insight
+        from shoplens.insights.runner import run as run_insight
 
         run = run_insight
     results = {role: run(engine, q) for role, q in it.queries.items()}

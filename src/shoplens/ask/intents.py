@@ -28,6 +28,9 @@ PATTERNS: dict[Intent, tuple[str, ...]] = {
         "monthly active users", "how many customers do we have in <value>",
         "show revenue by week <period>", "how many add to carts <period>",
         "total sales of <value> <period>", "how many visitors came <period>",
+        "how many active users did we have <period>", "how many users were active <period>",
+        "revenue from <value> <period>", "how much money did <value> bring <period>",
+        "how many orders from <value>", "number of <value> buyers <period>",
     ),
     "top": (
         "top 5 brands by revenue <period>", "which category sold the most <period>",
@@ -77,7 +80,7 @@ PATTERNS: dict[Intent, tuple[str, ...]] = {
 #: decisive keywords: (pattern, intent) tried in order
 KEYWORDS: tuple[tuple[str, Intent], ...] = (
     (r"\b(profit|margins?|costs?|cogs|ad spend|spend on ads|roas|roi\b|acquisition cost|\bcac\b|"
-     r"\bnps\b|net promoter|satisf|ratings?\b|reviews?\b|stock level|inventory|in stock|"
+     r"\bnps\b|net promoter|satisf|ratings?\b|reviews?\b|stock\b|inventory|"
      r"delivery time|shipping time|weather|salar|employee|tax(es)?\b|click-?through|"
      r"bounce rate|page load)", "unanswerable"),
     (r"\b(funnel|drop[- ]?offs?|dropped off|abandon|conversion|convert(ed|s)?|"
@@ -87,13 +90,15 @@ KEYWORDS: tuple[tuple[str, Intent], ...] = (
     (r"\b(new (vs\.?|versus|and) returning|new users|new customers|new buyers|resurrect|"
      r"reactivat|dormant|lifecycle|returning users|returning customers)", "lifecycle"),
     (r"\b(stick(y|iness)|how many days|active on \d+|on how many days|how often|"
-     r"every (day|week)|days? (were|was) .* active)", "stickiness"),
-    (r"\b(compared? (to|with)|versus|vs\.?|than in|than last|changed?|grew|growth|"
-     r"lost the most|gained|dropped|declined|increased?|decreased?|difference)\b", "compare"),
+     r"every (day|week)|days? (were|was) .* active|on (\d+|one|two|three|four|five|ten)"
+     r"( or more| different)? (days?|weeks?)|in (\d+|two|three|four) or more weeks)",
+     "stickiness"),
+    (r"\b(compared? (to|with)|versus|vs\.?|than (in |last )?<period>|than last|changed?|grew|"
+     r"growth|lost the most|gained|dropped|declined|increased?|decreased?|difference)\b", "compare"),
     (r"\b(top \d+|top [a-z]+|best[- ]selling|most popular|which (category|brand|product|"
-     r"country|channel|device|categories|brands|products|countries)|by (country|category|"
-     r"brand|channel|device|product|segment|weekday|hour)|per (country|category|brand|"
-     r"channel|device|product|segment)|break ?down)", "top"),
+     r"country|channel|device|categories|brands|products|countries|weekday|day of the week|"
+     r"hour|segment|source)|by (country|category|brand|channel|device|product|segment|weekday|"
+     r"hour)|per (country|category|brand|channel|device|product|segment)|break ?down)", "top"),
 )
 
 

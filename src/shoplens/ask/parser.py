@@ -56,7 +56,10 @@ _ENGLISH_WORDS = (
     "did how many much what which who whom when where why show list give tell me we our us "
     "my i you it its this that these those than then per each every all any some most more "
     "less top best worst between during since until after before vs versus compared compare "
-    "there have has had get got make made over under out up down")
+    "there have has had get got make made over under out up down last next previous past week "
+    "weeks month months quarter year years day days today yesterday since ago happened "
+    "placed selling sold products revenue total sales units items customers buyers bought "
+    "share rate place spent left people orders purchases views versus returning")
 _ENGLISH = frozenset(_ENGLISH_WORDS.split())
 
 
@@ -95,11 +98,27 @@ def check_question(question: str) -> str:
     return text
 
 
+def _lexicon() -> frozenset[str]:
+    from shoplens.ask.intents import PATTERNS
+    from shoplens.ask.periods import MONTHS
+
+    words = set(_ENGLISH) | set(MONTHS)
+    for text in [*(t for ts in PATTERNS.values() for t in ts), *PROPERTY_WORDS]:
+        words.update(re.findall(r"[a-z]+", text))
+    return frozenset(words)
+
+
+_LEXICON: frozenset[str] | None = None
+
+
 def _not_english(text: str, voc: Vocabulary) -> bool:
+    global _LEXICON
+    if _LEXICON is None:
+        _LEXICON = _lexicon()
     words = re.findall(r"[^\W\d_]+", text.lower())
     if not words:
         return True
-    known = sum(w in _ENGLISH or w in voc.values or len(w) <= 2 for w in words)
+    known = sum(w in _LEXICON or w in voc.values for w in words)
     non_ascii = sum(not w.isascii() for w in words)
     return non_ascii > len(words) / 3 or (len(words) >= 3 and known / len(words) < 0.25)
 
@@ -121,6 +140,10 @@ def parse(question: str, voc: Vocabulary, *, anchor: date | None = None,
                 if not any(a < m.span[1] and m.span[0] < b for a, b in (f.span for f in found))]
     masked = _mask(lower, [f.span for f in found], [m.span for m in mentions])
     match = (classifier or default_classifier()).classify(masked)
+    if match.intent == "compare" and match.method == "embedding" and len(found) < 2:
+        # a comparison needs two periods or a word that asks for one
+        intent = "top" if _breakdown_property(lower) else "trends"
+        match = type(match)(intent, match.score, "embedding, one period", match.nearest)
     it = Interpretation(text, match.intent, periods=periods,
                         method=f"{match.method} ({match.nearest!r}, {match.score:.2f})")
     if match.intent == "unanswerable":
@@ -151,7 +174,43 @@ def _mask(text: str, period_spans: list[tuple[int, int]],
     return "".join(out)
 
 
+#: where one word names values of several properties ("desktop": a category and a
+#: device), the property a preposition or noun before or after it points to
+_CONTEXT = (
+    (r"\b(on|via|using|with|from|through)\s+(a\s+|the\s+)?$", ("user.device", "user.channel")),
+    (r"^\s+(users|shoppers|visitors|buyers|customers|traffic|sessions)\b",
+     ("user.device", "user.channel", "user.country")),
+)
+_PREFERRED = ("product.category", "product.brand", "user.country", "user.channel", "user.device")
+
+
+def _disambiguate(mentions: list[Mention], text: str, it: Interpretation) -> list[Mention]:
+    by_span: dict[tuple[int, int], list[Mention]] = {}
+    for m in mentions:
+        by_span.setdefault(m.span, []).append(m)
+    out: list[Mention] = []
+    for span, ms in by_span.items():
+        props = list(dict.fromkeys(m.property for m in ms))
+        if len(props) > 1:
+            pick = None
+            before, after = text[:span[0]], text[span[1]:]
+            for pattern, kinds in _CONTEXT:
+                hit = re.search(pattern, before if pattern.endswith("$") else after)
+                if hit:
+                    pick = next((p for p in kinds if p in props), None)
+                    if pick:
+                        break
+            pick = pick or min(props, key=lambda p: _PREFERRED.index(p)
+                               if p in _PREFERRED else len(_PREFERRED))
+            it.notes.append(f"{ms[0].text!r} read as {pick} (it also names "
+                            f"{', '.join(p for p in props if p != pick)})")
+            ms = [m for m in ms if m.property == pick]
+        out += ms
+    return out
+
+
 def _filters(mentions: list[Mention], text: str, it: Interpretation) -> list[PropertyFilter]:
+    mentions = _disambiguate(mentions, text, it)
     by_prop: dict[str, list[Mention]] = {}
     for m in mentions:
         by_prop.setdefault(m.property, []).append(m)
@@ -226,7 +285,7 @@ def _trends(it: Interpretation, text: str, filters: list, raw: str | None, ancho
         it.notes.append("no period named: all the data")
     series = _with_filters(measure, filters)
     it.queries["main"] = TrendsQuery(series=series, formula=measure.formula,
-                                     interval=_interval_for(text, period),
+                                     interval=_interval_for(text, period), display="total",
                                      date_range=_range(period))
     it.answer_style = "number"
 
@@ -348,8 +407,10 @@ def _lifecycle(it: Interpretation, text: str, filters: list, raw: str | None, an
         series=EventSeries(event=acts[0][1] if acts else None, filters=filters),
         interval=interval, date_range=_range(period))
     it.answer_style = "lifecycle"
-    it.direction = next((k for k in ("new", "returning", "resurrecting", "dormant")
-                         if k in text or (k == "resurrecting" and "resurrect" in text)), None)
+    named = [k for k, word in (("new", "new"), ("returning", "returning"),
+                               ("resurrecting", "resurrect"), ("dormant", "dormant"))
+             if re.search(rf"\b{word}", text)]
+    it.direction = named[0] if len(named) == 1 else None
 
 
 def _stickiness(it: Interpretation, text: str, filters: list, raw: str | None, anchor: date,
@@ -357,7 +418,8 @@ def _stickiness(it: Interpretation, text: str, filters: list, raw: str | None, a
     period = it.periods[0] if it.periods else None
     interval = "week" if re.search(r"\bweeks?\b", text) and not re.search(r"\bdays\b", text) \
         else "day"
-    m = re.search(r"\b(\d+|" + "|".join(_NUMBER_WORDS) + r")\s+(or more\s+)?(days|weeks)", text)
+    m = re.search(r"\b(\d+|" + "|".join(_NUMBER_WORDS) + r")\s+(or more\s+)?(days?|weeks?)\b",
+                  text)
     n = (int(m.group(1)) if m.group(1).isdigit() else _NUMBER_WORDS[m.group(1)]) if m else 1
     it.top_n = n
     acts = actions_in(text)
