@@ -44,7 +44,7 @@ def test_recorded_document_is_validated_and_run(shop_engine: Engine, fake_llm: F
     assert got.numbers == offline.numbers and got.numbers["value"] > 0
     assert "buyers in France" in got.sentence
     prompt = fake_llm.prompts()[0]
-    assert '"user.country"' in prompt and "FR" in prompt  # vocabulary sent
+    assert "user.country" in prompt and "FR" in prompt  # vocabulary sent
     assert "sk-SECRET" not in prompt
 
 

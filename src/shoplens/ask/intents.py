@@ -94,7 +94,7 @@ KEYWORDS: tuple[tuple[str, Intent], ...] = (
      r"( or more| different)? (days?|weeks?)|in (\d+|two|three|four) or more weeks)",
      "stickiness"),
     (r"\b(compared? (to|with)|versus|vs\.?|than (in |last )?<period>|than last|changed?|grew|"
-     r"growth|lost the most|gained|dropped|declined|increased?|decreased?|difference)\b", "compare"),
+     r"growth|lost the most|gained|dropped|declined|increased?|decreased?|difference)(?!\w)", "compare"),
     (r"\b(top \d+|top [a-z]+|best[- ]selling|most popular|which (category|brand|product|"
      r"country|channel|device|categories|brands|products|countries|weekday|day of the week|"
      r"hour|segment|source)|by (country|category|brand|channel|device|product|segment|weekday|"

@@ -63,8 +63,10 @@ def _problems(doc: AskDocument, voc: Vocabulary) -> list[str]:
             if event and not event.startswith(("action:", "stage:")) and event not in voc.events:
                 problems.append(f"unknown event {event!r}")
         for prop in _walk(body, "property") + _walk(body, "math_property"):
+            if not prop:
+                continue
             name = prop if "." in prop else f"event.{prop}"
-            if prop and name not in known_props and not prop.startswith("event."):
+            if name not in known_props and not prop.startswith("event."):
                 problems.append(f"unknown property {prop!r}")
         for f in _walk_filters(body):
             allowed = voc.property_values.get(f.property)

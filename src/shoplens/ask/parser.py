@@ -82,9 +82,13 @@ class Interpretation:
 
     def to_json(self) -> dict[str, Any]:
         return {"question": self.question, "intent": self.intent, "method": self.method,
-                "queries": {k: q.model_dump(mode="json", exclude_defaults=True)
-                            for k, q in self.queries.items()},
+                "queries": {k: query_document(q) for k, q in self.queries.items()},
                 "interpretation": self.notes, "cannot_answer": self.reason}
+
+
+def query_document(query: Any) -> dict[str, Any]:
+    """A query as a short document: its kind, then what differs from the defaults."""
+    return {"kind": query.kind, **query.model_dump(mode="json", exclude_defaults=True)}
 
 
 def check_question(question: str) -> str:

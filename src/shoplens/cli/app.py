@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "shoplens.cli.report",
     "shoplens.cli.demo",
     "shoplens.cli.lake",
+    "shoplens.cli.ask",
     "shoplens.cli.insights",
 )
 

@@ -39,6 +39,7 @@ def ask_command(
 ) -> None:
     """Answer a question about the shop in plain language (offline by default)."""
     from shoplens.ask import Asker
+    from shoplens.ask.parser import query_document
 
     settings = _settings(llm, llm_model, llm_base_url, llm_timeout)
     with engine_from(db) as engine:
@@ -53,7 +54,7 @@ def ask_command(
         console.print(f"[dim]read as: {escape(it.intent)} via {escape(it.method)}[/]")
         if show_query:
             for role, q in it.queries.items():
-                doc = json.dumps(q.model_dump(mode='json', exclude_defaults=True), indent=2)
+                doc = json.dumps(query_document(q), indent=2)
                 console.print(f"[dim]{escape(role)} query:[/]\n{escape(doc)}", highlight=False)
 
 
