@@ -129,7 +129,7 @@ def bench(state: DemoState) -> str:
 
 
 def cohorts(state: DemoState) -> str:
-    return _collect(state, "cohorts")
+    return _collect(state, "cohorts", "growth")
 
 
 def search_server(state: DemoState) -> str:

@@ -274,6 +274,10 @@ def categorize(engine: Engine, params: CategorizeParams | None = None, *,
     changed = [e for raw, e in decided.items() if cached.get(raw) != _strip_events(e)]
     if changed:
         _write_cache(engine, changed)
+    # the canonical event types follow the taxonomy (and a changed mapping file)
+    from shoplens.events.apply import reapply
+
+    reapply(engine)
     entries = []
     for raw in names:
         e = decided[raw]

@@ -28,6 +28,7 @@ class LoadScope:
 
 # "module:function" entries, run in order. A capability adds its own line.
 POST_LOAD_HOOKS: list[str] = [
+    "shoplens.events.apply:apply_after_load",  # first: the rollups read event_type
     "shoplens.metrics.rollups:refresh_after_load",
     "shoplens.cohorts.rollup:refresh_after_load",
 ]

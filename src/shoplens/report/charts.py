@@ -246,6 +246,9 @@ def chart_specs(report: ReportData) -> list[tuple[str, str, Callable, tuple[floa
         specs.append(("cohorts", "cohort_heatmap", draw_cohort_heatmap,
                       (9, 1.4 + 0.32 * len(c.cohorts))))
         specs.append(("cohorts", "cohort_curves", draw_cohort_curves, (9, 3.4)))
+    from shoplens.report.growth_charts import growth_specs
+
+    specs += growth_specs(report.growth)  # type: ignore[arg-type]
     if report.funnel.available and report.funnel.steps:
         specs.append(("funnel", "funnel", draw_funnel, (9, 1.2 + 0.45 * len(report.funnel.steps))))
     if report.paths.available and report.paths.paths:

@@ -19,6 +19,7 @@ from shoplens.report.model import ReportData
 
 TITLES = {
     "overview": "Data", "kpis": "KPIs", "benchmark": "Query benchmark", "cohorts": "Cohorts",
+    "growth": "Growth",
     "funnel": "Funnel", "paths": "Top paths", "segments": "Segments", "insights": "Insights",
 }
 

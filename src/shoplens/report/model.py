@@ -116,6 +116,47 @@ class CohortSection(Section):
     note: str | None = None
 
 
+# -- growth (insight queries) -----------------------------------------------------------
+class BreakdownRow(BaseModel):
+    value: str | None
+    revenue: float | None = None
+    buyers: int | None = None
+
+
+class LifecyclePoint(BaseModel):
+    date: str
+    new: int
+    returning: int
+    resurrecting: int
+    dormant: int  # negative
+
+
+class StickinessPoint(BaseModel):
+    intervals: int
+    users: int
+    share: float | None = None
+
+
+class RetentionRow(BaseModel):
+    value: str | None
+    size: int
+    #: size-weighted rates per period (period 0 first); None = not observable yet
+    rates: list[float | None] = Field(default_factory=list)
+
+
+class GrowthSection(Section):
+    """Breakdowns, lifecycle and stickiness from the insight queries (shoplens.insights)."""
+
+    by_country: list[BreakdownRow] = Field(default_factory=list)
+    by_channel: list[BreakdownRow] = Field(default_factory=list)
+    retention_by_channel: list[RetentionRow] = Field(default_factory=list)
+    retention_period: str | None = None
+    lifecycle: list[LifecyclePoint] = Field(default_factory=list)
+    lifecycle_interval: str | None = None
+    stickiness: list[StickinessPoint] = Field(default_factory=list)
+    stickiness_note: str | None = None
+
+
 # -- funnel and paths -----------------------------------------------------------------
 class FunnelStep(BaseModel):
     stage: str
@@ -199,8 +240,8 @@ class InsightSection(Section):
 
 
 # -- the whole report -----------------------------------------------------------------
-SECTION_KEYS = ("overview", "kpis", "benchmark", "cohorts", "funnel", "paths", "segments",
-                "insights")
+SECTION_KEYS = ("overview", "kpis", "benchmark", "cohorts", "growth", "funnel", "paths",
+                "segments", "insights")
 
 
 class StageTiming(BaseModel):
@@ -224,6 +265,7 @@ class ReportData(BaseModel):
     benchmark: BenchmarkSection = Field(
         default_factory=lambda: BenchmarkSection.unavailable("not collected"))
     cohorts: CohortSection = Field(default_factory=lambda: CohortSection.unavailable("not collected"))
+    growth: GrowthSection = Field(default_factory=lambda: GrowthSection.unavailable("not collected"))
     funnel: FunnelSection = Field(default_factory=lambda: FunnelSection.unavailable("not collected"))
     paths: PathsSection = Field(default_factory=lambda: PathsSection.unavailable("not collected"))
     segments: SegmentSection = Field(

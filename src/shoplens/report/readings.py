@@ -166,3 +166,7 @@ def fill(report: ReportData) -> None:
         section = report.section(key)
         if section.available:
             section.readings.update(fn(section))  # type: ignore[arg-type]
+    from shoplens.report.growth_charts import readings as growth_readings
+
+    if report.growth.available:
+        report.growth.readings.update(growth_readings(report.growth))

@@ -77,6 +77,7 @@ def _registry() -> dict[str, tuple[type[Section], Collector]]:
         benchmark,
         cohorts,
         funnel,
+        growth,
         insights,
         kpis,
         overview,
@@ -87,6 +88,7 @@ def _registry() -> dict[str, tuple[type[Section], Collector]]:
         BenchmarkSection,
         CohortSection,
         FunnelSection,
+        GrowthSection,
         InsightSection,
         KpiSection,
         Overview,
@@ -99,6 +101,7 @@ def _registry() -> dict[str, tuple[type[Section], Collector]]:
         "kpis": (KpiSection, kpis.collect),
         "benchmark": (BenchmarkSection, benchmark.collect),
         "cohorts": (CohortSection, cohorts.collect),
+        "growth": (GrowthSection, growth.collect),
         "funnel": (FunnelSection, funnel.collect),
         "paths": (PathsSection, paths.collect),
         "segments": (SegmentSection, segments.collect),
@@ -127,8 +130,8 @@ def new_report(engine: Engine) -> ReportData:
 
 
 #: collection order: the funnel after the event analysis so it can add the journey stages
-COLLECT_ORDER = ("overview", "kpis", "benchmark", "cohorts", "paths", "insights", "funnel",
-                 "segments")
+COLLECT_ORDER = ("overview", "kpis", "benchmark", "cohorts", "growth", "paths", "insights",
+                 "funnel", "segments")
 
 
 def collect(ctx: ReportContext, keys: tuple[str, ...] = SECTION_KEYS,
