@@ -30,8 +30,9 @@ COMMAND_MODULES = (
     "shoplens.cli.report",
     "shoplens.cli.demo",
     "shoplens.cli.lake",
-    "shoplens.cli.ask",
     "shoplens.cli.insights",
+    "shoplens.cli.funnels",
+    "shoplens.cli.ask",
 )
 
 for _name in COMMAND_MODULES:

@@ -15,7 +15,8 @@ from shoplens.search.errors import SearchUnavailableError
 
 SEARCH_LOGS = "search_logs"
 USER_SEGMENTS = "user_segments"
-KNOWN = (SEARCH_LOGS, USER_SEGMENTS)
+USER_LISTS = "user_lists"  # saved user lists, e.g. a funnel's drop-offs
+KNOWN = (SEARCH_LOGS, USER_SEGMENTS, USER_LISTS)
 
 
 def index_body(name: str) -> dict[str, Any]:

@@ -1,0 +1,131 @@
+"""The paths as a sankey diagram: plotly for HTML (and PNG through kaleido, which
+drives the machine's Chromium), matplotlib for PNG where kaleido cannot run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from shoplens.errors import ConfigError
+
+PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#EECA3B", "#B279A2",
+           "#FF9DA6", "#9D755D", "#BAB0AC")
+
+
+def _nodes(payload: dict[str, Any]) -> tuple[list[tuple[int, str]], dict[tuple[int, str], int]]:
+    keys: list[tuple[int, str]] = []
+    index: dict[tuple[int, str], int] = {}
+    for link in payload["links"]:
+        for key in ((link["step"], link["source"]), (link["step"] + 1, link["target"])):
+            if key not in index:
+                index[key] = len(keys)
+                keys.append(key)
+    return keys, index
+
+
+def _colors(keys: list[tuple[int, str]]) -> dict[str, str]:
+    names = sorted({name for _, name in keys})
+    return {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
+
+
+def figure(payload: dict[str, Any], title: str = "Paths") -> Any:
+    """A plotly ``Sankey`` figure: a node per (step, node), links weighted by actors."""
+    import plotly.graph_objects as go
+
+    keys, index = _nodes(payload)
+    colors = _colors(keys)
+    links = payload["links"]
+    fig = go.Figure(go.Sankey(
+        arrangement="snap",
+        node={"label": [f"{name} ({step})" for step, name in keys], "pad": 14,
+              "color": [colors[name] for _, name in keys]},
+        link={"source": [index[(lk["step"], lk["source"])] for lk in links],
+              "target": [index[(lk["step"] + 1, lk["target"])] for lk in links],
+              "value": [lk["count"] for lk in links],
+              "color": [colors[lk["source"]] + "66" for lk in links]}))
+    fig.update_layout(title_text=title, font_size=12, width=1100, height=600)
+    return fig
+
+
+def write(payload: dict[str, Any], path: Path, title: str = "Paths") -> Path:
+    """Write the sankey to ``path``: ``.html`` (interactive) or ``.png``."""
+    if not payload["links"]:
+        raise ConfigError("no path has two steps: nothing to draw")
+    suffix = path.suffix.lower()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".html":
+        figure(payload, title).write_html(path, include_plotlyjs="cdn")
+        return path
+    if suffix != ".png":
+        raise ConfigError(f"--sankey {path}: write .html or .png")
+    try:
+        figure(payload, title).write_image(path, width=1100, height=600, scale=1.5)
+    except Exception:  # kaleido missing or no Chromium on this machine
+        draw_png(payload, path, title)
+    return path
+
+
+def draw_png(payload: dict[str, Any], path: Path, title: str = "Paths") -> None:
+    """A static sankey with matplotlib: stacked node bars per step, bands between."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MPath
+
+    keys, _ = _nodes(payload)
+    colors = _colors(keys)
+    size: dict[tuple[int, str], float] = {}
+    for lk in payload["links"]:
+        a, b = (lk["step"], lk["source"]), (lk["step"] + 1, lk["target"])
+        size[a] = size.get(a, 0) + lk["count"]
+        size[b] = max(size.get(b, 0), 0)
+    for lk in payload["links"]:  # a node's height: the larger of what enters and leaves
+        b = (lk["step"] + 1, lk["target"])
+        inflow = sum(x["count"] for x in payload["links"]
+                     if (x["step"] + 1, x["target"]) == b)
+        size[b] = max(size.get(b, 0), inflow)
+    steps = sorted({s for s, _ in keys})
+    total = max(sum(v for (s, _), v in size.items() if s == st) for st in steps)
+    gap = total * 0.04
+    pos: dict[tuple[int, str], float] = {}
+    for st in steps:
+        y = 0.0
+        for key in sorted((k for k in size if k[0] == st), key=lambda k: -size[k]):
+            pos[key] = y
+            y += size[key] + gap
+    fig, ax = plt.subplots(figsize=(11, 6))
+    width = 0.12
+    out_off = dict.fromkeys(size, 0.0)
+    in_off = dict.fromkeys(size, 0.0)
+    for lk in sorted(payload["links"], key=lambda x: -x["count"]):
+        a, b = (lk["step"], lk["source"]), (lk["step"] + 1, lk["target"])
+        v = lk["count"]
+        y0, y1 = pos[a] + out_off[a], pos[b] + in_off[b]
+        out_off[a] += v
+        in_off[b] += v
+        x0, x1 = a[0] + width / 2, b[0] - width / 2
+        xm = (x0 + x1) / 2
+        verts = [(x0, y0), (xm, y0), (xm, y1), (x1, y1), (x1, y1 + v), (xm, y1 + v),
+                 (xm, y0 + v), (x0, y0 + v), (x0, y0)]
+        codes = [MPath.MOVETO, MPath.CURVE4, MPath.CURVE4, MPath.CURVE4, MPath.LINETO,
+                 MPath.CURVE4, MPath.CURVE4, MPath.CURVE4, MPath.CLOSEPOLY]
+        ax.add_patch(PathPatch(MPath(verts, codes), facecolor=colors[lk["source"]], alpha=0.35,
+                               edgecolor="none"))
+    for key, y in pos.items():
+        ax.add_patch(plt.Rectangle((key[0] - width / 2, y), width, size[key],
+                                   color=colors[key[1]]))
+        ax.text(key[0] + width / 2 + 0.02, y + size[key] / 2, f"{key[1]} ({size[key]:,.0f})",
+                va="center", fontsize=8)
+    ax.set_xlim(min(steps) - 0.3, max(steps) + 0.8)
+    ax.set_ylim(-gap, max(pos[k] + size[k] for k in pos) + gap)
+    ax.invert_yaxis()
+    ax.set_xticks(steps, [f"step {s}" for s in steps])
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
