@@ -31,6 +31,7 @@ PATTERNS: dict[Intent, tuple[str, ...]] = {
         "how many active users did we have <period>", "how many users were active <period>",
         "revenue from <value> <period>", "how much money did <value> bring <period>",
         "how many orders from <value>", "number of <value> buyers <period>",
+        "how many users removed items from their cart <period>",
     ),
     "top": (
         "top 5 brands by revenue <period>", "which category sold the most <period>",
@@ -85,6 +86,7 @@ KEYWORDS: tuple[tuple[str, Intent], ...] = (
      r"bounce rate|page load)", "unanswerable"),
     (r"\b(funnel|drop[- ]?offs?|dropped off|abandon|conversion|convert(ed|s)?|"
      r"turned into|went on to)\b", "funnel"),
+    (r"\bwho (viewed|visited|looked at|added)\b.*\b(added|bought|purchased|ordered)\b", "funnel"),
     (r"\b(came back|come back|comes back|returned|return(ing)? (users|customers|buyers) after|"
      r"retention|retain|repeat (purchase|buyer|customer)s?|churn)", "retention"),
     (r"\b(new (vs\.?|versus|and) returning|new users|new customers|new buyers|resurrect|"

@@ -342,6 +342,8 @@ def _funnel(it: Interpretation, text: str, filters: list, raw: str | None, ancho
     if len(refs) < 2:
         if re.search(r"\bcart abandon|abandon(ed)? (the |their )?carts?\b", text):
             refs = ["action:cart", "action:purchase"]
+        elif re.search(r"\bfunnel\b", text):
+            refs = ["action:view", "action:cart", "action:purchase"]
         elif refs == ["action:cart"]:
             refs = ["action:view", "action:cart"]
         elif refs == ["action:purchase"]:
