@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "shoplens.cli.lake",
     "shoplens.cli.insights",
     "shoplens.cli.funnels",
+    "shoplens.cli.serve",
     "shoplens.cli.ask",
 )
 

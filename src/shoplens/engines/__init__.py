@@ -44,7 +44,7 @@ def connect(url: str | None = None, *, init: bool = True, **options: object) -> 
         from shoplens.engines.postgres import PostgresEngine
 
         try:
-            engine = PostgresEngine(url)
+            engine = PostgresEngine(url, read_only=bool(options.get("read_only")))
         except Exception as exc:  # psycopg.OperationalError and friends
             raise ConfigError(f"cannot connect to PostgreSQL at {redact(url)}: {exc}") from exc
     elif url.startswith("duckdb:") or url.endswith((".duckdb", ".db")) or url == ":memory:":

@@ -171,6 +171,14 @@ class Engine(ABC):
                 self.execute_script(load_sql("shoplens.engines", extra), native=True)
 
     # -- lifecycle --------------------------------------------------------------
+    def interrupt(self) -> None:
+        """Cancel the statement running on this connection (from another thread).
+
+        The running call raises the engine's own error; an idle connection is unaffected.
+        Engines that cannot cancel do nothing.
+        """
+        return None
+
     @abstractmethod
     def close(self) -> None: ...
 

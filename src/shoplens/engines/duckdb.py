@@ -85,5 +85,8 @@ class DuckDBEngine(Engine):
         )
         return [r[0] for r in rows]
 
+    def interrupt(self) -> None:
+        self.con.interrupt()
+
     def close(self) -> None:
         self.con.close()

@@ -83,7 +83,8 @@ def prepare(engine: Engine, params: MetricsParams) -> None:
         rollups.ensure_fresh(engine)
 
 
-def compute_metrics(engine: Engine, params: MetricsParams | None = None) -> MetricsResult:
+def compute_metrics(engine: Engine, params: MetricsParams | None = None, *,
+                    refresh: bool = True) -> MetricsResult:
     """Compute every metric over a range of days.
 
     Parameters
@@ -92,6 +93,9 @@ def compute_metrics(engine: Engine, params: MetricsParams | None = None) -> Metr
         A connected engine with the ShopLens schema.
     params
         Range, revenue grain, conversion window, top-list length and query form.
+    refresh
+        Make the optimized form's rollups current first (the default). ``False`` is for
+        read-only callers that checked :func:`shoplens.metrics.rollups.is_fresh`.
 
     Returns
     -------
@@ -111,7 +115,8 @@ def compute_metrics(engine: Engine, params: MetricsParams | None = None) -> Metr
     both forms return identical numbers.
     """
     params = params or MetricsParams()
-    prepare(engine, params)
+    if refresh:
+        prepare(engine, params)
     start, end = resolve_range(engine, params)
     result = MetricsResult(engine=engine.name, form=params.form, start=start, end=end,
                            grain=params.grain, window_hours=params.window_hours)

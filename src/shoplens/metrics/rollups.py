@@ -174,6 +174,14 @@ def refresh_after_load(engine: Engine, scope: LoadScope) -> None:
         _set_state(engine)
 
 
+def is_fresh(engine: Engine) -> bool:
+    """Whether the rollups exist and cover every event (reads only; for read-only callers)."""
+    if not all(engine.table_exists(t) for t in (*ROLLUP_TABLES, "rollup_state")):
+        return False
+    state = engine.fetch_all("SELECT events_covered FROM rollup_state")
+    return bool(state) and state[0][0] == engine.scalar("SELECT COUNT(*) FROM events")
+
+
 def ensure_fresh(engine: Engine) -> None:
     """Rollups exist and cover every event; rebuilt from scratch when they do not.
 

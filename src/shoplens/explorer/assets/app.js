@@ -1,0 +1,284 @@
+// ShopLens explorer: forms, results, progress and cancel. Data from the server is only
+// ever put in the page as text (textContent), never as HTML.
+"use strict";
+
+function el(tag, attrs, text) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v !== undefined && v !== null) node.setAttribute(k, v);
+  }
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+function fmt(v) {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "number") {
+    return Number.isInteger(v) ? v.toLocaleString("en-US")
+      : v.toLocaleString("en-US", { maximumFractionDigits: 4 });
+  }
+  return String(v);
+}
+
+function newJob() {
+  return "j" + Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
+}
+
+// -- banner: the database is locked or gone; poll until it is back ----------------------
+let bannerTimer = null;
+function showBanner(message, onBack) {
+  const banner = document.getElementById("banner");
+  banner.textContent = message;
+  banner.hidden = false;
+  if (bannerTimer) return;
+  bannerTimer = setInterval(async () => {
+    try {
+      const r = await fetch("/api/status");
+      const s = await r.json();
+      if (s.ok) {
+        clearInterval(bannerTimer);
+        bannerTimer = null;
+        banner.hidden = true;
+        if (onBack) onBack();
+      } else if (s.message) {
+        banner.textContent = s.message;
+      }
+    } catch (e) { /* server restarting: keep polling */ }
+  }, 2000);
+}
+
+// -- a query with progress and cancel -----------------------------------------------------
+async function runQuery(box, query, onResult) {
+  const progress = box.querySelector(".progress");
+  const message = box.querySelector(".message");
+  const job = newJob();
+  const controller = new AbortController();
+  const started = performance.now();
+  message.hidden = true;
+  box.classList.add("loading");
+  box.dataset.state = "running";
+  let tick = null;
+  if (progress) {
+    progress.hidden = false;
+    const elapsed = progress.querySelector(".elapsed");
+    tick = setInterval(() => {
+      if (elapsed) elapsed.textContent = ((performance.now() - started) / 1000).toFixed(1) + " s";
+    }, 100);
+    const cancel = progress.querySelector(".cancel");
+    if (cancel) {
+      cancel.onclick = () => {
+        fetch("/api/cancel", { method: "POST", headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ job }) });
+        controller.abort();
+      };
+    }
+  }
+  const done = (state, text) => {
+    if (tick) clearInterval(tick);
+    if (progress) progress.hidden = true;
+    box.classList.remove("loading");
+    box.dataset.state = state;
+    if (text) { message.textContent = text; message.hidden = false; }
+  };
+  let response, body;
+  try {
+    response = await fetch("/api/run", { method: "POST", signal: controller.signal,
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify({ query, job }) });
+    body = await response.json();
+  } catch (e) {
+    done("cancelled", controller.signal.aborted ? "Cancelled." : "The server did not answer: " + e);
+    return;
+  }
+  if (!response.ok) {
+    if (body.banner) showBanner(body.error, () => runQuery(box, query, onResult));
+    done(body.cancelled ? "cancelled" : "error", body.cancelled ? "Cancelled." : body.error);
+    return;
+  }
+  done("done");
+  onResult(body);
+}
+
+function drawFigures(container, figures) {
+  container.replaceChildren();
+  const divs = [];
+  for (const fig of figures || []) {
+    const div = el("div", { class: "chart" });
+    container.appendChild(div);
+    Plotly.newPlot(div, fig.data, fig.layout, { responsive: true, displaylogo: false });
+    divs.push(div);
+  }
+  return divs;
+}
+
+function drawTable(container, table) {
+  container.replaceChildren();
+  if (!table || !table.columns.length) return;
+  const t = el("table", { class: "data result-table" });
+  const head = el("tr");
+  table.columns.forEach((c) => head.appendChild(el("th", {}, c)));
+  t.appendChild(el("thead")).appendChild(head);
+  const tbody = t.appendChild(el("tbody"));
+  for (const row of table.rows) {
+    const tr = tbody.appendChild(el("tr"));
+    row.forEach((v, i) => {
+      const num = typeof v === "number";
+      tr.appendChild(el("td", { class: num ? "num" : null, "data-col": table.columns[i],
+        "data-value": v === null ? "" : String(v) }, fmt(v)));
+    });
+  }
+  container.appendChild(t);
+  if (table.total > table.rows.length) {
+    container.appendChild(el("p", { class: "note" },
+      `the first ${table.rows.length} of ${table.total} rows; the CSV has them all`));
+  }
+}
+
+function showResult(box, result) {
+  const kind = box.dataset.kind;
+  const meta = box.querySelector(".meta");
+  meta.replaceChildren();
+  const facts = [`${result.date_from || "…"} → ${result.date_to || "…"}`,
+    `from ${result.source}`, result.cached ? "cached" : `${result.seconds} s`];
+  meta.appendChild(el("span", { class: "facts" }, facts.join(" · ")));
+  for (const n of result.notes || []) meta.appendChild(el("p", { class: "note" }, n));
+  const charts = drawFigures(box.querySelector(".charts"), result.figures);
+  drawTable(box.querySelector(".table"), result.table);
+  const sql = box.querySelector(".sql-body");
+  sql.replaceChildren(...(result.sql || []).map((s) => el("pre", {}, s)));
+  box.querySelector("details.sql").hidden = !(result.sql || []).length;
+  const tools = box.querySelector(".tools");
+  tools.hidden = false;
+  const form = document.getElementById("query-form");
+  const params = new URLSearchParams(new FormData(form));
+  params.set("kind", kind);
+  tools.querySelector(".csv").href = "/api/csv?" + params.toString();
+  tools.querySelector(".png").onclick = () => {
+    if (charts.length) Plotly.downloadImage(charts[0], { format: "png", filename: "shoplens-" + kind,
+      width: 1200, height: 600 });
+  };
+  const save = tools.querySelector("form.save");
+  save.onsubmit = async (ev) => {
+    ev.preventDefault();
+    const data = new FormData(save);
+    const r = await fetch("/api/saved", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ name: data.get("name"), dashboard: data.get("dashboard") || null,
+        query: JSON.parse(box.dataset.query) }) });
+    const b = await r.json();
+    save.querySelector(".saved").textContent = r.ok ? "saved ✓" : b.error;
+  };
+}
+
+// -- forms: rows to add and remove, values of a property --------------------------------
+function setupForm(form) {
+  form.addEventListener("click", (ev) => {
+    const add = ev.target.closest("button.add");
+    if (add) {
+      const rows = form.querySelector(`[data-rows="${add.dataset.add}"]`);
+      const last = rows.querySelector(".row:last-child");
+      const copy = last.cloneNode(true);
+      copy.querySelectorAll("input").forEach((i) => { i.value = ""; });
+      copy.querySelectorAll("select").forEach((s) => { s.selectedIndex = 0; });
+      rows.appendChild(copy);
+    }
+    const remove = ev.target.closest("button.remove");
+    if (remove) {
+      const rows = remove.closest(".rows");
+      const row = remove.closest(".row");
+      if (rows.querySelectorAll(".row").length > 1) row.remove();
+      else row.querySelectorAll("input").forEach((i) => { i.value = ""; });
+    }
+  });
+  form.addEventListener("change", async (ev) => {
+    if (ev.target.name !== "fp" || !ev.target.value) return;
+    const row = ev.target.closest(".row");
+    const r = await fetch("/api/values?property=" + encodeURIComponent(ev.target.value));
+    if (!r.ok) return;
+    const body = await r.json();
+    const id = "values-" + Math.random().toString(36).slice(2);
+    const list = el("datalist", { id });
+    body.values.forEach((v) => list.appendChild(el("option", { value: v })));
+    row.appendChild(list);
+    row.querySelector("input.value").setAttribute("list", id);
+  });
+  // empty fields stay out of the URL, so links are short
+  form.addEventListener("submit", () => {
+    form.querySelectorAll("input[name=from], input[name=to], input[name=formula]").forEach((i) => {
+      if (!i.value) i.disabled = true;
+    });
+  });
+}
+
+// -- pages ----------------------------------------------------------------------------------
+async function loadOverview(box) {
+  const started = performance.now();
+  const elapsed = box.querySelector(".elapsed");
+  const tick = setInterval(() => {
+    elapsed.textContent = ((performance.now() - started) / 1000).toFixed(1) + " s";
+  }, 100);
+  const r = await fetch("/api/overview");
+  const body = await r.json();
+  clearInterval(tick);
+  box.querySelector(".progress").hidden = true;
+  if (!r.ok) {
+    if (body.banner) showBanner(body.error, () => location.reload());
+    const m = box.querySelector(".message");
+    m.textContent = body.error;
+    m.hidden = false;
+    box.dataset.state = "error";
+    return;
+  }
+  const kpis = box.querySelector(".kpis");
+  const cards = [...body.counts.map(([label, v]) => ({ label, value: v, key: label })),
+    ...body.kpis.map((k) => ({ label: k.label, value: k.unit === "%" && k.value !== null
+      ? (100 * k.value).toFixed(1) + "%" : k.value, key: k.key, note: k.note }))];
+  for (const c of cards) {
+    const card = kpis.appendChild(el("div", { class: "kpi", "data-key": c.key }));
+    card.appendChild(el("div", { class: "label" }, c.label));
+    card.appendChild(el("div", { class: "value", "data-value": c.value === null ? "" : String(c.value) },
+      typeof c.value === "number" ? fmt(Math.round(c.value * 100) / 100) : c.value));
+    if (c.note) card.appendChild(el("div", { class: "note" }, c.note));
+  }
+  if (body.span[0]) {
+    kpis.appendChild(el("p", { class: "note span" }, `events from ${body.span[0]} to ${body.span[1]} (${body.span[2]} days)`));
+  }
+  const charts = box.querySelector(".charts");
+  for (const f of body.figures) {
+    const wrap = charts.appendChild(el("div", { class: "tile" }));
+    wrap.appendChild(el("h3", {}, f.title));
+    const div = wrap.appendChild(el("div", { class: "chart" }));
+    Plotly.newPlot(div, f.figure.data, f.figure.layout, { responsive: true, displaylogo: false });
+  }
+  drawTable(box.querySelector(".tables"), { columns: ["event type", "events"],
+    rows: body.event_types, total: body.event_types.length });
+  box.dataset.state = "done";
+}
+
+function loadTiles() {
+  document.querySelectorAll("article.tile[data-query]").forEach((tile) => {
+    runQuery(tile, JSON.parse(tile.dataset.query), (result) => {
+      drawFigures(tile.querySelector(".charts"), (result.figures || []).slice(0, 1));
+    });
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.getElementById("query-form");
+  if (form) setupForm(form);
+  const box = document.getElementById("result");
+  if (box) {
+    const go = () => runQuery(box, JSON.parse(box.dataset.query), (r) => showResult(box, r));
+    go();
+  }
+  const overview = document.getElementById("overview");
+  if (overview) loadOverview(overview);
+  loadTiles();
+  document.querySelectorAll("button.delete[data-id]").forEach((b) => {
+    b.onclick = async () => {
+      await fetch("/api/saved/delete", { method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ id: b.dataset.id }) });
+      location.reload();
+    };
+  });
+  const banner = document.getElementById("banner");
+  if (banner && !banner.hidden) showBanner(banner.textContent, () => location.reload());
+});

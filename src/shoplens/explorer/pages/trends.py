@@ -1,0 +1,24 @@
+"""The trends page: the trends query's form and chart (see :mod:`shoplens.explorer.pages.insight`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shoplens.explorer.pages import Page
+from shoplens.explorer.pages.insight import insight_page
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    from shoplens.explorer.context import Explorer
+
+TITLE = "Trends"
+DESCRIPTION = "Counts, users or sums of a property over time, by breakdown."
+
+
+def handle(explorer: Explorer, request: Request) -> Response:
+    return insight_page(explorer, request, "trends", TITLE, DESCRIPTION)
+
+
+PAGE = Page(key="trends", title=TITLE, handler=handle, description=DESCRIPTION)

@@ -1,0 +1,148 @@
+"""The explorer over HTTP (no browser): pages, validation, security, saved insights,
+the cache and the database banner, on DuckDB and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from starlette.testclient import TestClient
+
+from shoplens.engines import connect
+from shoplens.engines.base import redact
+from shoplens.explorer.pages import nav
+
+from .conftest import SECRET
+
+
+def test_every_page_renders_without_the_password(client: TestClient, shop_url: str) -> None:
+    for href, title in nav():
+        r = client.get(href)
+        assert r.status_code == 200, href
+        assert f"<h1>{title}</h1>" in r.text
+        assert redact(shop_url) in r.text
+        assert SECRET not in r.text
+        assert r.headers["content-security-policy"].startswith("default-src 'self'")
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("/trends?interval=fortnight", "interval: Input should be"),
+    ("/funnels?step=action:view", "steps: List should have at least 2 items"),
+    ("/trends?q=%7Bbad", "q: not a JSON document"),
+    ("/retention?intervals=lots", "total_intervals: Input should be a valid integer"),
+    ("/trends?q=%7B%22kind%22%3A%22paths%22%7D", "cannot open on the trends page"),
+    ("/trends?event=view&math=sum", "math 'sum' needs math_property"),
+])
+def test_a_hand_edited_url_shows_a_readable_error(client: TestClient, path: str,
+                                                  expected: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 400
+    assert expected in r.text.replace("&#39;", "'")
+    assert "Traceback" not in r.text and 'id="result"' not in r.text
+
+
+def test_the_api_takes_only_valid_query_documents(client: TestClient) -> None:
+    run = "/api/run"
+    assert client.post(run, content="{}", headers={"content-type": "text/plain"}).status_code == 400
+    bad = client.post(run, json={"query": {"kind": "trends", "series": [{"event": "view"}],
+                                           "sql": "DROP TABLE events"}})
+    assert bad.status_code == 400 and "sql: Extra inputs are not permitted" in bad.json()["error"]
+    assert "use one of trends" in client.post(run, json={"query": {"kind": "sql"}}).json()["error"]
+    assert client.post(run, json={"query": {"kind": "trends", "series": [{}]},
+                                  "job": "../x"}).status_code == 400
+    assert client.post("/api/cancel", json={"job": "nothing-running"}).json() == {"cancelled": False}
+    assert client.get("/api/csv?kind=etc").status_code == 400
+
+
+def test_no_request_reaches_the_file_system(client: TestClient) -> None:
+    assert client.get("/assets/app.js").status_code == 200
+    assert client.get("/assets/plotly.min.js").headers["content-type"].startswith("text/javascript")
+    for path in ("/assets/..%2F__init__.py", "/assets/%2e%2e/settings.py", "/assets/context.py",
+                 "/../../etc/passwd", "/assets/templates%2Fbase.html.j2"):
+        assert client.get(path).status_code == 404, path
+
+
+def test_overview_numbers_are_the_databases(client: TestClient, shop_url: str) -> None:
+    body = client.get("/api/overview").json()
+    counts = dict(body["counts"])
+    with connect(shop_url, init=False) as engine:
+        assert counts["Events"] == engine.scalar("SELECT count(*) FROM events")
+        assert counts["Users"] == engine.scalar("SELECT count(*) FROM users")
+        types = dict(engine.fetch_all("SELECT event_type, count(*) FROM events GROUP BY 1"))
+    assert {t: n for t, n in body["event_types"]} == types
+    assert {k["key"] for k in body["kpis"]} >= {"dau", "wau", "mau", "revenue", "aov"}
+    assert client.get("/api/overview").json()["cached"] is True
+
+
+def test_forms_offer_the_datas_vocabulary(client: TestClient, shop_url: str) -> None:
+    with connect(shop_url, init=False) as engine:
+        countries = {r[0] for r in engine.fetch_all("SELECT DISTINCT country FROM users")}
+        raw = engine.fetch_all("SELECT raw_event FROM events GROUP BY 1 ORDER BY count(*) DESC")
+    values = client.get("/api/values?property=user.country").json()["values"]
+    assert set(values) == countries - {None}
+    assert client.get("/api/values?property=users;DROP").json()["values"] == []
+    # any other property of the catalogue: its values through a breakdown of the model
+    from shoplens.explorer.runs import NotAvailable, insight_runner
+
+    try:
+        insight_runner()
+    except NotAvailable:
+        return
+    weekdays = client.get("/api/values?property=time.weekday").json()["values"]
+    assert 1 < len(weekdays) <= 7 and set(weekdays) <= {str(d) for d in range(1, 8)}
+    page = client.get("/trends").text
+    assert f'<option value="{raw[0][0]}">' in page and 'value="action:purchase"' in page
+
+
+def test_saved_insights_live_in_their_own_file(client: TestClient, shop_url: str,
+                                               tmp_path_factory: pytest.TempPathFactory) -> None:
+    with connect(shop_url, init=False) as engine:
+        before = engine.fetch_all("SELECT count(*) FROM information_schema.tables")
+    query = {"kind": "funnels", "steps": [{"event": "action:view"}, {"event": "action:purchase"}],
+             "window": "7d"}
+    r = client.post("/api/saved", json={"name": "View → buy", "query": query,
+                                        "dashboard": "Weekly"})
+    assert r.status_code == 201, r.text
+    saved = r.json()
+    assert client.post("/api/saved", json={"name": "x", "query": {"kind": "funnels"}}
+                       ).status_code == 400
+    page = client.get("/saved").text
+    assert "View → buy" in page and "Weekly" in page
+    board = next(d for d in client.app.state.explorer.store.dashboards() if d.name == "Weekly")
+    tiles = client.get(f"/saved?dashboard={board.id}").text
+    assert tiles.count('class="tile"') == len(board.insights)
+    assert client.get("/saved?dashboard=nope").status_code == 404
+    store = client.app.state.explorer.store.path
+    doc = json.loads(store.read_text())
+    assert SECRET not in store.read_text()
+    assert any(i["id"] == saved["id"] for i in doc["databases"][redact(shop_url)]["insights"])
+    with connect(shop_url, init=False) as engine:
+        assert engine.fetch_all("SELECT count(*) FROM information_schema.tables") == before
+    assert client.post("/api/saved/delete", json={"id": saved["id"]}).json() == {"deleted": True}
+
+
+def test_the_app_cannot_write_the_database(shop_url: str) -> None:
+    from shoplens.explorer.datasource import DataSource
+
+    with DataSource(shop_url).engine() as engine, pytest.raises(Exception, match=r"(?i)read.only"):
+        engine.execute("CREATE TABLE explorer_was_here (x INTEGER)")
+
+
+def test_a_query_that_would_write_says_what_to_run(client: TestClient) -> None:
+    """The explorer only reads: a funnel over actions on a database whose event taxonomy is
+    not stored yet asks for ``shoplens events categorize`` instead of failing obscurely."""
+    from shoplens.explorer.runs import NotAvailable, insight_runner
+
+    try:
+        insight_runner()
+    except NotAvailable:
+        pytest.skip("no insight runner in this tree")
+    doc = {"kind": "funnels", "steps": [{"event": "action:view"}, {"event": "action:purchase"}]}
+    r = client.post("/api/run", json={"query": doc})
+    if r.status_code == 501:
+        pytest.skip(r.json()["error"])
+    if r.status_code == 200:  # the funnel runner resolved the actions without writing
+        assert r.json()["payload"]["steps"][0]["count"] > 0
+        return
+    assert r.status_code == 409
+    assert "shoplens events categorize" in r.json()["error"]
