@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "shoplens.cli.clv",
     "shoplens.cli.alerts",
     "shoplens.cli.serve",
+    "shoplens.cli.ask",
 )
 
 for _name in COMMAND_MODULES:

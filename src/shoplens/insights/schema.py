@@ -251,6 +251,9 @@ class TrendsQuery(_Insight):
     formula: str | None = Field(None, max_length=200, description="over series letters: A / B")
     compare: bool = Field(False, description="add the previous period of the same length")
     cumulative: bool = False
+    display: Literal["series", "total"] = Field(
+        "series", description="total: one value per series over the whole date range "
+        "(each user or session counted once), as PostHog's number display")
 
     @field_validator("formula")
     @classmethod

@@ -256,8 +256,7 @@ def is_fresh(engine: Engine) -> bool:
     """Whether the rollups exist and cover every event (reads only; for read-only callers)."""
     if not all(engine.table_exists(t) for t in (*ROLLUP_TABLES, "rollup_state")):
         return False
-    state = engine.fetch_all("SELECT events_covered FROM rollup_state")
-    return bool(state) and state[0][0] == engine.scalar("SELECT COUNT(*) FROM events")
+    return _stored(engine) == fingerprint(engine)[1]
 
 
 def ensure_fresh(engine: Engine) -> None:

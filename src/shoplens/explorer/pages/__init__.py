@@ -34,7 +34,8 @@ class Page:
 BUILTIN = ("overview", "trends", "funnels", "retention", "lifecycle", "stickiness", "paths",
            "segments", "saved")
 #: modules of other capabilities that may define ``PAGE`` (loaded when installed)
-EXTENSIONS = ("shoplens.value.explorer_page", "shoplens.alerts.explorer_page")
+EXTENSIONS = ("shoplens.value.explorer_page", "shoplens.alerts.explorer_page",
+              "shoplens.ask.explorer_page")
 
 _PAGES: dict[str, Page] = {}
 

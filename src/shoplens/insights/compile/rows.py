@@ -37,12 +37,16 @@ def series_where(scope: Scope, rng: ResolvedRange | None, series: EventSeries,
 
 
 def series_rows(scope: Scope, index: int, interval: str, bds: Breakdowns,
-                mv: exp.Expression | None, where: exp.Expression | None) -> list[exp.Expression]:
+                mv: exp.Expression | None, where: exp.Expression | None, *,
+                bucket: exp.Expression | None = None) -> list[exp.Expression]:
     """The select list of one series' rows (FROM and joins are added by the caller with
     :func:`~shoplens.insights.compile.sources.from_events`, once every property of the
-    statement has recorded its join)."""
+    statement has recorded its join). ``bucket`` replaces the interval's bucket (one
+    bucket for the whole range: a trends query's ``display="total"``)."""
+    if bucket is None:
+        bucket = trunc(scope.local_time(), interval)
     cols: list[exp.Expression] = [exp.Literal.number(index).as_("series"),
-                                  trunc(scope.local_time(), interval).as_("bucket")]
+                                  bucket.as_("bucket")]
     cols += [b.expr.copy().as_(c) for b, c in zip(bds.items, bds.columns, strict=True)]
     cols += [exp.column("user_id", "e").as_("uid"), exp.column("session_id", "e").as_("sid"),
              (mv.copy() if mv is not None else exp.null()).as_("mv")]

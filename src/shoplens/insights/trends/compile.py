@@ -63,7 +63,8 @@ def resolve_trends(engine: Engine, query: TrendsQuery, *, rng: ResolvedRange | N
         option = f"series[{i}]"
         mv = math_value(scope, s, option=option)
         where = series_where(scope, rng, s, query.filters, option=option)
-        parts.append((s, series_rows(scope, i, query.interval, bds, mv, where), where))
+        parts.append((s, series_rows(scope, i, query.interval, bds, mv, where,
+                                     bucket=_total_bucket(scope, rng, query)), where))
     selects = []
     for s, cols, where in parts:
         base = from_events(scope, exp.select(*cols))
@@ -75,6 +76,13 @@ def resolve_trends(engine: Engine, query: TrendsQuery, *, rng: ResolvedRange | N
         statement = exp.union(statement, sel, distinct=False)
     resolved = ResolvedTrends(query, rng, bds, scope, catalogue)
     return resolved, Compiled(statement, scope.binder.params, name="trends")
+
+
+def _total_bucket(scope: Scope, rng: ResolvedRange, query: TrendsQuery) -> exp.Expression | None:
+    """With ``display="total"`` every row falls in one bucket: the range's start."""
+    if query.display != "total":
+        return None
+    return exp.cast(scope.bind(rng.start), exp.DataType.build("TIMESTAMP"))
 
 
 def _series_select(base: exp.Select, bds: Breakdowns, math: str, has_property: bool

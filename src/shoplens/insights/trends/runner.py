@@ -94,7 +94,8 @@ def _order(keys: list[Key], totals: dict[Key, float]) -> list[Key]:
 def shape_series(query: TrendsQuery, resolved: ResolvedTrends, df: pd.DataFrame, *,
                  compare: bool = False) -> list[dict[str, Any]]:
     """The JSON series of one period's rows."""
-    points = buckets(resolved.range, query.interval)
+    points = ([resolved.range.start] if query.display == "total"
+              else buckets(resolved.range, query.interval))
     keyed = _keyed(df, resolved.breakdowns)
     if any(b.breakdown.hide_other for b in resolved.breakdowns.items):
         keyed = {k: v for k, v in keyed.items() if OTHER not in k[1]}
