@@ -14,7 +14,7 @@ from shoplens.events.insights import InsightsParams, analyze, build_prompt, stat
 from shoplens.llm.schema import InsightsResponse
 
 KEYS = {"generated_at", "provider", "model", "totals", "event_distribution", "taxonomy",
-        "funnel", "patterns", "insights"}
+        "funnel", "patterns", "insights", "withheld_from_llm"}
 
 
 def test_offline_insights_end_to_end(engine: Engine, db_url: str, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

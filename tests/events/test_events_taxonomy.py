@@ -101,7 +101,7 @@ def test_categorize_clickstream_on_engine(engine: Engine, cli, db_url: str) -> N
     res = cli("events", "categorize", "--db", db_url, "--json")
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
-    assert set(doc) == {"taxonomy", "funnel"}
+    assert set(doc) == {"taxonomy", "funnel", "withheld_from_llm"}
     row = next(r for r in doc["taxonomy"] if r["raw"] == "coupon_applied")
     assert {"raw", "stage", "confidence", "method", "events"} <= set(row)
     assert row["stage"] == "checkout" and row["events"] == 2

@@ -27,7 +27,7 @@ from shoplens.events.patterns import PatternParams, patterns
 from shoplens.events.queries import staged_events
 from shoplens.events.taxonomy import CategorizeParams, categorize
 from shoplens.llm import LLMSettings, Provider, get_provider
-from shoplens.llm.privacy import WITHHELD, is_personal
+from shoplens.llm.privacy import is_personal
 from shoplens.llm.schema import InsightsResponse
 
 
@@ -97,8 +97,11 @@ def prompt_statistics(stats: dict[str, Any]) -> dict[str, Any]:
 # Event names are tracker vocabulary, but a badly instrumented tracker can put an e-mail
 # address, a phone number or a customer's name into one; such names never leave the
 # machine (shoplens.llm.privacy, the filter every prompt passes).
+NAME_WITHHELD = "(name withheld: looks like personal data)"
+
+
 def _safe_name(raw: str) -> str:
-    return WITHHELD if is_personal(raw) else raw
+    return NAME_WITHHELD if is_personal(raw) else raw
 
 
 def withheld_names(stats: dict[str, Any]) -> int:

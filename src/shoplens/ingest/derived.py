@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from shoplens.ingest.sinks import LoadContext
+from shoplens.ingest.context import LoadContext
 
 FAR_FUTURE = "TIMESTAMP '9999-12-31 00:00:00'"
 #: scratch accumulators are reduced once they exceed this many rows

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from shoplens.engines import Engine, load_sql
 from shoplens.errors import InputError
 from shoplens.ingest import derived
+from shoplens.ingest.context import LoadContext
 from shoplens.ingest.detect import Planned, plan
 from shoplens.ingest.hooks import LoadScope, run_post_load
 from shoplens.ingest.ids import FINGERPRINT, hash_fingerprint
@@ -30,7 +31,6 @@ from shoplens.ingest.report import FileReport, LoadReport
 from shoplens.ingest.scratch import Scratch
 from shoplens.ingest.sinks import (
     EventsSink,
-    LoadContext,
     OrderLinesSink,
     ProductsSink,
     SearchSink,

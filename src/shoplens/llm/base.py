@@ -150,22 +150,27 @@ class Provider(ABC):
             except ShopLensError:
                 raise
             except _OutOfTime:
-                raise LLMError(self._failed(log, "no answer within the budget")) from None
+                raise LLMError(self._failed(
+                    log, f"no answer within the {s.budget:g} s budget")) from None
             except Exception as exc:
                 transient = self._transient(exc)
                 if transient is None:
                     raise LLMError(self._failed(log, _describe(exc))) from None
                 log.failures.append(transient.reason)
                 wait = self._wait(log.attempts, transient.retry_after)
-                if log.attempts > s.max_retries or time.monotonic() + wait >= deadline:
+                if log.attempts > s.max_retries:
                     raise LLMError(self._failed(log, _describe(exc))) from None
+                if time.monotonic() + wait >= deadline:
+                    raise LLMError(self._failed(
+                        log, f"{_describe(exc)} (stopped at the {s.budget:g} s budget, "
+                        "--llm-timeout)")) from None
                 log.waits.append(wait)
                 self._sleep(wait)
 
     def _failed(self, log: CallLog, what: str) -> str:
         """One line: which provider, which endpoint, what was tried, what went wrong."""
-        tries = (f" after {log.attempts} attempts in at most {self.settings.budget:g} s "
-                 f"({', '.join(log.failures)})" if log.failures else "")
+        tries = (f" after {log.attempts} attempts ({', '.join(log.failures)})"
+                 if log.failures else "")
         hint = ""
         if any(f in ("connection error", "ConnectError", "ConnectionError")
                for f in log.failures) or "Connection error" in what:

@@ -51,8 +51,9 @@ _NOT_SURNAMES = frozenset((
 _TITLES = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Herr|Frau|Mme|Mlle|M|Sr|Sra|Sig|Sig\.ra)\.?"
 
 _EMAIL = re.compile(r"[\w.+\-%]+@[\w\-]+(?:\.[\w\-]+)+")
-_UUID = re.compile(r"\b[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\b",
-                   re.IGNORECASE)
+# not \b: "cart_<uuid>" has a word character before the UUID
+_UUID = re.compile(r"(?<![0-9a-f])[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?"
+                   r"[0-9a-f]{12}(?![0-9a-f])", re.IGNORECASE)
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]{4}){2,7}(?:[ \-]?[A-Z0-9]{1,4})?\b",
                    re.IGNORECASE)
 # 13 to 19 digits, grouped by spaces or dashes in any way (4-4-4-4, Amex's 4-6-5)
