@@ -41,7 +41,7 @@ SELECT
   series,
   bucket,
   bd_other,
-  CAST(QUANTILE_CONT(mv, 0.9 ORDER BY mv) AS DOUBLE) AS value
+  CAST(QUANTILE_CONT(CAST(mv AS DOUBLE), 0.9 ORDER BY CAST(mv AS DOUBLE)) AS DOUBLE) AS value
 FROM (
   SELECT
     series,

@@ -19,46 +19,51 @@ FROM (
       CASE WHEN bd_rank <= 10 THEN 0 ELSE 1 END AS bd_other,
       uid
     FROM (
-      SELECT
-        *,
-        DENSE_RANK() OVER (ORDER BY bd_n DESC NULLS LAST, bd_0) AS bd_rank
-      FROM (
+      WITH b0 AS (
         SELECT
-          *,
-          COUNT(*) OVER (PARTITION BY bd_0) AS bd_n
-        FROM (
+          0 AS series,
+          DATE_TRUNC('DAY', e.event_time) AS bucket,
+          ft_channel.value AS bd_0,
+          e.user_id AS uid,
+          e.session_id AS sid,
+          NULL AS mv
+        FROM events AS e
+        LEFT JOIN (
           SELECT
-            0 AS series,
-            DATE_TRUNC('DAY', e.event_time) AS bucket,
-            ft_channel.value AS bd_0,
-            e.user_id AS uid,
-            e.session_id AS sid,
-            NULL AS mv
-          FROM events AS e
-          LEFT JOIN (
+            user_id,
+            value
+          FROM (
             SELECT
-              user_id,
-              value
-            FROM (
-              SELECT
-                x.user_id,
-                CAST(x.properties AS JSON) ->> 'utm_source' AS value,
-                ROW_NUMBER() OVER (PARTITION BY x.user_id ORDER BY x.event_time, x.event_id) AS rn
-              FROM events AS x
-              WHERE
-                NOT (
-                  CAST(x.properties AS JSON) ->> 'utm_source'
-                ) IS NULL
-                AND CAST(x.properties AS JSON) ->> 'utm_source' <> ''
-            ) AS r
+              x.user_id,
+              CAST(x.properties AS JSON) ->> 'utm_source' AS value,
+              ROW_NUMBER() OVER (PARTITION BY x.user_id ORDER BY x.event_time, x.event_id) AS rn
+            FROM events AS x
             WHERE
-              rn = 1
-          ) AS ft_channel
-            ON ft_channel.user_id = e.user_id
+              NOT (
+                CAST(x.properties AS JSON) ->> 'utm_source'
+              ) IS NULL
+              AND CAST(x.properties AS JSON) ->> 'utm_source' <> ''
+          ) AS r
           WHERE
-            e.event_time >= %(p0)s AND e.event_time < %(p1)s
-        ) AS b0
-      ) AS b1
+            rn = 1
+        ) AS ft_channel
+          ON ft_channel.user_id = e.user_id
+        WHERE
+          e.event_time >= %(p0)s AND e.event_time < %(p1)s
+      )
+      SELECT
+        b0.*,
+        rk.bd_rank
+      FROM b0
+      LEFT JOIN (
+        SELECT
+          bd_0,
+          DENSE_RANK() OVER (ORDER BY COUNT(*) DESC NULLS LAST, bd_0) AS bd_rank
+        FROM b0
+        GROUP BY
+          bd_0
+      ) AS rk
+        ON b0.bd_0 IS NOT DISTINCT FROM rk.bd_0
     ) AS r
   ) AS m
   GROUP BY

@@ -45,7 +45,7 @@ SELECT
   bucket,
   bd_other,
   CAST(PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY
-    mv NULLS LAST) AS DOUBLE) AS value
+    CAST(mv AS DOUBLE) NULLS LAST) AS DOUBLE) AS value
 FROM (
   SELECT
     series,
