@@ -7,7 +7,7 @@
 /* The parameter CASEs only ever run on small, already aggregated rows (per user-day */
 /* at most); the scans of `events` do not depend on them. */
 /* Everything the matrix needs from the clickstream, one row per user and day, from the */
-/* cohort rollup (shoplens.cohorts.rollup keeps it equal to grouping `events` by user and */
+/* user-day rollup (shoplens.metrics.rollups keeps it equal to grouping `events` by user and */
 /* day). A refund is never activity; an unknown event_type (NULL) is. */
 WITH user_days AS (
   SELECT
@@ -15,7 +15,7 @@ WITH user_days AS (
     day,
     CASE WHEN active_events > 0 THEN 1 ELSE 0 END AS any_active,
     CASE WHEN purchases > 0 THEN 1 ELSE 0 END AS purchased
-  FROM cohort_user_day
+  FROM rollup_user_day
 ), bounds AS (
   SELECT
     COALESCE(CAST(%(observed_from)s AS DATE), MIN(day)) AS obs_start,
@@ -27,7 +27,7 @@ WITH user_days AS (
     day,
     orders,
     revenue
-  FROM cohort_user_day
+  FROM rollup_user_day
   WHERE
     (
       orders > 0 OR revenue IS NOT NULL
