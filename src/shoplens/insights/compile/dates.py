@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -76,8 +77,25 @@ def from_utc(utc: dt.datetime, timezone: str) -> dt.datetime:
     return utc.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
 
 
-def data_bounds(engine: Engine) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """First and last event time (UTC)."""
+Bounds = tuple[dt.datetime | None, dt.datetime | None]
+_bounds_provider: Callable[[Engine], Bounds | None] | None = None
+
+
+def set_bounds_provider(provider: Callable[[Engine], Bounds | None] | None) -> None:
+    """Answer :func:`data_bounds` without scanning ``events`` (a planner reading its
+    rollups: day precision is enough, only the first and last *days* are used); the
+    provider returns None to fall back to the scan."""
+    global _bounds_provider
+    _bounds_provider = provider
+
+
+def data_bounds(engine: Engine) -> Bounds:
+    """First and last event time (UTC): from the bounds provider when one is set and
+    answers, else ``MIN``/``MAX`` over ``events``."""
+    if _bounds_provider is not None:
+        got = _bounds_provider(engine)
+        if got is not None:
+            return got
     lo, hi = engine.fetch_all("SELECT MIN(event_time), MAX(event_time) FROM events")[0]
     return _ts(lo), _ts(hi)
 

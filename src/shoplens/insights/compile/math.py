@@ -57,7 +57,9 @@ def aggregate(math: str, has_property: bool) -> exp.Expression:
     elif math in PERCENTILES:
         agg = exp.WithinGroup(
             this=exp.PercentileCont(this=exp.Literal.number(PERCENTILES[math])),
-            expression=exp.Order(expressions=[exp.Ordered(this=mv)]))
+            # in DOUBLE PRECISION on every engine: DuckDB interpolates a DECIMAL at its
+            # scale, PostgreSQL in double precision
+            expression=exp.Order(expressions=[exp.Ordered(this=exp.Cast(this=mv, to=DOUBLE))]))
     elif math == "per_user_avg":
         # over rows already grouped per user (see per_user_rows): the mean of pu
         agg = exp.Avg(this=exp.Cast(this=exp.column("pu"), to=DOUBLE))
