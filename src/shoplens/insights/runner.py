@@ -72,6 +72,12 @@ def _builtin(kind: str) -> Runner | None:
     if kind == "retention":
         from shoplens.insights.retention import run_retention
         return run_retention
+    if kind == "funnels":
+        from shoplens.insights.funnels import run_funnel
+        return run_funnel
+    if kind == "paths":
+        from shoplens.insights.paths import run_paths
+        return run_paths
     return None
 
 

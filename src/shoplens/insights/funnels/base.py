@@ -72,9 +72,16 @@ class FunnelBase(ABC):
         gaps = ", ".join(f"MIN(CASE WHEN step = {s} THEN gp END) AS g{s}"
                          for s in range(1, ctx.n))
         to = q.to_step if q.to_step is not None else ctx.last
-        ttc = f"MIN(CASE WHEN step = {to} THEN k - tf END) AS ttc"
+        ttc = (f"MIN(CASE WHEN step = {to} THEN k - tf END)" if q.view == "time_to_convert"
+               else "CAST(NULL AS BIGINT)")
         out.append(("agg", select(
-            f"SELECT a, MIN(uid) AS uid, {flags}, {gaps}, {ttc} FROM reach GROUP BY a")))
+            f"SELECT a, MIN(uid) AS uid, {flags}, {gaps}, {ttc} AS ttc FROM reach GROUP BY a")))
+        # attribution and the entry time only when a breakdown or the trends view reads them
+        if not q.breakdowns and q.view != "trends":
+            out.append(("actors", select(
+                "SELECT g.*, CAST(NULL AS TEXT) AS value, CAST(NULL AS TIMESTAMP) AS ets "
+                "FROM agg AS g")))
+            return out
         out.append(("top", select(
             "SELECT a, step, b, k, bd FROM (SELECT a, step, b, k, bd, ROW_NUMBER() OVER "
             "(PARTITION BY a ORDER BY step DESC, b DESC, k, id) AS rn FROM reach) AS z "

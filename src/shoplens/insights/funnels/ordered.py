@@ -47,6 +47,12 @@ class OrderedFunnel(FunnelBase):
                          f"bd, {-2 - i} FROM ev WHERE x{i}")
         return " UNION ALL ".join(parts)
 
+    def _tf(self, j: int, frame: str) -> str:
+        """The time-to-convert start carried along (only the view that reads it)."""
+        if self.ctx.query.view != "time_to_convert":
+            return f"CAST(NULL AS BIGINT) AS t{j}"
+        return f"MAX(CASE WHEN c = {j} THEN tf END) OVER ({frame}) AS t{j}"
+
     def _exclusions(self, k: int) -> list[int]:
         return sorted({i for j in self.ctx.preds(k) for i in self.ctx.exclusions_between(j, k)})
 
@@ -60,11 +66,14 @@ class OrderedFunnel(FunnelBase):
         valid: dict[int, str] = {}
         wins: list[str] = []
         if monotone:
-            frame = "PARTITION BY a ORDER BY k RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"
+            # candidates sort first among rows of the same time, so the rows before a
+            # candidate are exactly those strictly earlier: a streaming ROWS frame
+            frame = ("PARTITION BY a ORDER BY k, CASE WHEN c = -1 THEN 0 ELSE 1 END "
+                     "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING")
             for j in preds:
                 wins += [f"MAX(CASE WHEN c = {j} THEN b END) OVER ({frame}) AS m{j}",
                          f"MAX(CASE WHEN c = {j} THEN k END) OVER ({frame}) AS p{j}",
-                         f"MAX(CASE WHEN c = {j} THEN tf END) OVER ({frame}) AS t{j}"]
+                         self._tf(j, frame)]
             for i in self._exclusions(k):
                 wins.append(f"MAX(CASE WHEN c = {-2 - i} THEN k END) OVER ({frame}) AS x{i}")
             for j in preds:
@@ -90,7 +99,7 @@ class OrderedFunnel(FunnelBase):
                 frame = f"PARTITION BY {part} ORDER BY k RANGE BETWEEN {lower} AND 1 PRECEDING"
                 wins += [f"MAX(CASE WHEN c = {j} THEN b END) OVER ({frame}) AS m{j}",
                          f"MAX(CASE WHEN c = {j} THEN k END) OVER ({frame}) AS p{j}",
-                         f"MAX(CASE WHEN c = {j} THEN tf END) OVER ({frame}) AS t{j}"]
+                         self._tf(j, frame)]
                 valid[j] = f"m{j} IS NOT NULL AND k - m{j} <= {W}"
         cols = ", ".join(wins)
         best = _greatest([f"CASE WHEN {valid[j]} THEN m{j} END" for j in preds])
