@@ -128,21 +128,20 @@ def test_the_app_cannot_write_the_database(shop_url: str) -> None:
         engine.execute("CREATE TABLE explorer_was_here (x INTEGER)")
 
 
-def test_a_query_that_would_write_says_what_to_run(client: TestClient) -> None:
-    """The explorer only reads: a funnel over actions on a database whose event taxonomy is
-    not stored yet asks for ``shoplens events categorize`` instead of failing obscurely."""
-    from shoplens.explorer.runs import NotAvailable, insight_runner
+def test_a_runner_that_would_write_is_stopped_with_a_reason(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The explorer only reads: a runner that tries to build a table (on the real, read-only
+    connection) gets a 409 that says so and what to run, and nothing is written."""
+    import shoplens.explorer.runs as runs
 
-    try:
-        insight_runner()
-    except NotAvailable:
-        pytest.skip("no insight runner in this tree")
-    doc = {"kind": "funnels", "steps": [{"event": "action:view"}, {"event": "action:purchase"}]}
+    def writing_runner(engine: object, query: object) -> None:
+        engine.execute("CREATE TABLE explorer_scratch (x INTEGER)")  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(runs, "insight_runner", lambda: writing_runner)
+    doc = {"kind": "funnels", "steps": [{"event": "action:view"}, {"event": "action:purchase"}],
+           "window": "3d"}
     r = client.post("/api/run", json={"query": doc})
-    if r.status_code == 501:
-        pytest.skip(r.json()["error"])
-    if r.status_code == 200:  # the funnel runner resolved the actions without writing
-        assert r.json()["payload"]["steps"][0]["count"] > 0
-        return
     assert r.status_code == 409
-    assert "shoplens events categorize" in r.json()["error"]
+    assert "only reads" in r.json()["error"] and "shoplens events categorize" in r.json()["error"]
+    with client.app.state.explorer.source.engine() as engine:
+        assert not engine.table_exists("explorer_scratch")

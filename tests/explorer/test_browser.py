@@ -117,10 +117,6 @@ def _python_rows(url: str, doc: dict[str, Any]) -> list[list[Any]]:
     from shoplens.insights import parse_query
 
     run = _insights_run()
-    if doc["kind"] == "funnels":  # their own entry points until the core registers them
-        from shoplens.insights.funnels import run_funnel as run
-    elif doc["kind"] == "paths":
-        from shoplens.insights.paths import run_paths as run
     with connect(url, init=False, read_only=True) as engine:
         result = run(engine, parse_query(doc))
     return [[_number(v) for v in row] for row in table_of(result.frame)["rows"]]

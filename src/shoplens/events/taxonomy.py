@@ -304,12 +304,8 @@ def categorize(engine: Engine, params: CategorizeParams | None = None, *,
 
 
 def ensure_categorized(engine: Engine, *, provider: Provider | None = None) -> None:
-    """Categorize names not yet in the cache (offline unless a provider is given).
-
-    Reads only when every name is already categorized, so read-only callers (the
-    explorer) can use a stored taxonomy."""
-    if not engine.table_exists("event_taxonomy"):
-        ensure_table(engine)
+    """Categorize names not yet in the cache (offline unless a provider is given)."""
+    ensure_table(engine)
     missing = engine.scalar(
         "SELECT COUNT(DISTINCT e.raw_event) FROM events AS e "
         "LEFT JOIN event_taxonomy AS t ON t.raw_event = e.raw_event WHERE t.raw_event IS NULL")

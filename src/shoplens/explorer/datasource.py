@@ -129,7 +129,7 @@ class DataSource:
         """
         now = time.monotonic()
         cached = self._version
-        if cached is not None and now - cached[0] < max_age:
+        if cached is not None and now - cached[0] < max_age and self._status.ok:
             return cached[1]
         with self.engine() as engine:
             row = engine.fetch_all(_VERSION_SQL)[0]

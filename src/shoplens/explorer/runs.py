@@ -18,9 +18,6 @@ from shoplens.explorer.datasource import DataSource
 from shoplens.explorer.figures import figures_for
 
 TABLE_ROWS = 1000
-#: runners a kind's own package provides, used when the core has none registered for it
-KIND_RUNNERS = {"funnels": ("shoplens.insights.funnels", "run_funnel"),
-                "paths": ("shoplens.insights.paths", "run_paths")}
 
 
 class NotAvailable(ShopLensError):
@@ -51,17 +48,6 @@ def insight_runner() -> Any:
         if run is not None:
             return run
     raise NotAvailable("the insight runners are not installed in this ShopLens yet")
-
-
-def _kind_runner(kind: str) -> Any:
-    module, name = KIND_RUNNERS.get(kind, ("", ""))
-    try:
-        runner = getattr(importlib.import_module(module), name, None) if module else None
-    except ImportError:
-        runner = None
-    if runner is None:
-        raise NotAvailable(f"{kind} is not part of this ShopLens yet")
-    return runner
 
 
 def _cell(value: Any) -> Any:
@@ -101,9 +87,10 @@ def _answer(run: Any, engine: Any, query: BaseModel) -> Any:
     try:
         return run(engine, query)
     except ShopLensError as exc:
-        if "no runner is installed" not in str(exc):
-            raise
-    return _kind_runner(query.kind)(engine, query)  # type: ignore[attr-defined]
+        if "no runner is installed" in str(exc):  # a kind this ShopLens does not have
+            kind = getattr(query, "kind", "this insight")
+            raise NotAvailable(f"{kind} is not part of this ShopLens yet") from None
+        raise
 
 
 def run_insight(source: DataSource, cache: ResultCache, query: BaseModel,

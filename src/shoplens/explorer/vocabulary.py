@@ -31,6 +31,9 @@ VALUE_SOURCES: dict[str, tuple[str, str]] = {
     "event.event_type": ("events", "event_type"),
 }
 VALUE_LIMIT = 100
+#: seconds a page's form may offer the vocabulary of the previous data version: rendering
+#: a form then asks the database nothing (a load's new event names appear within this)
+VOCABULARY_AGE = 10.0
 
 
 def _events_sql() -> str:
@@ -64,7 +67,8 @@ def properties(source: DataSource, cache: ResultCache) -> list[str]:
         return sorted(names) or list(DEFAULT_PROPERTIES)
 
     try:
-        value, _ = cache.get_or_compute(cache_key("properties", None, source.version()), compute)
+        key = cache_key("properties", None, source.version(VOCABULARY_AGE))
+        value, _ = cache.get_or_compute(key, compute)
     except Exception:
         return list(DEFAULT_PROPERTIES)
     return value
@@ -78,7 +82,7 @@ def event_names(source: DataSource, cache: ResultCache) -> list[dict[str, Any]]:
             rows = engine.fetch_all(_events_sql())
         return [{"value": str(name), "label": f"{name} ({int(n):,})"} for name, n in rows]
 
-    raw, _ = cache.get_or_compute(cache_key("events", None, source.version()), compute)
+    raw, _ = cache.get_or_compute(cache_key("events", None, source.version(VOCABULARY_AGE)), compute)
     return ([*raw, *({"value": f"action:{a}", "label": f"action:{a}"} for a in ACTIONS),
              *({"value": f"stage:{s}", "label": f"stage:{s}"} for s in STAGES)])
 

@@ -83,8 +83,7 @@ def prepare(engine: Engine, params: MetricsParams) -> None:
         rollups.ensure_fresh(engine)
 
 
-def compute_metrics(engine: Engine, params: MetricsParams | None = None, *,
-                    refresh: bool = True) -> MetricsResult:
+def compute_metrics(engine: Engine, params: MetricsParams | None = None) -> MetricsResult:
     """Compute every metric over a range of days.
 
     Parameters
@@ -93,9 +92,6 @@ def compute_metrics(engine: Engine, params: MetricsParams | None = None, *,
         A connected engine with the ShopLens schema.
     params
         Range, revenue grain, conversion window, top-list length and query form.
-    refresh
-        Make the optimized form's rollups current first (the default). ``False`` is for
-        read-only callers that checked :func:`shoplens.metrics.rollups.is_fresh`.
 
     Returns
     -------
@@ -115,8 +111,7 @@ def compute_metrics(engine: Engine, params: MetricsParams | None = None, *,
     both forms return identical numbers.
     """
     params = params or MetricsParams()
-    if refresh:
-        prepare(engine, params)
+    prepare(engine, params)
     start, end = resolve_range(engine, params)
     result = MetricsResult(engine=engine.name, form=params.form, start=start, end=end,
                            grain=params.grain, window_hours=params.window_hours)

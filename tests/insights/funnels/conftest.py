@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from shoplens.engines import Engine, connect
+from shoplens.search.testing import search_client, search_server, search_url  # noqa: F401
 
 from .cases import BREAKDOWN_CASES, CASES
 

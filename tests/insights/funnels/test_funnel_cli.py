@@ -60,7 +60,7 @@ def test_funnel_bad_input(cli, tmp_path: Path) -> None:  # type: ignore[no-untyp
     cases = [
         (["--step", "home"], "at least 2"),
         (["--step", "home", "--step", "cart", "--window", "3q"], "not a duration"),
-        (["--step", "home", "--step", "crat"], "did you mean 'cart'"),
+        (["--step", "home", "--step", "crat"], "closest: cart"),
         (["--step", "home", "--step", "cart", "--breakdown", "contry"], "unknown property"),
         (["--step", "home", "--step", "cart:5m", "--order", "any"], "per-step window"),
         (["--step", "home", "--step", "purchase where price >> 3"], "cannot read condition"),

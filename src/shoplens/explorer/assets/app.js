@@ -94,19 +94,25 @@ async function runQuery(box, query, onResult) {
     done(body.cancelled ? "cancelled" : "error", body.cancelled ? "Cancelled." : body.error);
     return;
   }
+  if (progress) progress.hidden = true;
+  await onResult(body);  // "done" once every chart is drawn
   done("done");
-  onResult(body);
 }
 
-function drawFigures(container, figures) {
+function sized(div, fig) {
+  div.style.height = ((fig.layout && fig.layout.height) || 420) + "px";
+  return div;
+}
+
+async function drawFigures(container, figures) {
   container.replaceChildren();
-  const divs = [];
-  for (const fig of figures || []) {
-    const div = el("div", { class: "chart" });
-    container.appendChild(div);
-    Plotly.newPlot(div, fig.data, fig.layout, { responsive: true, displaylogo: false });
-    divs.push(div);
-  }
+  // every container first, then the charts: each measures its own box
+  // the box has the figure's height: plotly's responsive mode sizes a chart to its box on
+  // every window resize, and a box without a height collapses it
+  const divs = (figures || []).map((fig) => sized(container.appendChild(el("div", { class: "chart" })),
+    fig));
+  await Promise.all((figures || []).map((fig, i) => Plotly.newPlot(divs[i], fig.data, fig.layout,
+    { responsive: true, displaylogo: false })));
   return divs;
 }
 
@@ -133,7 +139,7 @@ function drawTable(container, table) {
   }
 }
 
-function showResult(box, result) {
+async function showResult(box, result) {
   const kind = box.dataset.kind;
   const meta = box.querySelector(".meta");
   meta.replaceChildren();
@@ -141,7 +147,7 @@ function showResult(box, result) {
     `from ${result.source}`, result.cached ? "cached" : `${result.seconds} s`];
   meta.appendChild(el("span", { class: "facts" }, facts.join(" · ")));
   for (const n of result.notes || []) meta.appendChild(el("p", { class: "note" }, n));
-  const charts = drawFigures(box.querySelector(".charts"), result.figures);
+  const charts = await drawFigures(box.querySelector(".charts"), result.figures);
   drawTable(box.querySelector(".table"), result.table);
   const sql = box.querySelector(".sql-body");
   sql.replaceChildren(...(result.sql || []).map((s) => el("pre", {}, s)));
@@ -248,10 +254,10 @@ async function loadOverview(box) {
     const wrap = charts.appendChild(el("div", { class: "tile" }));
     const h = wrap.appendChild(el("h3", {}, f.title + " "));
     if (f.explore) h.appendChild(el("a", { href: f.explore, class: "explore" }, "explore, with its SQL →"));
-    return wrap.appendChild(el("div", { class: "chart" }));
+    return sized(wrap.appendChild(el("div", { class: "chart" })), f.figure);
   });
-  body.figures.forEach((f, i) => Plotly.newPlot(divs[i], f.figure.data, f.figure.layout,
-    { responsive: true, displaylogo: false }));
+  await Promise.all(body.figures.map((f, i) => Plotly.newPlot(divs[i], f.figure.data,
+    f.figure.layout, { responsive: true, displaylogo: false })));
   drawTable(box.querySelector(".tables"), { columns: ["event type", "events"],
     rows: body.event_types, total: body.event_types.length });
   box.dataset.state = "done";
@@ -259,9 +265,8 @@ async function loadOverview(box) {
 
 function loadTiles() {
   document.querySelectorAll("article.tile[data-query]").forEach((tile) => {
-    runQuery(tile, JSON.parse(tile.dataset.query), (result) => {
-      drawFigures(tile.querySelector(".charts"), (result.figures || []).slice(0, 1));
-    });
+    runQuery(tile, JSON.parse(tile.dataset.query),
+      (result) => drawFigures(tile.querySelector(".charts"), (result.figures || []).slice(0, 1)));
   });
 }
 

@@ -29,7 +29,6 @@ def handle(explorer: Explorer, request: Request) -> HTMLResponse:
 
 
 def _compute(explorer: Explorer) -> dict[str, Any]:
-    from shoplens.metrics import MetricsParams, compute_metrics
     from shoplens.metrics.rollups import is_fresh
     from shoplens.report.collectors import ReportContext, kpis, overview
 
@@ -39,8 +38,7 @@ def _compute(explorer: Explorer) -> dict[str, Any]:
         # numbers); else the naive form, which reads the events only: the explorer never
         # (re)builds rollups, it never writes
         form = "optimized" if is_fresh(engine) else "naive"
-        ctx.cache["metrics"] = compute_metrics(
-            engine, MetricsParams(grain="month", top_n=10, form=form), refresh=False)
+        ctx.cache["metrics"] = _metrics(engine, form)
         ov = overview.collect(ctx)
         kp = kpis.collect(ctx) if ov.available else None
     counts = [(label, getattr(ov, key)) for key, label in (
@@ -72,6 +70,27 @@ def _compute(explorer: Explorer) -> dict[str, Any]:
         "top_products": kp.top_products if kp and kp.available else [],
         "figures": figures, "form": form,
     }
+
+
+def _metrics(engine: Any, form: str) -> Any:
+    """``compute_metrics`` without its conversion funnel: the funnel reads every raw event
+    (a minute on two million under load) and has its own page; active users and revenue
+    come from the rollups in a second."""
+    from shoplens.metrics import MetricsParams
+    from shoplens.metrics.active_users import active_users
+    from shoplens.metrics.compute import MetricsResult, resolve_range
+    from shoplens.metrics.params import bind_values
+    from shoplens.metrics.revenue import revenue
+
+    params = MetricsParams(grain="month", top_n=10, form=form)
+    start, end = resolve_range(engine, params)
+    result = MetricsResult(engine=engine.name, form=params.form, start=start, end=end,
+                           grain=params.grain, window_hours=params.window_hours)
+    if start is None or end is None:
+        return result
+    values = bind_values(params, start, end)
+    return result.model_copy(update={**active_users(engine, values, params.form),
+                                     **revenue(engine, values, params.form)})
 
 
 def overview_data(explorer: Explorer) -> tuple[dict[str, Any], bool]:

@@ -7,12 +7,12 @@ windows are integers and "strictly later" is "at least one microsecond later".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlglot import exp
 
-from shoplens.insights.funnels.refs import Binder, Property, resolve_property
+from shoplens.insights.compile.context import Scope
 from shoplens.insights.schema import FunnelsQuery, parse_duration
 
 US = 1_000_000
@@ -31,14 +31,15 @@ class FunnelContext:
         The global window in microseconds, from the entry (step 0) to any later step.
     start, end
         The entry range ``[start, end)`` as naive UTC times (``None``: unbounded).
+    scope
+        The shared compilers' state (:class:`~shoplens.insights.compile.context.Scope`):
+        the property catalogue, bound values and joins of the statement.
     """
 
     query: FunnelsQuery
+    scope: Scope
     start: datetime | None = None
     end: datetime | None = None
-    json_keys: frozenset[str] = frozenset()
-    bind: Binder = field(default_factory=Binder)
-    breakdown: Property | None = None
 
     def __post_init__(self) -> None:
         q = self.query
@@ -46,8 +47,14 @@ class FunnelContext:
         self.windows: list[int | None] = [
             None if (i == 0 or s.window is None) else parse_duration(s.window) * US
             for i, s in enumerate(q.steps)]
-        if q.breakdowns and self.breakdown is None:
-            self.breakdown = resolve_property(q.breakdowns[0].property, self.json_keys)
+
+    def bind(self, value: object) -> exp.Placeholder:
+        return self.scope.bind(value)
+
+    @property
+    def params(self) -> dict[str, object]:
+        """The bound values of the statement built so far."""
+        return dict(self.scope.binder.params)
 
     @property
     def n(self) -> int:

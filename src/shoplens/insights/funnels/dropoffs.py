@@ -32,7 +32,7 @@ def dropoff_users(engine: Engine, q: FunnelsQuery, step: int) -> pd.DataFrame:
     variant, _ = prepare(engine, q)
     prev = max(j for j in range(step) if not q.steps[j].optional)
     tree = variant.with_ctes(select(f"SELECT a, uid FROM actors WHERE r{prev} = 1 AND r{step} = 0"))
-    df = engine.fetch_df(render(variant, tree), variant.ctx.bind.values or None)
+    df = engine.fetch_df(render(variant, tree), variant.ctx.params or None)
     df = df.rename(columns={"uid": "user_id", "a": "actor"})
     cols = ["user_id", "actor"] if q.count_by == "sessions" else ["user_id"]
     return df[cols].sort_values(cols).reset_index(drop=True)

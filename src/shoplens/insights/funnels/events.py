@@ -13,13 +13,11 @@ from datetime import timedelta
 
 from sqlglot import exp
 
+from shoplens.insights.compile.events import event_predicate
+from shoplens.insights.compile.filters import filters_predicate
+from shoplens.insights.compile.sources import from_events
 from shoplens.insights.funnels.context import US, FunnelContext
-from shoplens.insights.funnels.refs import (
-    col,
-    event_condition,
-    filters_condition,
-    uses_taxonomy,
-)
+from shoplens.insights.properties import col
 
 #: inactivity that starts a new session where the tracker gave no session id
 SESSION_GAP_US = 30 * 60 * US
@@ -35,35 +33,34 @@ def _ors(parts: list[exp.Expression]) -> exp.Expression:
     return exp.paren(exp.or_(*parts), copy=False) if len(parts) > 1 else parts[0]
 
 
+def _step_condition(ctx: FunnelContext, ref: str | None, filters: list, option: str,
+                    ) -> exp.Expression:
+    parts = [event_predicate(ctx.scope, ref, option=f"{option}.event"),
+             filters_predicate(ctx.scope, filters, option=f"{option}.filters")]
+    kept = [p for p in parts if p is not None]
+    return exp.paren(exp.and_(*kept), copy=False) if kept else exp.true()
+
+
 def event_rows(ctx: FunnelContext, *, all_events: bool = False,
                with_previous: bool = False) -> exp.Select:
-    """``SELECT a, uid, id, k, s0.., x0.., bd FROM events ...``.
+    """``SELECT a, uid, ts, en, id, k, s0.., x0.., bd FROM events ...``.
 
     ``all_events`` keeps events that match no step (a strict funnel needs them: any
     event between two steps breaks it); ``with_previous`` adds ``pid``/``pk``, the id
     and time of the actor's previous event (of all its events, in time then id order).
+    Event references, filters and the breakdown compile through the shared compilers
+    (:mod:`shoplens.insights.compile`), which record the joins they need.
     """
     q, bind = ctx.query, ctx.bind
-    joins: set[str] = set()
-    step_conds: list[exp.Expression] = []
-    for step in q.steps:
-        cond = event_condition(step.event, bind)
-        joins |= uses_taxonomy(step.event)
-        fcond, fj = filters_condition(list(step.filters), bind, ctx.json_keys)
-        joins |= fj
-        full = exp.and_(cond, fcond) if step.filters else cond
-        step_conds.append(exp.paren(full, copy=False))
-    excl_conds: list[exp.Expression] = []
-    for ex in q.exclusions:
-        cond = event_condition(ex.event, bind)
-        joins |= uses_taxonomy(ex.event)
-        fcond, fj = filters_condition(list(ex.filters), bind, ctx.json_keys)
-        joins |= fj
-        excl_conds.append(exp.paren(exp.and_(cond, fcond) if ex.filters else cond, copy=False))
-    gcond, gj = filters_condition(list(q.filters), bind, ctx.json_keys)
-    joins |= gj
-    if ctx.breakdown is not None:
-        joins |= ctx.breakdown.joins
+    step_conds = [_step_condition(ctx, s.event, list(s.filters), f"steps[{i}]")
+                  for i, s in enumerate(q.steps)]
+    excl_conds = [_step_condition(ctx, ex.event, list(ex.filters), f"exclusions[{i}]")
+                  for i, ex in enumerate(q.exclusions)]
+    gcond = filters_predicate(ctx.scope, list(q.filters), option="filters")
+    bd: exp.Expression = exp.cast(exp.null(), "text")
+    if q.breakdowns:
+        _, expr = ctx.scope.property(q.breakdowns[0].property, option="breakdowns[0]")
+        bd = exp.cast(expr, "text")
 
     where: list[exp.Expression] = []
     if ctx.start is not None:
@@ -71,7 +68,7 @@ def event_rows(ctx: FunnelContext, *, all_events: bool = False,
     if ctx.end is not None:
         where.append(exp.LT(this=col("event_time", "e"),
                             expression=bind(ctx.end + timedelta(microseconds=ctx.window))))
-    if q.filters:
+    if gcond is not None:
         where.append(gcond)
 
     entry: exp.Expression = (exp.true() if ctx.end is None else
@@ -86,25 +83,11 @@ def event_rows(ctx: FunnelContext, *, all_events: bool = False,
     ]
     cols += [exp.alias_(c, f"s{i}") for i, c in enumerate(step_conds)]
     cols += [exp.alias_(c, f"x{i}") for i, c in enumerate(excl_conds)]
-    bd = (exp.cast(ctx.breakdown.expr, "text") if ctx.breakdown is not None
-          else exp.cast(exp.null(), "text"))
     cols.append(exp.alias_(bd, "bd"))
-
-    sel = exp.select(*cols).from_(exp.alias_(exp.table_("events"), "e"))
-    if "t" in joins:
-        sel = sel.join(exp.alias_(exp.table_("event_taxonomy"), "t"), join_type="left",
-                       on=exp.EQ(this=col("raw_event", "t"), expression=col("raw_event", "e")))
-    if "p" in joins:
-        sel = sel.join(exp.alias_(exp.table_("products"), "p"), join_type="left",
-                       on=exp.EQ(this=col("product_id", "p"), expression=col("product_id", "e")))
-    if "u" in joins:
-        sel = sel.join(exp.alias_(exp.table_("users"), "u"), join_type="left",
-                       on=exp.EQ(this=col("user_id", "u"), expression=col("user_id", "e")))
+    sel = from_events(ctx.scope, exp.select(*cols))
     sessions = ctx.query.count_by == "sessions"
     if not all_events and not sessions:
-        where.append(_ors([exp.column(f"s{i}") for i in range(ctx.n)]
-                          + [exp.column(f"x{i}") for i in range(len(excl_conds))])
-                     .transform(lambda n: _inline(n, step_conds, excl_conds)))
+        where.append(_ors([c.copy() for c in step_conds + excl_conds]))
     if where:
         sel = sel.where(exp.and_(*where))
     rows = _with_actor(ctx, sel, with_previous=with_previous)
@@ -113,18 +96,6 @@ def event_rows(ctx: FunnelContext, *, all_events: bool = False,
             _ors([exp.column(f"s{i}") for i in range(ctx.n)]
                  + [exp.column(f"x{i}") for i in range(len(excl_conds))]))
     return rows
-
-
-def _inline(node: exp.Expression, steps: list[exp.Expression],
-            excls: list[exp.Expression]) -> exp.Expression:
-    """A ``sN``/``xN`` column reference in WHERE replaced by its condition (a select's
-    own aliases cannot be used in its WHERE)."""
-    if isinstance(node, exp.Column) and not node.table:
-        name = node.name
-        if name[0] in "sx" and name[1:].isdigit():
-            src = steps if name[0] == "s" else excls
-            return src[int(name[1:])].copy()
-    return node
 
 
 def _with_actor(ctx: FunnelContext, inner: exp.Select, *, with_previous: bool) -> exp.Select:

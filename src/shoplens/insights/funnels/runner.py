@@ -14,15 +14,17 @@ import pandas as pd
 from sqlglot import exp
 
 from shoplens.engines import Engine, Query
+from shoplens.insights.compile.context import Scope, check_engine
+from shoplens.insights.compile.dates import resolve_range
 from shoplens.insights.funnels import validation
 from shoplens.insights.funnels.base import FunnelBase
 from shoplens.insights.funnels.context import US, FunnelContext
 from shoplens.insights.funnels.ordered import OrderedFunnel
-from shoplens.insights.funnels.refs import resolve_dates
 from shoplens.insights.funnels.strict import StrictFunnel
 from shoplens.insights.funnels.time_to_convert import time_to_convert
 from shoplens.insights.funnels.trends import trends
 from shoplens.insights.funnels.unordered import UnorderedFunnel
+from shoplens.insights.properties import Catalogue
 from shoplens.insights.result import InsightResult
 from shoplens.insights.schema import FunnelsQuery
 
@@ -33,20 +35,17 @@ NONE = "(none)"
 
 
 def prepare(engine: Engine, q: FunnelsQuery) -> tuple[FunnelBase, list[str]]:
-    """Check the query against the data and build its variant (no funnel query runs)."""
-    checked = validation.check(q, engine)
-    refs = [s.event for s in q.steps] + [ex.event for ex in q.exclusions]
-    if any(r and r.startswith(("action:", "stage:")) for r in refs):
-        from shoplens.events.taxonomy import ensure_categorized
-
-        ensure_categorized(engine)
+    """Check the query and build its variant; the statement compiles (and an unknown
+    event or property fails) before any funnel query runs."""
+    notes = validation.check(q)
     start = end = None
     dr = q.date_range
     if dr.date_from or dr.date_to:
-        last = engine.scalar("SELECT MAX(event_time) FROM events")
-        start, end = resolve_dates(dr, None, last)
-    ctx = FunnelContext(q, start=start, end=end, json_keys=checked.json_keys)
-    return VARIANTS[q.order](ctx), checked.notes
+        rng = resolve_range(engine, dr)
+        start, end = rng.start_utc, rng.end_utc
+    scope = Scope(Catalogue(engine), timezone=dr.timezone)
+    variant = VARIANTS[q.order](FunnelContext(q, scope, start=start, end=end))
+    return variant, notes
 
 
 def render(variant: FunnelBase, tree: exp.Expression) -> Query:
@@ -77,17 +76,18 @@ def run_funnel(engine: Engine, q: FunnelsQuery) -> InsightResult:
     """
     variant, notes = prepare(engine, q)
     ctx = variant.ctx
+    check_engine(engine, ctx.scope)
     if q.view == "trends":
         tree = trends(variant)
-        df = engine.fetch_df(render(variant, tree), ctx.bind.values or None)
+        df = engine.fetch_df(render(variant, tree), ctx.params or None)
         payload, frame = _trends_payload(df, q)
     elif q.view == "time_to_convert":
         tree, payload_of = time_to_convert(variant)
-        df = engine.fetch_df(render(variant, tree), ctx.bind.values or None)
+        df = engine.fetch_df(render(variant, tree), ctx.params or None)
         payload, frame = payload_of(df)
     else:
         tree = variant.steps_query()
-        df = engine.fetch_df(render(variant, tree), ctx.bind.values or None)
+        df = engine.fetch_df(render(variant, tree), ctx.params or None)
         payload, frame, more = _steps_payload(df, ctx)
         notes += more
     return InsightResult(
@@ -136,7 +136,7 @@ def _steps_payload(df: pd.DataFrame, ctx: FunnelContext,
     notes: list[str] = []
     df = df.copy()
     counts = [int(df[f"c{s}"].fillna(0).sum()) for s in range(n)]
-    if ctx.breakdown is None:
+    if not ctx.query.breakdowns:
         row = df.iloc[0] if len(df) else None
         medians = [None] + [None if row is None else row[f"m{s}"] for s in range(1, n)]
         steps = steps_of(ctx, counts, medians)

@@ -16,38 +16,58 @@ from datetime import datetime
 
 from sqlglot import exp
 
+from shoplens.insights.compile.context import Scope
+from shoplens.insights.compile.filters import filters_predicate
+from shoplens.insights.compile.sources import from_events
 from shoplens.insights.funnels.base import select, sql
 from shoplens.insights.funnels.events import time_key
-from shoplens.insights.funnels.refs import Binder, col, filters_condition
+from shoplens.insights.properties import Catalogue, col, json_text
 from shoplens.insights.schema import PathsQuery, parse_duration
 
 SEP = " > "
+#: the columns that name a session, and their equality between two aliases
+_KEY = "{x}.uid, {x}.sid, {x}.sn"
+_SAME = ("{x}.uid = {y}.uid AND {x}.sn = {y}.sn AND "
+         "({x}.sid = {y}.sid OR ({x}.sid IS NULL AND {y}.sid IS NULL))")
 END = "(end)"
 
 
 @dataclass
 class PathsContext:
     query: PathsQuery
+    catalogue: Catalogue
     start: datetime | None = None
     end: datetime | None = None
-    json_keys: frozenset[str] = frozenset()
-    bind: Binder = field(default_factory=lambda: Binder("p"))
+    scope: Scope = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.fresh()
+
+    def fresh(self) -> None:
+        """A new statement: its own bound values and joins."""
+        self.scope = Scope(self.catalogue, timezone=self.query.date_range.timezone)
+
+    def bind(self, value: object) -> exp.Placeholder:
+        return self.scope.bind(value)
+
+    @property
+    def params(self) -> dict[str, object]:
+        return dict(self.scope.binder.params)
 
     @property
     def page_key(self) -> str:
         return (self.query.page_property or "url").removeprefix("event.")
 
 
-def node_expr(ctx: PathsContext) -> tuple[exp.Expression, set[str]]:
+def node_expr(ctx: PathsContext) -> exp.Expression:
     level = ctx.query.level
     if level == "stage":
-        return col("stage", "t"), {"t"}
+        return ctx.scope.property("event.stage", option="level")[1]
     if level == "category":
-        return col("category", "p"), {"p"}
+        return ctx.scope.property("product.category", option="level")[1]
     if level == "page":
-        return exp.JSONExtractScalar(this=exp.cast(col("properties", "e"), "json"),
-                                     expression=exp.Literal.string(ctx.page_key)), set()
-    return col("raw_event", "e"), set()
+        return json_text(ctx.page_key)
+    return col("raw_event", "e")
 
 
 def grouped(ctx: PathsContext, node: exp.Expression) -> exp.Expression:
@@ -65,29 +85,19 @@ def grouped(ctx: PathsContext, node: exp.Expression) -> exp.Expression:
 def base_rows(ctx: PathsContext) -> exp.Select:
     """``a`` (session), ``k``, ``id``, ``node`` of every kept event."""
     q, bind = ctx.query, ctx.bind
-    node, joins = node_expr(ctx)
-    fcond, fj = filters_condition(list(q.filters), bind, ctx.json_keys)
-    joins |= fj
-    sel = exp.select(
+    node = node_expr(ctx)
+    fcond = filters_predicate(ctx.scope, list(q.filters), option="filters")
+    sel = from_events(ctx.scope, exp.select(
         exp.alias_(col("user_id", "e"), "uid"), exp.alias_(col("session_id", "e"), "sid"),
         exp.alias_(col("event_id", "e"), "id"), exp.alias_(time_key(col("event_time", "e")), "k"),
         exp.alias_(exp.cast(grouped(ctx, node), "text"), "node"),
-    ).from_(exp.alias_(exp.table_("events"), "e"))
-    if "t" in joins:
-        sel = sel.join(exp.alias_(exp.table_("event_taxonomy"), "t"), join_type="left",
-                       on=exp.EQ(this=col("raw_event", "t"), expression=col("raw_event", "e")))
-    if "p" in joins:
-        sel = sel.join(exp.alias_(exp.table_("products"), "p"), join_type="left",
-                       on=exp.EQ(this=col("product_id", "p"), expression=col("product_id", "e")))
-    if "u" in joins:
-        sel = sel.join(exp.alias_(exp.table_("users"), "u"), join_type="left",
-                       on=exp.EQ(this=col("user_id", "u"), expression=col("user_id", "e")))
+    ))
     where: list[exp.Expression] = [exp.Not(this=exp.Is(this=node.copy(), expression=exp.null()))]
     if ctx.start is not None:
         where.append(exp.GTE(this=col("event_time", "e"), expression=bind(ctx.start)))
     if ctx.end is not None:
         where.append(exp.LT(this=col("event_time", "e"), expression=bind(ctx.end)))
-    if q.filters:
+    if fcond is not None:
         where.append(fcond)
     if q.exclude:
         where.append(exp.Not(this=exp.In(this=node.copy(), expressions=[bind(x) for x in q.exclude])))
@@ -105,18 +115,17 @@ def path_rows(ctx: PathsContext) -> list[tuple[str, exp.Expression]]:
         "SELECT *, CASE WHEN LAG(k) OVER (PARTITION BY uid, sid ORDER BY k, id) IS NULL "
         f"OR k - LAG(k) OVER (PARTITION BY uid, sid ORDER BY k, id) > {gap} THEN 1 ELSE 0 END "
         "AS ns FROM pe")))
+    # the session: (uid, sid, sn), never a concatenated text key (cheaper to sort)
     ctes.append(("pa", select(
-        "SELECT uid || '/' || COALESCE('S' || sid, 'G' || CAST(SUM(ns) OVER (PARTITION BY uid, "
-        "sid ORDER BY k, id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS TEXT)) AS a, "
-        "k, id, node FROM ps")))
-    keep = "TRUE"
-    if q.collapse_repeats:
-        keep = "prev IS NULL OR prev <> node"
+        "SELECT uid, sid, SUM(ns) OVER (PARTITION BY uid, sid ORDER BY k, id ROWS BETWEEN "
+        "UNBOUNDED PRECEDING AND CURRENT ROW) AS sn, k, id, node FROM ps")))
+    keep = "prev IS NULL OR prev <> node" if q.collapse_repeats else "TRUE"
     ctes.append(("pc", select(
-        "SELECT a, k, id, node FROM (SELECT a, k, id, node, LAG(node) OVER (PARTITION BY a "
-        f"ORDER BY k, id) AS prev FROM pa) AS z WHERE {keep}")))
+        "SELECT uid, sid, sn, k, id, node FROM (SELECT uid, sid, sn, k, id, node, LAG(node) "
+        f"OVER (PARTITION BY uid, sid, sn ORDER BY k, id) AS prev FROM pa) AS z WHERE {keep}")))
     ctes.append(("pn", select(
-        "SELECT a, node, ROW_NUMBER() OVER (PARTITION BY a ORDER BY k, id) AS pos FROM pc")))
+        "SELECT uid, sid, sn, node, ROW_NUMBER() OVER (PARTITION BY uid, sid, sn ORDER BY k, "
+        "id) AS pos FROM pc")))
     marks = []
     if q.start:
         marks.append(exp.alias_(exp.Min(this=exp.Case(ifs=[exp.If(
@@ -127,31 +136,34 @@ def path_rows(ctx: PathsContext) -> list[tuple[str, exp.Expression]]:
             this=exp.EQ(this=exp.column("node"), expression=ctx.bind(q.end)),
             true=exp.column("pos"))])), "en"))
     if marks:
-        ctes.append(("pm", exp.select("a", *marks).from_("pn").group_by("a")))
+        ctes.append(("pm", exp.select("uid", "sid", "sn", *marks).from_("pn")
+                     .group_by("uid", "sid", "sn")))
     if q.start and q.end:
         # from the start to the first end after it, at most N nodes
-        first_end = exp.select("n.a", exp.alias_(exp.Min(this=exp.column("pos", "n")), "en")).from_(
+        first_end = exp.select("n.uid", "n.sid", "n.sn", exp.alias_(
+            exp.Min(this=exp.column("pos", "n")), "en")).from_(
             exp.alias_(exp.table_("pn"), "n")).join(
-            exp.alias_(exp.table_("pm"), "m"), using=["a"]).where(exp.and_(
+            exp.alias_(exp.table_("pm"), "m"), on=sql(_SAME.format(x="m", y="n"))).where(exp.and_(
                 sql("m.st IS NOT NULL AND n.pos >= m.st"),
-                exp.EQ(this=exp.column("node", "n"), expression=ctx.bind(q.end)))).group_by("n.a")
+                exp.EQ(this=exp.column("node", "n"), expression=ctx.bind(q.end)))).group_by(
+            "n.uid", "n.sid", "n.sn")
         ctes.append(("pf", first_end))
-        body = ("SELECT n.a, n.pos - m.st + 1 AS step, n.node FROM pn AS n JOIN pm AS m ON "
-                f"m.a = n.a JOIN pf AS f ON f.a = n.a WHERE n.pos >= m.st AND n.pos <= f.en "
+        body = (f"SELECT {_KEY.format(x='n')}, n.pos - m.st + 1 AS step, n.node FROM pn AS n "
+                f"JOIN pm AS m ON {_SAME.format(x='m', y='n')} JOIN pf AS f ON "
+                f"{_SAME.format(x='f', y='n')} WHERE n.pos >= m.st AND n.pos <= f.en "
                 f"AND n.pos < m.st + {n}")
     elif q.start:
-        body = ("SELECT n.a, n.pos - m.st + 1 AS step, n.node FROM pn AS n JOIN pm AS m ON "
-                f"m.a = n.a WHERE m.st IS NOT NULL AND n.pos >= m.st AND n.pos < m.st + {n}")
+        body = (f"SELECT {_KEY.format(x='n')}, n.pos - m.st + 1 AS step, n.node FROM pn AS n "
+                f"JOIN pm AS m ON {_SAME.format(x='m', y='n')} WHERE m.st IS NOT NULL AND "
+                f"n.pos >= m.st AND n.pos < m.st + {n}")
     elif q.end:
         # the N nodes leading to the first end point, the end point last
-        body = ("SELECT n.a, n.pos - GREATEST(m.en - " f"{n}, 0) AS step, n.node FROM pn AS n "
-                f"JOIN pm AS m ON m.a = n.a WHERE m.en IS NOT NULL AND n.pos <= m.en "
-                f"AND n.pos > m.en - {n}")
+        body = (f"SELECT {_KEY.format(x='n')}, n.pos - GREATEST(m.en - {n}, 0) AS step, n.node "
+                f"FROM pn AS n JOIN pm AS m ON {_SAME.format(x='m', y='n')} WHERE m.en IS NOT "
+                f"NULL AND n.pos <= m.en AND n.pos > m.en - {n}")
     else:
-        body = f"SELECT a, pos AS step, node FROM pn WHERE pos <= {n}"
+        body = f"SELECT uid, sid, sn, pos AS step, node FROM pn WHERE pos <= {n}"
     ctes.append(("pp", select(body)))
-    ctes.append(("steps", select(
-        "SELECT a, step, node, LEAD(node) OVER (PARTITION BY a ORDER BY step) AS nxt FROM pp")))
     return ctes
 
 
@@ -161,21 +173,14 @@ def with_ctes(ctes: list[tuple[str, exp.Expression]], body: exp.Select) -> exp.S
     return body
 
 
-def links_query(ctx: PathsContext) -> exp.Select:
-    """Actors per (step, node, next node); ``nxt`` NULL: the path ended there."""
-    ctx.bind = Binder("p")
-    return with_ctes(path_rows(ctx), select(
-        "SELECT step, node, nxt, COUNT(*) AS n FROM steps GROUP BY step, node, nxt"))
-
-
-def top_paths_query(ctx: PathsContext) -> exp.Select:
-    ctx.bind = Binder("p")
+def paths_query(ctx: PathsContext) -> exp.Select:
+    """Sessions per path (the nodes joined by :data:`SEP`, in step order): every other
+    output (links, drop-offs, the step matrix) follows from this one table."""
+    ctx.fresh()
     sep = ctx.bind(SEP)
-    tree = select("SELECT path, COUNT(*) AS n FROM (SELECT a, STRING_AGG(node, '#' ORDER BY "
-                  "step) AS path FROM pp GROUP BY a) AS z GROUP BY path")
+    tree = select("SELECT path, COUNT(*) AS n FROM (SELECT uid, sid, sn, STRING_AGG(node, '#' "
+                  "ORDER BY step) AS path FROM pp GROUP BY uid, sid, sn) AS z GROUP BY path")
     for lit in tree.find_all(exp.Literal):
         if lit.this == "#":
             lit.replace(sep)
-    return with_ctes(path_rows(ctx)[:-1], tree)
-
-
+    return with_ctes(path_rows(ctx), tree)

@@ -23,8 +23,9 @@ import pandas as pd
 
 from shoplens.engines import Engine, Query
 from shoplens.errors import ConfigError
-from shoplens.insights.funnels.refs import resolve_dates
-from shoplens.insights.paths.query import END, SEP, PathsContext, links_query, top_paths_query
+from shoplens.insights.compile.dates import resolve_range
+from shoplens.insights.paths.query import END, SEP, PathsContext, paths_query
+from shoplens.insights.properties import Catalogue
 from shoplens.insights.result import InsightResult
 from shoplens.insights.schema import PathsQuery
 
@@ -54,56 +55,54 @@ def _check(engine: Engine, q: PathsQuery) -> None:
 def run_paths(engine: Engine, q: PathsQuery) -> InsightResult:
     """Run a paths query (see the module docstring for the outputs)."""
     _check(engine, q)
-    if q.level == "stage":
-        from shoplens.events.taxonomy import ensure_categorized
-
-        ensure_categorized(engine)
     start = end = None
     if q.date_range.date_from or q.date_range.date_to:
-        start, end = resolve_dates(q.date_range, None,
-                                   engine.scalar("SELECT MAX(event_time) FROM events"))
-    ctx = PathsContext(q, start=start, end=end)
-    lq = Query(links_query(ctx).sql("postgres"), name="insights/paths/links")
-    links_df = engine.fetch_df(lq, dict(ctx.bind.values) or None)
-    tq = Query(top_paths_query(ctx).sql("postgres"), name="insights/paths/top")
-    top_df = engine.fetch_df(tq, dict(ctx.bind.values) or None)
-    payload = assemble(links_df, top_df, q)
+        rng = resolve_range(engine, q.date_range)
+        start, end = rng.start_utc, rng.end_utc
+    ctx = PathsContext(q, Catalogue(engine), start=start, end=end)
+    pq = Query(paths_query(ctx).sql("postgres"), name="insights/paths")
+    payload = assemble(engine.fetch_df(pq, ctx.params or None), q)
     frame = pd.DataFrame(payload["links"])
     return InsightResult(kind="paths", query=q.model_dump(mode="json"), frame=frame,
-                         payload=payload, sql=[engine.render(lq), engine.render(tq)],
+                         payload=payload, sql=[engine.render(pq)],
                          date_from=start.isoformat() if start else None,
                          date_to=end.isoformat() if end else None)
 
 
-def assemble(links_df: pd.DataFrame, top_df: pd.DataFrame, q: PathsQuery) -> dict[str, Any]:
-    df = links_df.copy()
-    df["step"] = df["step"].astype(int)
-    df["n"] = df["n"].astype(int)
-    top = top_df.sort_values(["n", "path"], ascending=[False, True]).head(q.top_n)
-    paths = [{"path": str(p).split(SEP), "count": int(n)} for p, n in zip(top["path"], top["n"],
-                                                                      strict=True)]
-    links = [{"step": int(r.step), "source": str(r.node), "target": str(r.nxt), "count": int(r.n)}
-             for r in df[df["nxt"].notna()].sort_values(["step", "n"], ascending=[True, False])
-             .itertuples()]
-    steps = sorted(df["step"].unique().tolist())
-    at_step = df.groupby("step")["n"].sum()
-    ended = df[df["nxt"].isna()].groupby("step")["n"].sum()
+def assemble(paths_df: pd.DataFrame, q: PathsQuery) -> dict[str, Any]:
+    """Every output from the sessions per path (exact: each session has one path)."""
+    paths = [(str(p).split(SEP), int(n)) for p, n in zip(paths_df["path"], paths_df["n"],
+                                                         strict=True)]
+    paths.sort(key=lambda pn: (-pn[1], pn[0]))
+    links: dict[tuple[int, str, str], int] = {}
+    at: dict[tuple[int, str], int] = {}
+    length: dict[int, int] = {}
+    for nodes, n in paths:
+        length[len(nodes)] = length.get(len(nodes), 0) + n
+        for i, node in enumerate(nodes):
+            at[(i + 1, node)] = at.get((i + 1, node), 0) + n
+            if i + 1 < len(nodes):
+                key = (i + 1, node, nodes[i + 1])
+                links[key] = links.get(key, 0) + n
+    total = sum(n for _, n in paths)
+    longest = max(length, default=0)
     dropoffs = []
-    for s in steps:
-        there, gone = int(at_step.get(s, 0)), int(ended.get(s, 0))
-        dropoffs.append({"step": int(s), "actors": there, "continued": there - gone,
-                         "ended": gone, "ended_share": round(gone / there, 6) if there else None})
-    total = int(at_step.get(1, 0)) if steps else 0
-    by_node = df.groupby(["node", "step"])["n"].sum()
-    nodes = sorted(df["node"].unique().tolist(),
-                   key=lambda n: (-int(by_node.get((n, 1), 0)), str(n)))
-    matrix = []
-    for node in nodes:
-        matrix.append({"node": str(node), "shares": [
-            round(int(by_node.get((node, s), 0)) / total, 6) if total else 0.0
-            for s in range(1, q.steps + 1)]})
+    for s in range(1, longest + 1):
+        there = sum(n for ln, n in length.items() if ln >= s)
+        gone = length.get(s, 0)
+        dropoffs.append({"step": s, "actors": there, "continued": there - gone, "ended": gone,
+                         "ended_share": round(gone / there, 6) if there else None})
+    nodes = sorted({node for _, node in at}, key=lambda nd: (-at.get((1, nd), 0), nd))
+    matrix = [{"node": nd, "shares": [round(at.get((s, nd), 0) / total, 6) if total else 0.0
+                                      for s in range(1, q.steps + 1)]} for nd in nodes]
     if total:
         matrix.append({"node": END, "shares": [
-            round((total - int(at_step.get(s, 0))) / total, 6) for s in range(1, q.steps + 1)]})
-    return {"paths": paths, "links": links, "dropoffs": dropoffs, "step_matrix": matrix,
-            "actors": total, "level": q.level}
+            round(sum(n for ln, n in length.items() if ln < s) / total, 6)
+            for s in range(1, q.steps + 1)]})
+    return {
+        "paths": [{"path": p, "count": n} for p, n in paths[:q.top_n]],
+        "links": [{"step": st, "source": a, "target": b, "count": n}
+                  for (st, a, b), n in sorted(links.items(), key=lambda kv: (kv[0][0], -kv[1],
+                                                                            kv[0][1:]))],
+        "dropoffs": dropoffs, "step_matrix": matrix, "actors": total, "level": q.level,
+        "distinct_paths": len(paths)}
