@@ -197,3 +197,25 @@ def test_describe_reports_ambiguous_dates(cli) -> None:  # type: ignore[no-untyp
     assert doc["mapping"]["fields"] == {"user_id": "customer", "order_time": "date", "amount": "amount"}
     assert any("ambiguous" in n for n in doc["notes"])
     assert "SET ME" in doc["mapping"]["date_format"]
+
+
+def test_currency_and_refund_rules(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    mapping = tmp_path / "gbp.yml"
+    mapping.write_text("preset: bigcommerce\ncurrency: GBP\n")
+    db = f"duckdb:{tmp_path / 'c.duckdb'}"
+    res = cli("load", FIXTURES / "bigcommerce_orders_export.csv", "--mapping", mapping, "--db", db,
+              "--json")
+    assert res.exit_code == 0, res.output
+    assert _rows(db, "SELECT line, reason FROM quarantine") == [
+        (5, 'currency "USD" is not the shop\'s GBP')]
+    # a refund rule by prefix: invoices starting with C are refunds, quantity made positive
+    mapping = tmp_path / "retail.yml"
+    mapping.write_text(
+        "format: orders\nrefund: {column: Invoice, prefix: C, negative: false}\n"
+        "fields: {order_id: Invoice, user_id: Customer ID, order_time: InvoiceDate, "
+        "product_id: StockCode, quantity: Quantity, unit_price: Price}\n")
+    db = f"duckdb:{tmp_path / 'r.duckdb'}"
+    res = cli("load", FIXTURES / "retail_lines_month_first.tsv", "--mapping", mapping, "--db", db)
+    assert res.exit_code == 0, res.output
+    assert _rows(db, "SELECT order_id, quantity, is_refund FROM order_items WHERE is_refund") == [
+        ("C536379", 1, True)]
