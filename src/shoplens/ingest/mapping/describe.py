@@ -19,7 +19,7 @@ from shoplens.errors import InputError
 from shoplens.ingest.mapping.columns import find_column
 from shoplens.ingest.mapping.dates import detect
 from shoplens.ingest.mapping.numbers import detect_decimal
-from shoplens.ingest.mapping.presets import _documents, preset
+from shoplens.ingest.mapping.presets import documents, preset
 from shoplens.ingest.mapping.reading import read_into
 from shoplens.ingest.mapping.spec import FileSpec
 from shoplens.ingest.validation import ident, nz
@@ -77,7 +77,7 @@ class Proposal:
 
 def _preset_score(columns: list[str]) -> tuple[float, str | None]:
     best, name = 0.0, None
-    for key, doc in _documents().items():
+    for key, doc in documents().items():
         refs: list[str] = []
         for v in (doc.get("fields") or {}).values():  # type: ignore[union-attr]
             refs.extend([v] if isinstance(v, str) else v)

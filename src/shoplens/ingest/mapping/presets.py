@@ -19,19 +19,20 @@ from shoplens.ingest.mapping.spec import Mapping
 
 
 @cache
-def _documents() -> dict[str, dict[str, object]]:
+def documents() -> dict[str, dict[str, object]]:
+    """Every preset's YAML document, by name."""
     folder = resources.files("shoplens.ingest.mapping") / "platforms"
     return {p.name.removesuffix(".yaml"): yaml.safe_load(p.read_text(encoding="utf-8"))
             for p in folder.iterdir() if p.name.endswith(".yaml")}
 
 
 def preset_names() -> list[str]:
-    return sorted(_documents())
+    return sorted(documents())
 
 
 def preset(name: str) -> Mapping:
     """The preset ``name``; an unknown name is a ConfigError listing the known ones."""
-    doc = _documents().get(name.lower().strip())
+    doc = documents().get(name.lower().strip())
     if doc is None:
         raise ConfigError(f"unknown preset {name!r}: use one of {', '.join(preset_names())}")
     return Mapping.model_validate({**doc, "preset": name.lower().strip()})
