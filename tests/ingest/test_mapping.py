@@ -219,3 +219,15 @@ def test_currency_and_refund_rules(cli, tmp_path: Path) -> None:  # type: ignore
     assert res.exit_code == 0, res.output
     assert _rows(db, "SELECT order_id, quantity, is_refund FROM order_items WHERE is_refund") == [
         ("C536379", 1, True)]
+
+
+@pytest.mark.parametrize("file,name", [
+    ("segment_events.jsonl", "segment"), ("rudderstack_events.jsonl", "rudderstack"),
+    ("ga4_bigquery_events.jsonl", "ga4"), ("snowplow_atomic_events.tsv", "snowplow"),
+    ("woocommerce_orders_export.csv", "woocommerce"), ("magento_orders_grid.csv", "magento"),
+    ("bigcommerce_orders_export.csv", "bigcommerce"),
+])
+def test_describe_recognises_each_platform(cli, file: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    res = cli("load", "--describe", FIXTURES / file, "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["mapping"]["preset"] == name

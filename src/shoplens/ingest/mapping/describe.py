@@ -84,7 +84,11 @@ def _preset_score(columns: list[str]) -> tuple[float, str | None]:
         bases = {re.split(r"[.\[]", r)[0] for r in refs}
         if doc.get("columns"):
             continue  # header-less presets are proposed by the values, not the names
+        if any(find_column(c, columns) is None for c in doc.get("signature") or []):  # type: ignore[union-attr]
+            continue
         found = sum(find_column(b, columns) is not None for b in bases) / max(len(bases), 1)
+        # a platform with a signature of its own beats a look-alike (RudderStack, Segment)
+        found += 0.01 * len(doc.get("signature") or [])  # type: ignore[arg-type]
         if found > best:
             best, name = found, key
     return best, name
@@ -100,7 +104,7 @@ def _by_values(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -
             f"OR TRY_CAST({v} AS TIMESTAMP) IS NOT NULL OR regexp_full_match({v}, "
             f"'[0-9]{{1,2}}[/.][0-9]{{1,2}}[/.][0-9]{{2,4}}( .*)?')), "
             f"count(*) FILTER (WHERE regexp_full_match({v}, '-?[0-9]{{1,4}}')), "
-            f"count(*) FILTER (WHERE regexp_full_match({v}, '-?[0-9]*[.,][0-9]{{1,2}}')), "
+            f"count(*) FILTER (WHERE regexp_full_match({v}, '-?[0-9.,]*[.,][0-9]{{1,2}}')), "
             f"count(DISTINCT {v}) FROM {table}").fetchone()
         assert row is not None
         n, dates, ints, decimals, distinct = row

@@ -4,7 +4,8 @@
 (BigQuery export), ``segment``, ``rudderstack``, ``snowplow`` (event dumps) and
 ``transactions`` (customer, date, quantity, amount). A preset is a mapping like any
 other: ``--map`` overrides its fields, and a mapping file may start from one
-(``preset: shopify``).
+(``preset: shopify``). A preset's ``signature`` lists columns only that platform writes
+(``--describe`` proposes it only for a file that has them).
 """
 
 from __future__ import annotations
@@ -35,4 +36,5 @@ def preset(name: str) -> Mapping:
     doc = documents().get(name.lower().strip())
     if doc is None:
         raise ConfigError(f"unknown preset {name!r}: use one of {', '.join(preset_names())}")
-    return Mapping.model_validate({**doc, "preset": name.lower().strip()})
+    fields = {k: v for k, v in doc.items() if k != "signature"}
+    return Mapping.model_validate({**fields, "preset": name.lower().strip()})
