@@ -64,6 +64,12 @@ def test_rollups_built_on_spark_match_duckdb(duck_shop: Engine, spark_shop: Engi
     {},
     {"cohort_by": "first_purchase", "period": "month", "offset_unit": "month", "periods": 3},
     {"cohort_by": "first_activity", "period": "week", "offset_unit": "week", "periods": 6},
+    # money to the cent on every engine: revenue retention and LTV (cumulative revenue per
+    # user) were whole currency units on Spark (a CASE of DECIMAL(38,0) and (38,4))
+    {"cohort_by": "first_purchase", "period": "month", "offset_unit": "month", "periods": 3,
+     "measure": "revenue", "kind": "cumulative"},
+    {"cohort_by": "first_activity", "period": "week", "offset_unit": "week", "periods": 4,
+     "measure": "revenue"},
 ])
 def test_cohorts_equal_duckdb(duck_shop: Engine, spark_shop: Engine, kwargs: dict) -> None:
     from shoplens.cohorts import CohortParams, compute_cohorts

@@ -124,17 +124,25 @@ def _is_date(node: exp.Expression) -> bool:
     return isinstance(node, exp.Date | exp.TsOrDsToDate | exp.CurrentDate | exp.DateFromParts)
 
 
+#: what a BIGINT is cast to before Spark sums it: the sum is then DECIMAL(34, 0) (Spark adds
+#: 10 digits), room for 10^15 64-bit values
+WIDE_SUM_OPERAND = "DECIMAL(24, 0)"
+
+
 def wide_sum(node: exp.Expression, bigint_columns: frozenset[str]) -> exp.Expression:
-    """``SUM(bigint_col)`` summed as DECIMAL(38,0).
+    """``SUM(bigint_col)`` summed as DECIMAL(34, 0).
 
     Spark sums BIGINT into BIGINT and (ANSI mode) fails on overflow; DuckDB sums into
     HUGEINT and PostgreSQL into NUMERIC, so e.g. a sum of 64-bit event-id hashes is
-    fine there. DECIMAL(38,0) is exactly what DuckDB's HUGEINT becomes in Arrow.
+    fine there. Not DECIMAL(38, 0): Spark keeps the integer digits when it widens such a
+    sum against money (a CASE or UNION of DECIMAL(38, 0) and DECIMAL(38, 4) is
+    DECIMAL(38, 0)), which rounded revenue cohorts and LTV to whole currency units;
+    DECIMAL(34, 0) widens with DECIMAL(38, 4) to DECIMAL(38, 4).
     """
     if (isinstance(node, exp.Sum) and isinstance(node.this, exp.Column)
             and node.this.name in bigint_columns):
         return exp.Sum(this=exp.Cast(this=node.this.copy(),
-                                     to=exp.DataType.build("DECIMAL(38, 0)")))
+                                     to=exp.DataType.build(WIDE_SUM_OPERAND)))
     return node
 
 

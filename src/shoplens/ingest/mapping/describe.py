@@ -19,7 +19,7 @@ from shoplens.errors import InputError
 from shoplens.ingest.mapping.columns import find_column
 from shoplens.ingest.mapping.dates import detect
 from shoplens.ingest.mapping.numbers import detect_decimal
-from shoplens.ingest.mapping.presets import _documents, preset
+from shoplens.ingest.mapping.presets import documents, preset
 from shoplens.ingest.mapping.reading import read_into
 from shoplens.ingest.mapping.spec import FileSpec
 from shoplens.ingest.validation import ident, nz
@@ -77,14 +77,18 @@ class Proposal:
 
 def _preset_score(columns: list[str]) -> tuple[float, str | None]:
     best, name = 0.0, None
-    for key, doc in _documents().items():
+    for key, doc in documents().items():
         refs: list[str] = []
         for v in (doc.get("fields") or {}).values():  # type: ignore[union-attr]
             refs.extend([v] if isinstance(v, str) else v)
         bases = {re.split(r"[.\[]", r)[0] for r in refs}
         if doc.get("columns"):
             continue  # header-less presets are proposed by the values, not the names
+        if any(find_column(c, columns) is None for c in doc.get("signature") or []):  # type: ignore[union-attr]
+            continue
         found = sum(find_column(b, columns) is not None for b in bases) / max(len(bases), 1)
+        # a platform with a signature of its own beats a look-alike (RudderStack, Segment)
+        found += 0.01 * len(doc.get("signature") or [])  # type: ignore[arg-type]
         if found > best:
             best, name = found, key
     return best, name
@@ -100,7 +104,7 @@ def _by_values(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -
             f"OR TRY_CAST({v} AS TIMESTAMP) IS NOT NULL OR regexp_full_match({v}, "
             f"'[0-9]{{1,2}}[/.][0-9]{{1,2}}[/.][0-9]{{2,4}}( .*)?')), "
             f"count(*) FILTER (WHERE regexp_full_match({v}, '-?[0-9]{{1,4}}')), "
-            f"count(*) FILTER (WHERE regexp_full_match({v}, '-?[0-9]*[.,][0-9]{{1,2}}')), "
+            f"count(*) FILTER (WHERE regexp_full_match({v}, '-?[0-9.,]*[.,][0-9]{{1,2}}')), "
             f"count(DISTINCT {v}) FROM {table}").fetchone()
         assert row is not None
         n, dates, ints, decimals, distinct = row
