@@ -19,9 +19,6 @@ from sqlglot import exp
 from shoplens.insights.funnels.context import FunnelContext
 from shoplens.insights.funnels.events import event_rows
 
-#: columns every layer has, in this order
-LAYER_COLUMNS = ("a", "uid", "k", "id", "b", "bd", "gp", "tf")
-
 
 def sql(text: str) -> exp.Expression:
     """A fragment over ShopLens's own column names (never a value)."""
@@ -123,6 +120,3 @@ class FunnelBase(ABC):
             f"PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY g{s}) AS m{s}" for s in range(1, n))
         return self.with_ctes(select(
             f"SELECT value, {counts}, {medians} FROM actors GROUP BY value"))
-
-    def actors_query(self, columns: str = "a, uid, value") -> exp.Select:
-        return self.with_ctes(select(f"SELECT {columns} FROM actors"))
