@@ -168,21 +168,27 @@ def main() -> None:
         doc["summary"]["sql_speedup_vs_pandas"] = pandas_s / min(runs)
         log(f"pandas rfm_summary: {pandas_s:.2f} s ({pandas_s / min(runs):.1f}x the SQL)")
 
+    RESULTS.mkdir(exist_ok=True)
+    stem = RESULTS / f"clv-{n_events}"
+
+    def save() -> None:  # after every phase: a run stopped part-way keeps its figures
+        doc["cpu_s"] = cpu_s()
+        stem.with_suffix(".json").write_text(json.dumps(doc, indent=2, default=str))
+        stem.with_suffix(".md").write_text(report(doc))
+
     frame = model_frame(summary, 7)
     doc["fits"] = []
+    save()
     for size in [int(s) for s in args.fit_sizes.split(",") if s]:
         sub = frame.sample(n=min(size, len(frame)), random_state=args.seed).reset_index(drop=True)
         log(f"MAP fit + predictions for {len(sub):,} customers ...")
         row = fit_and_predict(sub)
         doc["fits"].append(row)
+        save()
         log(f"  fit {row['fit_s']:.1f} s, predictions {row['total_s'] - row['fit_s']:.1f} s, "
             f"total {row['total_s']:.1f} s, peak {row['peak_mb']:.0f} MB; r {row['fitted_r']:.3f} "
             f"alpha {row['fitted_alpha']:.3f} a {row['fitted_a']:.3f} b {row['fitted_b']:.3f}")
-    doc["cpu_s"] = resource.getrusage(resource.RUSAGE_SELF).ru_utime
-    RESULTS.mkdir(exist_ok=True)
-    stem = RESULTS / f"clv-{n_events}"
-    stem.with_suffix(".json").write_text(json.dumps(doc, indent=2, default=str))
-    stem.with_suffix(".md").write_text(report(doc))
+    save()
     print(report(doc))
 
 
