@@ -112,7 +112,8 @@ def fit_and_predict(frame: pd.DataFrame, model_name: str = "bgnbd") -> dict[str,
         _, steps[name] = timed(getattr(model, name))
         cpu += LAST_CPU[0]
     values = dict(zip(model.params_["name"], model.params_["value"], strict=True))
-    return {"model": model_name, "customers": len(frame), "fit_s": fit_s, **{f"{k}_s": v for k, v in steps.items()},
+    return {"model": model_name, "customers": len(frame), "fit_s": fit_s,
+            **{f"{k}_s": v for k, v in steps.items()},
             "total_s": fit_s + sum(steps.values()), "total_cpu_s": cpu, "peak_mb": peak_mb(),
             **{f"fitted_{k}": v for k, v in values.items()}}
 
