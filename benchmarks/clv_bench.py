@@ -188,9 +188,11 @@ def main() -> None:
         row = fit_and_predict(sub, args.model)
         doc["fits"].append(row)
         save()
+        fitted = ", ".join(f"{k.removeprefix('fitted_')} {v:.3f}" for k, v in row.items()
+                           if k.startswith("fitted_"))
         log(f"  fit {row['fit_s']:.1f} s, predictions {row['total_s'] - row['fit_s']:.1f} s, "
-            f"total {row['total_s']:.1f} s, peak {row['peak_mb']:.0f} MB; r {row['fitted_r']:.3f} "
-            f"alpha {row['fitted_alpha']:.3f} a {row['fitted_a']:.3f} b {row['fitted_b']:.3f}")
+            f"total {row['total_s']:.1f} s ({row['total_cpu_s']:.1f} s CPU), peak "
+            f"{row['peak_mb']:.0f} MB; {fitted}")
     save()
     print(report(doc))
 
