@@ -103,8 +103,8 @@ def timed(fn, *args, **kwargs):
     return out, time.perf_counter() - clock
 
 
-def fit_and_predict(frame: pd.DataFrame) -> dict[str, float]:
-    params = ClvParams(time_unit="week", horizon="90d")
+def fit_and_predict(frame: pd.DataFrame, model_name: str = "bgnbd") -> dict[str, float]:
+    params = ClvParams(model=model_name, time_unit="week", horizon="90d")
     model, fit_s = timed(CustomerValueModel(params).fit, frame)
     cpu = LAST_CPU[0]
     steps = {}
@@ -112,7 +112,8 @@ def fit_and_predict(frame: pd.DataFrame) -> dict[str, float]:
         _, steps[name] = timed(getattr(model, name))
         cpu += LAST_CPU[0]
     values = dict(zip(model.params_["name"], model.params_["value"], strict=True))
-    return {"customers": len(frame), "fit_s": fit_s, **{f"{k}_s": v for k, v in steps.items()},
+    return {"model": model_name, "customers": len(frame), "fit_s": fit_s,
+            **{f"{k}_s": v for k, v in steps.items()},
             "total_s": fit_s + sum(steps.values()), "total_cpu_s": cpu, "peak_mb": peak_mb(),
             **{f"fitted_{k}": v for k, v in values.items()}}
 
@@ -124,6 +125,8 @@ def main() -> None:
                     help="comma-separated numbers of customers to fit (at most --customers)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--repeat", type=int, default=3, help="summary query runs (best kept)")
+    ap.add_argument("--model", default="bgnbd", choices=["bgnbd", "pareto-nbd"],
+                    help="purchase model to fit (the shop is always simulated from BG/NBD)")
     ap.add_argument("--pandas", action="store_true",
                     help="also time pymc-marketing's pandas rfm_summary on the transactions")
     args = ap.parse_args()
@@ -168,21 +171,29 @@ def main() -> None:
         doc["summary"]["sql_speedup_vs_pandas"] = pandas_s / min(runs)
         log(f"pandas rfm_summary: {pandas_s:.2f} s ({pandas_s / min(runs):.1f}x the SQL)")
 
+    RESULTS.mkdir(exist_ok=True)
+    stem = RESULTS / (f"clv-{n_events}" + ("" if args.model == "bgnbd" else f"-{args.model}"))
+
+    def save() -> None:  # after every phase: a run stopped part-way keeps its figures
+        doc["cpu_s"] = cpu_s()
+        stem.with_suffix(".json").write_text(json.dumps(doc, indent=2, default=str))
+        stem.with_suffix(".md").write_text(report(doc))
+
     frame = model_frame(summary, 7)
     doc["fits"] = []
+    save()
     for size in [int(s) for s in args.fit_sizes.split(",") if s]:
         sub = frame.sample(n=min(size, len(frame)), random_state=args.seed).reset_index(drop=True)
         log(f"MAP fit + predictions for {len(sub):,} customers ...")
-        row = fit_and_predict(sub)
+        row = fit_and_predict(sub, args.model)
         doc["fits"].append(row)
+        save()
+        fitted = ", ".join(f"{k.removeprefix('fitted_')} {v:.3f}" for k, v in row.items()
+                           if k.startswith("fitted_"))
         log(f"  fit {row['fit_s']:.1f} s, predictions {row['total_s'] - row['fit_s']:.1f} s, "
-            f"total {row['total_s']:.1f} s, peak {row['peak_mb']:.0f} MB; r {row['fitted_r']:.3f} "
-            f"alpha {row['fitted_alpha']:.3f} a {row['fitted_a']:.3f} b {row['fitted_b']:.3f}")
-    doc["cpu_s"] = resource.getrusage(resource.RUSAGE_SELF).ru_utime
-    RESULTS.mkdir(exist_ok=True)
-    stem = RESULTS / f"clv-{n_events}"
-    stem.with_suffix(".json").write_text(json.dumps(doc, indent=2, default=str))
-    stem.with_suffix(".md").write_text(report(doc))
+            f"total {row['total_s']:.1f} s ({row['total_cpu_s']:.1f} s CPU), peak "
+            f"{row['peak_mb']:.0f} MB; {fitted}")
+    save()
     print(report(doc))
 
 
@@ -201,12 +212,14 @@ def report(doc: dict) -> str:
                      "faster | |")
     for f in doc["fits"]:
         goal = "< 30 s" if f["customers"] <= 100_000 else "< 300 s"
-        lines.append(f"| MAP fit + predict, CLV (BG/NBD + Gamma-Gamma) | {f['customers']:,} | "
+        label = {"bgnbd": "BG/NBD", "pareto-nbd": "Pareto/NBD"}[f.get("model", "bgnbd")]
+        lines.append(f"| MAP fit + predict, CLV ({label} + Gamma-Gamma) | {f['customers']:,} | "
                      f"{f['total_s']:.1f} (fit {f['fit_s']:.1f}) | {f['total_cpu_s']:.1f} | {goal} "
                      f"| {f['peak_mb']:.0f} |")
+    last = doc["fits"][-1] if doc["fits"] else {}
     lines += ["", "True vs fitted (largest fit): " + ", ".join(
-        f"{k} {doc['true'][k]:g} -> {doc['fits'][-1][f'fitted_{k}']:.3f}" for k in doc["true"])
-        if doc["fits"] else "", ""]
+        f"{k} {doc['true'][k]:g} -> {last[f'fitted_{k}']:.3f}" for k in doc["true"]
+        if f"fitted_{k}" in last), ""]
     return "\n".join(lines)
 
 

@@ -38,6 +38,8 @@ def test_cli_json_table_and_plots(cli, cdnow_url: str, tmp_path: Path) -> None:
     v = doc["validation"]
     assert v["holdout_days"] == 273 and v["metrics"]["customers"] == 2357
     assert v["metrics"]["mae"] < v["metrics"]["naive_mae"]  # the model beats the naive rate
+    assert len(v["per_customer"]) == 5
+    assert set(v["per_customer"][0]) == {"customer_id", "frequency", "actual", "predicted", "naive"}
     assert [b["frequency"] for b in v["buckets"]] == ["0", "1", "2", "3", "4", "5", "6", "7+"]
     assert sum(b["customers"] for b in v["buckets"]) == 2357
     curve = v["curve"]

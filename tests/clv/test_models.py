@@ -126,3 +126,14 @@ def test_posterior_sampling_gives_means_and_spread(frame: pd.DataFrame) -> None:
     alive = model.p_alive()["p_alive"]
     assert len(alive) == 400 and ((alive > 0) & (alive <= 1)).all()
     assert np.isfinite(model.clv()["clv"]).all()
+
+
+def test_parameters_merge_and_validate() -> None:
+    base = ClvParams(horizon="10w", time_unit="day")
+    model = CustomerValueModel(base, horizon="3m", model="pareto-nbd")
+    assert (model.params.horizon_days, model.params.time_unit, model.params.model) == (
+        90.0, "day", "pareto-nbd")
+    assert base.merged(horizon_days=14.0 * 7).clv_months == 3  # 98 days: 3.3 months of 30 days
+    assert ClvParams(horizon="1y", time_unit="week").clv_months == 12  # 52.1 weeks / 4.345
+    with pytest.raises(ValueError, match="time_unit"):
+        CustomerValueModel(time_unit="month")

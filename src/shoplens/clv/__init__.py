@@ -70,8 +70,7 @@ def clv(db: Engine | str | None = None, params: ClvParams | None = None, *,
         ``by_segment``, ``by_rfm``, ``validation``; ``to_json_dict()`` for JSON.
     """
     if options:
-        base = params.model_dump(by_alias=False) if params else {}
-        params = ClvParams.model_validate({**base, **options})
+        params = (params or ClvParams()).merged(**options)
     if isinstance(db, Engine):
         result = compute_clv(db, params)
         if write:

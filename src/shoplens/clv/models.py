@@ -123,9 +123,7 @@ class CustomerValueModel:
 
     def __init__(self, params: ClvParams | None = None, **overrides: Any) -> None:
         base = params or ClvParams()
-        self.params = base.model_copy(update=overrides) if overrides else base
-        if overrides:  # re-validate the merged fields
-            self.params = ClvParams.model_validate(self.params.model_dump(by_alias=False))
+        self.params = base.merged(**overrides) if overrides else base
 
     # -- fitting ----------------------------------------------------------------------
     def fit(self, summary: pd.DataFrame) -> Self:
@@ -278,12 +276,10 @@ class CustomerValueModel:
         """
         data = self._data(summary)
         p = self.params
-        if horizon_days is not None or discount_rate is not None:
-            p = ClvParams.model_validate({
-                **p.model_dump(by_alias=False),
-                **({"horizon_days": horizon_days} if horizon_days is not None else {}),
-                **({"discount_rate": discount_rate} if discount_rate is not None else {}),
-            })
+        if horizon_days is not None:
+            p = p.merged(horizon_days=horizon_days)
+        if discount_rate is not None:
+            p = p.merged(discount_rate=discount_rate)
         frame = _spend_data(data).assign(recency=data["recency"].to_numpy(), T=data["T"].to_numpy())
         with _quiet():
             values = _mean(self.spend_model_.expected_customer_lifetime_value(

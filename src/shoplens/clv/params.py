@@ -128,6 +128,13 @@ class ClvParams(BaseModel):
             )
         return self
 
+    def merged(self, **overrides: object) -> ClvParams:
+        """A validated copy with ``overrides`` (``horizon`` and ``horizon_days`` both
+        accepted)."""
+        if "horizon" in overrides:
+            overrides["horizon_days"] = overrides.pop("horizon")
+        return ClvParams.model_validate({**self.model_dump(), **overrides})
+
     @property
     def unit_days(self) -> int:
         return UNIT_DAYS[self.time_unit]

@@ -81,7 +81,8 @@ class ClvResult:
 
     def to_json_dict(self, *, customers: int = 0) -> dict[str, Any]:
         """The result as one JSON-ready document; ``customers`` rows of the customer
-        table (highest CLV first) are included, 0 for none."""
+        table (highest CLV first) and of the holdout comparison per customer are
+        included, 0 for none."""
         p = self.params
         doc: dict[str, Any] = {
             "model": p.model,
@@ -103,7 +104,8 @@ class ClvResult:
             "at_risk": _records(self.at_risk),
             "by_segment": _records(self.by_segment),
             "by_rfm": _records(self.by_rfm),
-            "validation": self.validation.to_json_dict() if self.validation else None,
+            "validation": (self.validation.to_json_dict(customers=customers)
+                           if self.validation else None),
             "p_alive_matrix": {
                 "T": _num(self.matrix_T),
                 "frequency": [int(x) for x in self.p_alive_matrix.index],
