@@ -16,7 +16,7 @@ from shoplens.alerts.model import MIN_DAYS
 from shoplens.alerts.params import DEFAULT_BREAKDOWNS, AlertParams
 from shoplens.alerts.quality import event_types, gaps, quarantined_loads
 from shoplens.alerts.result import AlertReport, Anomaly, MetricSummary
-from shoplens.alerts.rootcause import pivot, root_cause
+from shoplens.alerts.rootcause import BASELINE_DAYS, pivot, root_cause
 from shoplens.alerts.series import (
     data_range,
     event_type_counts,
@@ -204,7 +204,11 @@ def _watch(engine: Engine, metric: Metric, lo: date, hi: date, since: pd.Timesta
             report.declared.append(a)
     if flagged.empty:
         return
-    breakdowns = {p: pivot(fetch_series(engine, metric.query, lo, hi, breakdown=p)) for p in props}
+    # the breakdowns are read for the flagged days and the four weeks before them only
+    b_lo = max(lo, (flagged.index.min() - pd.Timedelta(days=BASELINE_DAYS)).date())
+    b_hi = flagged.index.max().date()
+    breakdowns = {p: pivot(fetch_series(engine, metric.query, b_lo, b_hi, breakdown=p))
+                  for p in props}
     normal = f["kind"].isna().reindex(values.index, fill_value=True) & ~missing
     simple_ratio = metric.is_ratio and metric.query.formula.replace(" ", "") == "A/B"
     for day, row in flagged.iterrows():

@@ -24,6 +24,7 @@ from shoplens.alerts.model import (
     MIN_DAYS,
     SPREAD_DAYS,
     WEEKLY_MIN_DAYS,
+    WEEKLY_WINDOW,
     YEARLY_MIN_DAYS,
     SeasonalForecaster,
     robust_scale,
@@ -36,7 +37,7 @@ CUSUM_K = 0.5
 #: a level is accepted as the new normal after this many days in a row flagged on one side
 ACCEPT_DAYS = 4
 #: days of history before the judged period re-forecast to measure the forecast errors
-WARMUP = 56
+WARMUP = 35
 #: forecast errors needed before they set the interval's spread
 MIN_ERRORS = 14
 #: remainder scale -> forecast error scale, until forecast errors are known
@@ -137,7 +138,9 @@ def detect_series(values: pd.Series, start: pd.Timestamp, opts: DetectOptions, *
     # mask history outliers once: a robust fit of the history, far remainders replaced
     if first >= WEEKLY_MIN_DAYS:
         hist = _fill(z[:first], mask[:first])
-        m = SeasonalForecaster(yearly=yearly).fit(hist, window=None)
+        # the days the first fits read (the whole history for a yearly model)
+        m = SeasonalForecaster(yearly=yearly).fit(
+            hist, window=None if yearly else WEEKLY_WINDOW + WARMUP)
         lo = first - len(m.fitted_)
         far = np.abs(hist[lo:] - m.fitted_) > HISTORY_Z * m.sigma_
         mask[lo:first] |= far

@@ -129,6 +129,8 @@ def inject(events: pa.Table, users: pa.Table, start: date, n_days: int, n: int, 
             keep &= ~gone
             label["magnitude"] = -0.5
             span_days = [d for d in range(day, day + span) if frac[d] >= DRIFT_LABEL]
+            # the days before are drifting too, by less than DRIFT_LABEL: not labelled
+            label["ramp_start"] = label["start"]
             label["start"] = (start + timedelta(days=span_days[0])).isoformat()
         first = date.fromisoformat(label["start"])
         last = date.fromisoformat(label["end"])
