@@ -42,6 +42,8 @@ WARMUP = 35
 MIN_ERRORS = 14
 #: remainder scale -> forecast error scale, until forecast errors are known
 INFLATE = 1.8
+#: standard deviations of Poisson noise a count must leave to be a point anomaly
+POISSON_SD = 2.0
 #: history remainder beyond this many standard deviations is masked before fitting
 HISTORY_Z = 3.5
 
@@ -54,6 +56,10 @@ class DetectOptions:
     #: offset of the log transform (1 for counts and money; a small share of the median
     #: for ratios)
     offset: float | None = None
+    #: the series counts things: a day also needs a deviation beyond Poisson noise
+    #: (``|actual - expected| > 2 sqrt(expected)``), so that 1 order against 2.1 expected
+    #: in a tiny shop does not alert
+    counts: bool = False
 
 
 @dataclass
@@ -177,7 +183,11 @@ def detect_series(values: pd.Series, start: pd.Timestamp, opts: DetectOptions, *
                 else:
                     errors.append(z[i] - mean[i])
                 continue
-            if abs(zi) > opts.z and abs(dev) >= opts.min_deviation:
+            noise = False
+            if opts.counts:  # within counting noise: no point anomaly (a drift may still be)
+                e = max(float(np.exp(mean[i]) - c), 1.0)
+                noise = abs(y[i] - e) <= POISSON_SD * np.sqrt(e)
+            if abs(zi) > opts.z and abs(dev) >= opts.min_deviation and not noise:
                 kind[i] = "drop" if zi < 0 else "spike"
             else:  # point anomalies stay out of the drift's running sums
                 s_lo = max(0.0, s_lo - zi - CUSUM_K)

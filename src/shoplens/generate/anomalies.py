@@ -31,12 +31,13 @@ ANOMALIES = 5  # stream key
 KINDS = ("drop", "spike", "country_outage", "event_stops", "drift")
 #: metrics expected to alert per kind (drops and spikes of whole sessions keep conversion;
 #: a spike repeats sessions of the same users)
+_SESSIONS = ["revenue", "orders", "buyers", "dau", "events", "events:add-to-cart"]
 METRICS = {
-    "drop": ["revenue", "orders", "buyers", "dau"],
-    "spike": ["revenue", "orders", "events"],  # the same users again: not dau, buyers
-    "country_outage": ["revenue", "orders", "buyers", "dau", "events"],
+    "drop": _SESSIONS,
+    "spike": ["revenue", "orders", "events", "events:add-to-cart"],  # same users: not dau
+    "country_outage": _SESSIONS,
     "event_stops": ["events:add-to-cart"],
-    "drift": ["revenue", "orders", "buyers", "dau"],
+    "drift": _SESSIONS,
 }
 DRIFT_DAYS = 21
 #: drift days labelled: those with at least this share of sessions gone
