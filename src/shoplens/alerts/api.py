@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import time
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from shoplens.alerts.model import MIN_DAYS
 from shoplens.alerts.params import DEFAULT_BREAKDOWNS, AlertParams
 from shoplens.alerts.quality import event_types, gaps, quarantined_loads
 from shoplens.alerts.result import AlertReport, Anomaly, MetricSummary
-from shoplens.alerts.rootcause import pivot, root_cause
+from shoplens.alerts.rootcause import BASELINE_DAYS, pivot, root_cause
 from shoplens.alerts.series import (
     data_range,
     event_type_counts,
@@ -26,6 +27,7 @@ from shoplens.alerts.series import (
 from shoplens.alerts.wording import offline_message, rewrite
 from shoplens.engines import Engine
 from shoplens.errors import ConfigError, InputError
+from shoplens.insights.schema import TrendsQuery
 from shoplens.llm import Provider, get_provider
 
 #: default watched period: the last days with data
@@ -97,8 +99,10 @@ def detect(engine: Engine, params: AlertParams | None = None, *,
                                       declared)
         report.quality += quarantined_loads(engine)
 
+    frames = _fetch_all(engine, metrics, lo, hi)
     for metric in metrics:
-        _watch(engine, metric, lo, hi, ts_since, opts, declared, missing, props, report)
+        _watch(engine, metric, frames[metric.key], lo, hi, ts_since, opts, declared, missing,
+               props, report)
 
     provider = provider or get_provider(params.llm)
     report.provider = provider.name
@@ -179,12 +183,43 @@ def evaluate(formula: str, frame: pd.DataFrame) -> pd.Series:
     return pd.Series(ev(ast.parse(formula, mode="eval")), index=frame.index, dtype=float)
 
 
-def _watch(engine: Engine, metric: Metric, lo: date, hi: date, since: pd.Timestamp,
-           opts: DetectOptions, declared: pd.Series, missing: pd.Series, props: list[str],
-           report: AlertReport) -> None:
-    frame = fetch_series(engine, metric.query, lo, hi)
+def _fetch_all(engine: Engine, metrics: list[Metric], lo: date, hi: date
+               ) -> dict[str, pd.DataFrame]:
+    """Every metric's daily series, read in as few scans of the events as the query model
+    allows (20 series a query): each metric's series as columns A, B ..."""
+    out: dict[str, pd.DataFrame] = {}
+    batch: list[Metric] = []
+
+    def flush() -> None:
+        if not batch:
+            return
+        series = [s for m in batch for s in m.query.series]
+        frame = fetch_series(engine, TrendsQuery(series=series), lo, hi)
+        i = 0
+        for m in batch:
+            n = len(m.query.series)
+            cols = [chr(65 + i + j) for j in range(n)]
+            out[m.key] = frame[cols].set_axis([chr(65 + j) for j in range(n)], axis=1)
+            i += n
+        batch.clear()
+
+    for m in metrics:
+        if m.query.filters or m.query.interval != "day":
+            out[m.key] = fetch_series(engine, m.query, lo, hi)  # says what it cannot do
+            continue
+        if sum(len(b.query.series) for b in batch) + len(m.query.series) > 20:
+            flush()
+        batch.append(m)
+    flush()
+    return out
+
+
+def _watch(engine: Engine, metric: Metric, frame: pd.DataFrame, lo: date, hi: date,
+           since: pd.Timestamp, opts: DetectOptions, declared: pd.Series, missing: pd.Series,
+           props: list[str], report: AlertReport) -> None:
     values = evaluate(metric.query.formula, frame) if metric.is_ratio else frame["A"]
-    res = detect_series(values, since, opts, declared=declared, missing=missing)
+    res = detect_series(values, since, replace(opts, counts=metric.unit == "count"),
+                        declared=declared, missing=missing)
     f = res.frame
     flagged = f.loc[f["kind"].notna()]
     summary = MetricSummary(metric.key, metric.label, res.model, len(f), len(flagged),
@@ -204,7 +239,11 @@ def _watch(engine: Engine, metric: Metric, lo: date, hi: date, since: pd.Timesta
             report.declared.append(a)
     if flagged.empty:
         return
-    breakdowns = {p: pivot(fetch_series(engine, metric.query, lo, hi, breakdown=p)) for p in props}
+    # the breakdowns are read for the flagged days and the four weeks before them only
+    b_lo = max(lo, (flagged.index.min() - pd.Timedelta(days=BASELINE_DAYS)).date())
+    b_hi = flagged.index.max().date()
+    breakdowns = {p: pivot(fetch_series(engine, metric.query, b_lo, b_hi, breakdown=p))
+                  for p in props}
     normal = f["kind"].isna().reindex(values.index, fill_value=True) & ~missing
     simple_ratio = metric.is_ratio and metric.query.formula.replace(" ", "") == "A/B"
     for day, row in flagged.iterrows():

@@ -24,6 +24,7 @@ from shoplens.alerts.model import (
     MIN_DAYS,
     SPREAD_DAYS,
     WEEKLY_MIN_DAYS,
+    WEEKLY_WINDOW,
     YEARLY_MIN_DAYS,
     SeasonalForecaster,
     robust_scale,
@@ -36,11 +37,13 @@ CUSUM_K = 0.5
 #: a level is accepted as the new normal after this many days in a row flagged on one side
 ACCEPT_DAYS = 4
 #: days of history before the judged period re-forecast to measure the forecast errors
-WARMUP = 56
+WARMUP = 35
 #: forecast errors needed before they set the interval's spread
 MIN_ERRORS = 14
 #: remainder scale -> forecast error scale, until forecast errors are known
 INFLATE = 1.8
+#: standard deviations of Poisson noise a count must leave to be a point anomaly
+POISSON_SD = 2.0
 #: history remainder beyond this many standard deviations is masked before fitting
 HISTORY_Z = 3.5
 
@@ -53,6 +56,10 @@ class DetectOptions:
     #: offset of the log transform (1 for counts and money; a small share of the median
     #: for ratios)
     offset: float | None = None
+    #: the series counts things: a day also needs a deviation beyond Poisson noise
+    #: (``|actual - expected| > 2 sqrt(expected)``), so that 1 order against 2.1 expected
+    #: in a tiny shop does not alert
+    counts: bool = False
 
 
 @dataclass
@@ -137,7 +144,9 @@ def detect_series(values: pd.Series, start: pd.Timestamp, opts: DetectOptions, *
     # mask history outliers once: a robust fit of the history, far remainders replaced
     if first >= WEEKLY_MIN_DAYS:
         hist = _fill(z[:first], mask[:first])
-        m = SeasonalForecaster(yearly=yearly).fit(hist, window=None)
+        # the days the first fits read (the whole history for a yearly model)
+        m = SeasonalForecaster(yearly=yearly).fit(
+            hist, window=None if yearly else WEEKLY_WINDOW + WARMUP)
         lo = first - len(m.fitted_)
         far = np.abs(hist[lo:] - m.fitted_) > HISTORY_Z * m.sigma_
         mask[lo:first] |= far
@@ -174,7 +183,11 @@ def detect_series(values: pd.Series, start: pd.Timestamp, opts: DetectOptions, *
                 else:
                     errors.append(z[i] - mean[i])
                 continue
-            if abs(zi) > opts.z and abs(dev) >= opts.min_deviation:
+            noise = False
+            if opts.counts:  # within counting noise: no point anomaly (a drift may still be)
+                e = max(float(np.exp(mean[i]) - c), 1.0)
+                noise = abs(y[i] - e) <= POISSON_SD * np.sqrt(e)
+            if abs(zi) > opts.z and abs(dev) >= opts.min_deviation and not noise:
                 kind[i] = "drop" if zi < 0 else "spike"
             else:  # point anomalies stay out of the drift's running sums
                 s_lo = max(0.0, s_lo - zi - CUSUM_K)

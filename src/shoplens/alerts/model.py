@@ -117,6 +117,7 @@ class SeasonalForecaster:
             self.model_ = "STL robust, weekly"
             if window is not None:
                 y = y[-window:]
+            self.window_ = len(y)
             n = len(y)
             res = STL(y, period=self.period, robust=True, seasonal=SEASONAL, seasonal_deg=0,
                       trend=TREND).fit(inner_iter=INNER_ITER, outer_iter=OUTER_ITER)

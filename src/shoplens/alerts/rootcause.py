@@ -62,14 +62,24 @@ def _js_terms(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 def usual_shares(wide: pd.DataFrame, day: pd.Timestamp, normal: pd.Series) -> pd.Series:
     """Median share of each element over the normal days of the four weeks before ``day``."""
-    before = wide.loc[(wide.index < day) & (wide.index >= day - pd.Timedelta(days=BASELINE_DAYS))]
-    before = before.loc[normal.reindex(before.index, fill_value=False).to_numpy(bool)]
-    if before.empty:
-        before = wide.loc[wide.index < day].tail(BASELINE_DAYS)
-    totals = before.sum(axis=1).replace(0, np.nan)
-    shares = before.div(totals, axis=0).median().fillna(0.0)
-    s = float(shares.sum())
-    return shares / s if s > 0 else shares
+    idx = wide.index
+    lo = idx.searchsorted(day - pd.Timedelta(days=BASELINE_DAYS))
+    hi = idx.searchsorted(day)
+    values = wide.to_numpy(float)[lo:hi]
+    ok = normal.reindex(idx[lo:hi], fill_value=False).to_numpy(bool)
+    if ok.any():
+        values = values[ok]
+    elif not len(values):
+        values = wide.to_numpy(float)[max(0, hi - BASELINE_DAYS):hi]
+    if not len(values):
+        return pd.Series(0.0, index=wide.columns)
+    totals = values.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = np.where(totals > 0, values / np.where(totals > 0, totals, 1.0), np.nan)
+    med = np.nan_to_num(np.nanmedian(shares, axis=0)) if np.isfinite(shares).any() \
+        else np.zeros(values.shape[1])
+    total = med.sum()
+    return pd.Series(med / total if total > 0 else med, index=wide.columns)
 
 
 def explain(prop: str, actual: pd.Series, expected: pd.Series, *,
@@ -123,8 +133,7 @@ def pivot(long: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Day x value frames of the numerator ``A`` (and the denominator ``B``, if any) from
     the long frame :func:`shoplens.alerts.series.fetch_series` returns for a breakdown."""
     def wide(col: str) -> pd.DataFrame:
-        return long.pivot_table(index="day", columns="value", values=col, aggfunc="sum",
-                                fill_value=0.0)
+        return long.groupby(["day", "value"])[col].sum().unstack(fill_value=0.0).sort_index()
 
     if long.empty:
         return pd.DataFrame(), None

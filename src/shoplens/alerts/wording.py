@@ -40,7 +40,7 @@ def _cause_text(a: Anomaly) -> str:
     same = [c for c in a.causes if c.property == first.property]
     values = ", ".join(f"{BREAKDOWNS.get(c.property, (None, None, c.property))[2]} = "
                        f"{_safe_name(c.value)}" for c in same)
-    share = sum(c.share_of_gap for c in same)
+    share = min(sum(c.share_of_gap for c in same), 1.0)  # others may move the other way
     return f"; {100 * share:.0f} % of the gap comes from {values}"
 
 
