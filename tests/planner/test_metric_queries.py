@@ -30,7 +30,7 @@ def test_metrics_as_queries(planner_engine: Engine) -> None:
     assert r.source == "rollups"
     totals: dict = defaultdict(float)
     for s in r.payload["series"]:
-        totals[s["breakdown_value"]] += s["total"] or 0
+        totals[s["breakdown_value"] or "(no brand)"] += s["total"] or 0
     top = sorted(totals.items(), key=lambda kv: -kv[1])[:3]
     assert [(k, round(v, 4)) for k, v in top] == [
         (b.brand, round(float(b.revenue), 4)) for b in m.top_brands[:3]]

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from shoplens.report.collectors.cohorts import weighted_average
 from shoplens.report.model import (
+    AlertSection,
     BenchmarkSection,
     BenchRow,
     BreakdownRow,
@@ -113,4 +114,13 @@ def sample_report() -> ReportData:
                     "clv": 40210.0, "at_risk_customers": 640, "at_risk_past_value": 51000.0},
             at_risk=[{"user_id": "u7", "calibration_value": 1999.0, "frequency": 9,
                       "p_alive": 0.12, "clv": 31.0}]),
+        alerts=AlertSection(
+            since="2024-04-17", date_to="2024-04-30", sensitivity="medium", fired=True,
+            anomalies=[{"day": "2024-04-24", "label": "purchases", "kind": "drop",
+                        "actual": 610, "expected": 1040,
+                        "message": "Purchases on 2024-04-24 were 41 % below the expected 1,040 "
+                                   "(interval 905–1,170); 83 % of the gap comes from "
+                                   "country = DE."}],
+            data_quality=[{"message": "No add-to-cart events since 2024-04-28 (about 150 a day "
+                                      "before): the tracker may have stopped."}]),
     )
