@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
@@ -154,6 +154,8 @@ def find_periods(question: str, anchor: date,
         if any(a < span[1] and span[0] < b for a, b in taken):
             return
         taken.append(span)
+        if len(text) == len(question):  # say it as the question wrote it ("Q3", "May")
+            period = replace(period, text=question[span[0]:span[1]].strip())
         found.append(Found(period, span))
 
     def rule(pattern: str, build: Callable[[re.Match[str]], Period | None]) -> None:
