@@ -18,7 +18,7 @@ from shoplens.events.queries import staged_query
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE = os.environ.get("SHOPLENS_UPDATE_SNAPSHOTS") == "1"
 ENGINES = {cls.name: cls.dialect for cls in (DuckDBEngine, PostgresEngine)}
-QUERIES = ("funnel", "stage_counts", "paths", "transitions", "dropoffs", "step_times",
+QUERIES = ("stage_counts", "paths", "transitions", "dropoffs", "step_times",
            "repeat_purchase", "abandonment", "behaviours")
 
 
