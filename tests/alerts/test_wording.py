@@ -46,7 +46,7 @@ class Scripted(Provider):
         self.answers = list(answers)
         self.prompts: list[str] = []
 
-    def _generate(self, system: str, prompt: str, *, json_mode: bool) -> str:
+    def _generate(self, system: str, prompt: str, *, json_mode: bool, timeout: float) -> str:
         self.prompts.append(prompt)
         return self.answers.pop(0)
 
