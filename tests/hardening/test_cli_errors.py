@@ -26,6 +26,11 @@ BAD_OPTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "report": (("--skip", "nonsense", "--out", "{tmp}/r"), "--skip"),
     "demo": (("--users", "3", "--out", "{tmp}/d"), "--users"),
     "export": (("--lake", "{tmp}/lake", "--chunk-days", "0"), "--chunk-days"),
+    "ask": (("How many orders?", "--llm", "nope"), "--llm"),
+    "funnel": (("--step", "view", "--step", "cart", "--window", "soon"), "window"),
+    "query": (("{tmp}/missing.json",), "missing.json"),
+    "catalogue update": (("{tmp}/missing.csv",), "missing.csv"),
+    "catalogue rename-brand": (("", "x"), "brand"),
 }
 #: more bad values the issue found (pydantic checks, dates, ports)
 MORE = [

@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
             help="Search engine URL holding the user_segments index.")] = None,
     ) -> None:
         """Explore the database in the browser: trends, funnels, retention, paths, segments."""
-        from shoplens.engines import default_url
+        from shoplens.engines import check_url, default_url
         from shoplens.engines.base import redact
         from shoplens.explorer import ExplorerSettings, check_bind, serve
         from shoplens.explorer.settings import TOKEN_ENV
@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
         token = os.environ.get(TOKEN_ENV) or None
         check_bind(host, token)
         extra = {"store": store} if store is not None else {}
-        settings = ExplorerSettings(db_url=db or default_url(), host=host, port=port,
+        settings = ExplorerSettings(db_url=check_url(db or default_url()), host=host, port=port,
                                     token=token, search_url=search, **extra)
 
         def ready(url: str) -> None:

@@ -36,6 +36,16 @@ def duckdb_path(url: str) -> str:
     return url
 
 
+def check_url(url: str) -> str:
+    """``url`` when it names an engine ShopLens knows (nothing is opened), else a
+    :class:`ConfigError` saying which URLs work."""
+    if (url.startswith(("postgresql://", "postgres://", "duckdb:", "spark://"))
+            or url.endswith((".duckdb", ".db")) or url == ":memory:"):
+        return url
+    raise ConfigError(redact(
+        f"unknown database URL {url!r}: use duckdb:PATH or postgresql://...", url))
+
+
 def connect(url: str | None = None, *, init: bool = True, **options: object) -> Engine:
     """Open the engine a URL names and, by default, create the ShopLens schema in it."""
     url = url or default_url()
@@ -56,13 +66,10 @@ def connect(url: str | None = None, *, init: bool = True, **options: object) -> 
         except Exception as exc:
             raise ConfigError(redact(f"cannot open DuckDB database {duckdb_path(url)}: "
                                      f"{_first_lines(exc)}", url)) from None
-    elif url.startswith("spark://"):
+    else:
         from shoplens.engines.spark import SparkEngine
 
-        engine = SparkEngine(url)
-    else:
-        raise ConfigError(redact(
-            f"unknown database URL {url!r}: use duckdb:PATH or postgresql://...", url))
+        engine = SparkEngine(check_url(url))
     if init:
         engine.init_schema()
     return engine
@@ -73,4 +80,5 @@ def _first_lines(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-__all__ = ["DB_ENV", "DEFAULT_DB_URL", "Engine", "Query", "connect", "default_url", "load_sql"]
+__all__ = ["DB_ENV", "DEFAULT_DB_URL", "Engine", "Query", "check_url", "connect", "default_url",
+           "load_sql"]
