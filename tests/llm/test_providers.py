@@ -84,7 +84,7 @@ def test_invalid_twice_is_a_clear_error(name: str, fake_llm: FakeLLM, keys: dict
         complete_json("q", InsightsResponse, provider=_provider(name, fake_llm))
     assert len(fake_llm.requests) == 2
     fake_llm.queue(("json", BROKEN))
-    with pytest.raises(LLMError, match=r"returned invalid JSON twice; last error: not JSON"):
+    with pytest.raises(LLMError, match=r"returned invalid JSON twice; last error: the answer is not JSON"):
         complete_json("q", InsightsResponse, provider=_provider(name, fake_llm))
 
 
