@@ -55,8 +55,12 @@ def rollups_ready(engine: Engine) -> bool:
 
 
 def plan_trends(engine: Engine, query: TrendsQuery, resolved: Any) -> Compiled | None:
-    """A statement over the rollups with the raw statement's rows, or None."""
-    if query.date_range.timezone != "UTC" or not rollups_ready(engine):
+    """A statement over the rollups with the raw statement's rows, or None.
+
+    A whole-range value (``display="total"``) is not a sum of the rollups' periods: the
+    raw statement answers it."""
+    if (query.display == "total" or query.date_range.timezone != "UTC"
+            or not rollups_ready(engine)):
         return None
     scope = Scope(resolved.catalogue, Binder(prefix="r"), timezone="UTC")
     if all(s.math == "unique_users" for s in query.series):
