@@ -169,7 +169,7 @@ def _p_alive_matrix(model: CustomerValueModel, frame: pd.DataFrame) -> tuple[pd.
     grid = pd.DataFrame({"customer_id": np.arange(f_grid.size),
                          "frequency": f_grid.ravel().astype("float64"),
                          "recency": r_grid.ravel(), "T": t_max})
-    values = model.p_alive(grid)["p_alive"].to_numpy().reshape(f_grid.shape)
+    values = model.p_alive(grid)["p_alive"].to_numpy(copy=True).reshape(f_grid.shape)
     # with no repeat purchase, recency is 0 by definition: other cells do not exist
     values[0, 1:] = np.nan
     return pd.DataFrame(values, index=freqs, columns=np.round(recs, 3)), t_max

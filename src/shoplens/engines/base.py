@@ -79,8 +79,8 @@ class Engine(ABC):
         return self._fetch_arrow(self.render(query, native=native), params)
 
     def fetch_df(self, query: SQLLike, params: Params = None, *, native: bool = False) -> pd.DataFrame:
-        """Result as a pandas DataFrame (numbers as numbers, NULL as NaN/NaT/None)."""
-        return self.fetch_arrow(query, params, native=native).to_pandas()
+        """Result as a pandas DataFrame (numbers as numbers, NULL as NaN/NaT, text NULL as None)."""
+        return _text_nulls_as_none(self.fetch_arrow(query, params, native=native).to_pandas())
 
     def fetch_all(self, query: SQLLike, params: Params = None, *, native: bool = False) -> list[tuple]:
         table = self.fetch_arrow(query, params, native=native)
@@ -213,3 +213,16 @@ class Engine(ABC):
 
 
 __all__ = ["Engine", "Params", "SQLLike", "redact"]
+
+
+def _text_nulls_as_none(df: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as Python objects with ``None`` for NULL, under pandas 2 and 3 alike.
+
+    pandas 3 reads Arrow strings into its ``str`` dtype, whose missing value is ``NaN``;
+    a NULL breakdown value or user id must stay ``None`` (``null`` in JSON, not ``NaN``).
+    """
+    for i, dtype in enumerate(df.dtypes):
+        if isinstance(dtype, pd.StringDtype):
+            col = df.iloc[:, i]
+            df.isetitem(i, col.astype(object).where(col.notna(), None))
+    return df
