@@ -136,6 +136,10 @@ def describe_file(path: Path) -> Proposal:
             doc: dict[str, object] = {"preset": name}
             notes.append(f"the columns match the {name} preset ({preset(name).description})")
             fields = {f: v for f, v in preset(name).fields.items()}
+            items = preset(name).items
+            if items is not None:
+                notes.append(f"each element of {items.column} becomes a row of its own "
+                             "(a purchase of three products is three purchase rows)")
         else:
             lower = {_key(c): c for c in columns}
             is_events = any(a in lower for a in ALIASES["event"])

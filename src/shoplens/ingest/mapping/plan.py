@@ -19,6 +19,7 @@ from shoplens.ingest.layout import Layout, Options
 from shoplens.ingest.mapping import build
 from shoplens.ingest.mapping.columns import base_column, column_sql
 from shoplens.ingest.mapping.dates import check_declared, detect
+from shoplens.ingest.mapping.items import ITEM_COLUMN, exploded, item_fields, revenue_mismatches
 from shoplens.ingest.mapping.numbers import detect_decimal
 from shoplens.ingest.mapping.reading import ReadFile, read_into
 from shoplens.ingest.mapping.spec import CUSTOMER_FIELDS, PRODUCT_FIELDS, FileSpec, Mapping
@@ -129,9 +130,16 @@ def _refund_copies(m: Mapping, relation: str, columns: tuple[str, ...], file: st
 
 def resolve(con: duckdb.DuckDBPyConnection, m: Mapping, table: str, relation: str,
             columns: tuple[str, ...], fields: dict[str, list[str]], *, file: str,
-            time_field: str | None, notes: list[str], decimal: str | None) -> build.Resolved:
-    """Each field's columns as SQL; the date format and decimal separator from the data."""
-    exprs = {f: [column_sql(ref, columns, file=file, field=f) for ref in refs]
+            time_field: str | None, notes: list[str], decimal: str | None,
+            items: bool = False) -> build.Resolved:
+    """Each field's columns as SQL; the date format and decimal separator from the data.
+
+    With ``items`` the relation has one row per array element (``_item``): the fields may
+    read the element, and the data is looked at through the relation."""
+    scope = (*columns, ITEM_COLUMN) if items else columns
+    if items:
+        table = f"({relation}) AS _rows"
+    exprs = {f: [column_sql(ref, scope, file=file, field=f) for ref in refs]
              for f, refs in fields.items() if refs}
     sources = {f: refs[0] for f, refs in fields.items() if refs}
     formats: tuple[str, ...] = ()
@@ -152,7 +160,7 @@ def resolve(con: duckdb.DuckDBPyConnection, m: Mapping, table: str, relation: st
         if note:
             notes.append(f"{file}: {note}")
     return build.Resolved(relation=relation, columns=columns, exprs=exprs, sources=sources,
-                          time_formats=formats, decimal=decimal)
+                          time_formats=formats, decimal=decimal, items=items)
 
 
 def _layout(name: str, fmt: str, kind: str, sql: str, sessionize: bool) -> Layout:
@@ -192,10 +200,21 @@ def plan_mapped(paths: list[Path], m: Mapping, con: duckdb.DuckDBPyConnection,
         if not joins:
             table = lines.table
         relation = _refund_copies(m, _filled(m, table, columns), columns, lines.name)
-        fields = {f: m.columns_of(f) for f in m.fields}
+        if m.items is not None:
+            array = column_sql(m.items.column, columns, file=lines.name, field="items")
+            relation = exploded(relation, array)
+        fields = item_fields(m)
         time_field = "order_time" if m.format == "orders" else "event_time"
         r = resolve(con, m, table, relation, columns, fields, file=lines.name,
-                    time_field=time_field, notes=notes, decimal=m.lines_spec().decimal)
+                    time_field=time_field, notes=notes, decimal=m.lines_spec().decimal,
+                    items=m.items is not None)
+        if m.items is not None:
+            n, line, items_sum, revenue = revenue_mismatches(con, relation, r.exprs, r.decimal)
+            if n:
+                notes.append(
+                    f"{lines.name}: {n:,} row(s) whose items' price x quantity do not add up "
+                    f"to their revenue (first: line {line}, items {items_sum}, revenue "
+                    f"{revenue}); revenue is counted from the items")
 
         def columns_sql(ref: str, _cols: tuple[str, ...] = columns, _f: str = lines.name) -> str:
             return column_sql(ref, _cols, file=_f, field="a rule of the mapping")
@@ -204,9 +223,11 @@ def plan_mapped(paths: list[Path], m: Mapping, con: duckdb.DuckDBPyConnection,
             sql = build.order_lines_sql(m, r, opts, columns_sql)
             layout = _layout(name, "orders", "order_lines", sql, False)
         else:
-            used = {base_column(ref, columns) for refs in fields.values() for ref in refs}
-            used |= {base_column(ref.split(".")[0].split("[")[0], columns)
-                     for refs in fields.values() for ref in refs}
+            refs_used = [ref for refs in fields.values() for ref in refs]
+            if m.items is not None:
+                refs_used.append(m.items.column)
+            used = {base_column(ref, columns) for ref in refs_used}
+            used |= {base_column(ref.split(".")[0].split("[")[0], columns) for ref in refs_used}
             extras = [c for c in columns if c not in used and "." not in c]
             sql = build.events_sql(m, r, extras, opts, columns_sql)
             layout = _layout(name, "events", "events", sql, not r.one("session_id"))
