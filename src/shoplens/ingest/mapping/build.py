@@ -68,8 +68,10 @@ def _user(m: Mapping, r: Resolved) -> str:
     user = r.first("user_id")
     if user == NULL_TEXT:
         return user
-    # ids exported as floats (17850.0) are the integer
-    user = f"regexp_replace({user}, '^(-?[0-9]+)\\.0+$', '\\1')"
+    # ids exported as floats (17850.0) are the integer (the regular expression only where a
+    # dot makes it possible: most ids have none)
+    user = (f"CASE WHEN contains({user}, '.') THEN regexp_replace({user}, '^(-?[0-9]+)\\.0+$', "
+            f"'\\1') ELSE {user} END")
     if m.hash_user_id:
         # e-mail addresses are personal: keep a stable pseudonym instead
         user = f"'u-' || left(sha256(lower({user})), 20)"
@@ -184,7 +186,8 @@ def events_sql(m: Mapping, r: Resolved, extras: list[str], opts: Options,
         "v_price_raw": r.first("price"),
         "v_price": money_sql("v_price_raw", dec),
         "v_qty_raw": r.first("quantity"),
-        "v_qty": f"coalesce({integer_sql('v_qty_raw', dec)}, CASE WHEN v_qty_raw IS NULL THEN 1 END)",
+        "v_qty": "1" if r.first("quantity") == NULL_TEXT else
+        f"coalesce({integer_sql('v_qty_raw', dec)}, CASE WHEN v_qty_raw IS NULL THEN 1 END)",
         "v_props": props,
     }
     users = ", ".join(m.columns_of("user_id"))
