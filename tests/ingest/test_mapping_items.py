@@ -152,3 +152,11 @@ def test_cli_loads_every_item(cli, db_url: str) -> None:  # type: ignore[no-unty
               "--db", db_url, "--json")
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["rows_loaded"] == 7
+
+
+def test_describe_says_items_become_rows(cli) -> None:  # type: ignore[no-untyped-def]
+    res = cli("load", "--describe", FIXTURES / "ga4_bigquery_multi_item.jsonl", "--json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["mapping"]["preset"] == "ga4"
+    assert any(n.startswith("each element of items becomes a row of its own") for n in doc["notes"])
