@@ -34,6 +34,8 @@ def test_ga4_every_item_of_a_purchase_is_a_purchase_row(engine: Engine, tmp_path
                quarantine_dir=tmp_path)
     # six rows of the export: 1 + 2 + 1 + 4 + 1 + 1 item rows
     assert (rep.rows_read, rep.rows_loaded, rep.rows_quarantined) == (10, 10, 0)
+    assert f"{FIXTURES / 'ga4_bigquery_multi_item.jsonl'}: 6 rows hold 10 items; each item is " \
+        "loaded (and counted) as a row of its own" in rep.warnings
     assert _items(engine, "purchase") == [
         ("8888.2", "SKU-7", Decimal("21"), 2),
         ("cust-21", "GIFT-1", Decimal("0"), 1),  # the free gift wrap is a real line

@@ -209,6 +209,11 @@ def plan_mapped(paths: list[Path], m: Mapping, con: duckdb.DuckDBPyConnection,
                     time_field=time_field, notes=notes, decimal=m.lines_spec().decimal,
                     items=m.items is not None)
         if m.items is not None:
+            rows, items = con.execute(f"SELECT count(DISTINCT _line), count(*) FROM ({relation}) "
+                                      "AS r").fetchone()  # type: ignore[misc]
+            if items > rows:
+                notes.append(f"{lines.name}: {rows:,} rows hold {items:,} items; each item is "
+                             "loaded (and counted) as a row of its own")
             n, line, items_sum, revenue = revenue_mismatches(con, relation, r.exprs, r.decimal)
             if n:
                 notes.append(
