@@ -162,3 +162,22 @@ def test_describe_says_items_become_rows(cli) -> None:  # type: ignore[no-untype
     doc = json.loads(res.stdout)
     assert doc["mapping"]["preset"] == "ga4"
     assert any(n.startswith("each element of items becomes a row of its own") for n in doc["notes"])
+
+
+def test_ga4_items_from_parquet(tmp_path: Path) -> None:
+    """BigQuery exports to Parquet keep ``items`` a list of structs: the same rows."""
+    import duckdb
+
+    parquet = tmp_path / "events_20230602.parquet"
+    con = duckdb.connect()
+    con.execute("COPY (SELECT * FROM read_json_auto($src)) TO '" + str(parquet).replace("'", "''")
+                + "' (FORMAT parquet)", {"src": str(FIXTURES / "ga4_bigquery_multi_item.jsonl")})
+    con.close()
+    duck = connect(f"duckdb:{tmp_path / 'pq.duckdb'}")
+    try:
+        rep = load(duck, [parquet], mapping=preset("ga4"), quarantine_dir=tmp_path)
+        assert (rep.rows_read, rep.rows_loaded) == (10, 10)
+        assert Decimal(duck.scalar(NET_REVENUE)) == Decimal("160")
+        assert duck.scalar("SELECT count(*) FROM events WHERE event_type = 'purchase'") == 5
+    finally:
+        duck.close()
