@@ -40,3 +40,24 @@ def test_describe_takes_an_epoch_column_for_the_time_and_the_proposal_loads(
         assert eng.fetch_all("SELECT line, field FROM quarantine") == [(4, "column1")]
     finally:
         eng.close()
+
+
+def test_repeated_lines_of_a_file_without_order_ids_are_purchases(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """CDNOW-style files hold the same customer, day, quantity and amount twice when a
+    customer bought twice: without order ids both are purchases (and a re-load adds none)."""
+    from shoplens.ingest import load
+    from shoplens.ingest.mapping import preset
+
+    file = tmp_path / "tx.txt"
+    file.write_text(" 00001 19970101  1   11.77\n 00001 19970101  1   11.77\n"
+                    " 00002 19970102  2   20.00\n")
+    rep = load(engine, [file], mapping=preset("transactions"), quarantine_dir=tmp_path)
+    assert (rep.rows_read, rep.rows_loaded, rep.rows_quarantined) == (3, 3, 0)
+    assert any("1 line(s) repeat an earlier line exactly (first: line 2)" in w
+               for w in rep.warnings)
+    spent = engine.fetch_all("SELECT o.user_id, sum(i.quantity * i.unit_price) FROM order_items i "
+                             "JOIN orders o USING (order_id) GROUP BY 1 ORDER BY 1")
+    assert [(u, Decimal(v)) for u, v in spent] == [("00001", Decimal("23.54")),
+                                                   ("00002", Decimal("20"))]  # 20.00 is the line total
+    again = load(engine, [file], mapping=preset("transactions"), quarantine_dir=tmp_path)
+    assert (again.rows_loaded, again.rows_already_present) == (0, 3)

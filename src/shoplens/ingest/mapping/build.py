@@ -151,7 +151,8 @@ def order_lines_sql(m: Mapping, r: Resolved, opts: Options,
                             "guest orders to keep it)'"))
     outputs = {
         "item_id": row_id("order_item", "v_order", "v_product", "v_desc", "v_qty_in", "v_time",
-                          "v_price", "v_user", "v_country", "v_refund", *_position(r)),
+                          "v_price", "v_user", "v_country", "v_refund", *_position(r),
+                          *(() if r.one("order_id") else ("_repeat",))),
         "order_id": "v_order", "product_id": "v_product", "description": "v_desc",
         "quantity": "CAST(v_qty AS INTEGER)", "unit_price": "v_price", "is_refund": "v_refund",
         "order_time": "v_time", "user_id": "v_user", "country": "v_country",

@@ -118,6 +118,18 @@ def _filled(m: Mapping, table: str, columns: tuple[str, ...]) -> str:
     return f"SELECT * REPLACE ({', '.join(fills)}) FROM {table}"
 
 
+def _repeats(m: Mapping, relation: str, columns: tuple[str, ...]) -> str:
+    """A transactions file without order ids cannot tell a second purchase of the same
+    amount on the same day from a copy of the line: each repeat of a line is numbered
+    (``_repeat``: 1, 2, ...) and enters the line's id, so repeats are purchases, and
+    loading the same file again still adds nothing."""
+    if m.format != "orders" or m.columns_of("order_id"):
+        return relation
+    cells = ", ".join(ident(c) for c in columns)
+    return (f"SELECT *, row_number() OVER (PARTITION BY {cells} ORDER BY _line) AS _repeat "
+            f"FROM ({relation}) AS r")
+
+
 def _refund_copies(m: Mapping, relation: str, columns: tuple[str, ...], file: str) -> str:
     """Rows that are bought-then-refunded orders once more, as ``_refund_copy``."""
     rule = m.refund
@@ -199,7 +211,16 @@ def plan_mapped(paths: list[Path], m: Mapping, con: duckdb.DuckDBPyConnection,
         columns = _joined(con, lines, joins, table, notes) if joins else lines.columns
         if not joins:
             table = lines.table
-        relation = _refund_copies(m, _filled(m, table, columns), columns, lines.name)
+        relation = _refund_copies(m, _repeats(m, _filled(m, table, columns), columns), columns,
+                                  lines.name)
+        if m.format == "orders" and not m.columns_of("order_id"):
+            repeats = con.execute(f"SELECT count(*) FILTER (WHERE _repeat > 1), "
+                                  f"min(_line) FILTER (WHERE _repeat > 1) FROM ({relation}) AS r"
+                                  ).fetchone()
+            if repeats and repeats[0]:
+                notes.append(f"{lines.name}: {repeats[0]:,} line(s) repeat an earlier line "
+                             f"exactly (first: line {repeats[1]}); without order ids they are "
+                             "loaded as further purchases, not as duplicates")
         if m.items is not None:
             array = column_sql(m.items.column, columns, file=lines.name, field="items")
             relation = exploded(relation, array)
