@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-import hashlib
-import queue
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import duckdb
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from shoplens.engines import Engine, load_sql
 from shoplens.errors import InputError
 from shoplens.ingest import derived
 from shoplens.ingest.context import LoadContext
-from shoplens.ingest.detect import Planned, plan
+from shoplens.ingest.detect import plan
+from shoplens.ingest.digests import Digests
+from shoplens.ingest.file_run import ProgressFn, run_file
 from shoplens.ingest.hooks import LoadScope, run_post_load
 from shoplens.ingest.ids import FINGERPRINT, hash_fingerprint
-from shoplens.ingest.layout import EARLIEST, KIND_COLUMNS, MAX_FUTURE, Options
-from shoplens.ingest.line_endings import mixes_line_endings, with_lf_endings
+from shoplens.ingest.layout import EARLIEST, MAX_FUTURE, Options
 from shoplens.ingest.mapping import Mapping, plan_mapped
 from shoplens.ingest.quarantine import Quarantine, default_quarantine_dir, quarantine_csv_name
-from shoplens.ingest.read_errors import read_error
 from shoplens.ingest.report import FileReport, LoadReport
 from shoplens.ingest.scratch import Scratch
 from shoplens.ingest.sinks import (
@@ -37,81 +31,11 @@ from shoplens.ingest.sinks import (
     UsersSink,
 )
 
+__all__ = ["ProgressFn", "load", "run_post_load"]
+
 #: the table whose rows a file's rows are (order lines also feed events)
 _TARGET = {"events": "events", "order_lines": "order_items", "search": "search_logs",
            "users": "users", "products": "products"}
-#: rows per batch streamed from the scratch DuckDB to the target
-BATCH_ROWS = 1 << 20
-
-#: ``progress(description, rows_done, rows_total_estimate_or_None)``
-ProgressFn = Callable[[str, int, int | None], None]
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(8 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def head_sha256(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.sha256(fh.read(1 << 20)).hexdigest()
-
-
-class Digests:
-    """SHA-256 of every file. A file that no earlier load could have read (no earlier file
-    of that size and first MiB) is hashed on a background thread while it loads; the
-    others are hashed first, to be skipped if identical."""
-
-    def __init__(self, paths: list[Path]) -> None:
-        self.paths = paths
-        self.sizes = [p.stat().st_size for p in paths]
-        self.heads = [head_sha256(p) for p in paths]
-        self.full: dict[int, str] = {}
-        self._thread: threading.Thread | None = None
-
-    def candidates(self, engine: Engine) -> dict[int, dict[str, int]]:
-        """For files an earlier load may have read: their earlier digests -> load id."""
-        out: dict[int, dict[str, int]] = {}
-        for i, (size, head) in enumerate(zip(self.sizes, self.heads, strict=True)):
-            rows = engine.fetch_all(
-                "SELECT sha256, load_id FROM load_files WHERE size = :size AND head_sha256 = :head",
-                {"size": size, "head": head})
-            if rows:
-                out[i] = {str(d): int(lid) for d, lid in rows}
-                self.full[i] = sha256_of(self.paths[i])
-        return out
-
-    def start(self) -> None:
-        todo = [i for i in range(len(self.paths)) if i not in self.full]
-
-        def run() -> None:
-            for i in todo:
-                self.full[i] = sha256_of(self.paths[i])
-
-        self._thread = threading.Thread(target=run, name="shoplens-sha256", daemon=True)
-        self._thread.start()
-
-    def result(self) -> list[str]:
-        if self._thread is not None:
-            self._thread.join()
-        return [self.full[i] for i in range(len(self.paths))]
-
-
-def _estimate_rows(path: Path, container: str) -> int | None:
-    if container == "parquet":
-        import pyarrow.parquet as pq
-
-        return pq.ParquetFile(path).metadata.num_rows
-    size = path.stat().st_size
-    with path.open("rb") as fh:
-        head = fh.read(1 << 20)
-    lines = head.count(b"\n")
-    if lines < 2:
-        return None
-    return max(1, round(size / (len(head) / lines)) - (1 if container == "csv" else 0))
 
 
 def load(
@@ -225,7 +149,7 @@ def load(
                     if earlier is not None and p.src.container != "mapped":
                         rep.skipped = f"identical to a file of load {earlier}; not read again"
                         continue
-                    rep.rows_read = _run_file(ctx, file_no, p, opts, sinks, report_progress)
+                    rep.rows_read = run_file(ctx, file_no, p, opts, sinks, report_progress)
                 ctx.sync()
             finally:
                 ctx.close()
@@ -299,134 +223,3 @@ def load(
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _run_file(ctx: LoadContext, file_no: int, p: Planned, opts: Options,
-              sinks: dict[str, object], progress: ProgressFn) -> int:
-    """Stream one file through its layout's SELECT into its sink; returns rows read."""
-    sc = ctx.scratch
-    layout, src = p.layout, p.src
-    sink = sinks[layout.kind]
-    cols = [*KIND_COLUMNS[layout.kind], "_line"]
-    sessionize = layout.sessionize_without is not None and p.resolved[layout.sessionize_without] is None
-    total = _estimate_rows(src.path, src.container)
-    label = f"{src.path.name} ({layout.format})"
-    progress(label, 0, total)
-    sql = layout.build(src, p.resolved, opts)
-    rows = 0
-    staged = f"sessionize_{file_no}"
-    try:
-        params = dict(src.params())
-        if src.container == "csv" and mixes_line_endings(src.path):
-            params["path"] = str(with_lf_endings(src.path, sc.folder))
-        # only a layout with a time output checks the plausible window
-        if "$time_min" in sql:
-            params.update(opts.time_window())
-        reader = sc.con.sql(sql, params=params or None).to_arrow_reader(BATCH_ROWS)
-        if sessionize:
-            sc.execute(f"CREATE TABLE {staged} AS SELECT {', '.join(cols)} FROM ({sql}) "
-                       "WHERE FALSE", params or None)
-        batches = _rebatched(reader)
-        if src.numbered_by_loader:
-            batches = _numbered(batches, first=2)
-        for table in _prefetched(batches):
-            rows += table.num_rows
-            reasons = table.column("_reason")
-            if reasons.null_count != table.num_rows:
-                bad = pc.is_valid(reasons)
-                ctx.quarantine.add(file_no, table.filter(bad).select(
-                    ["_line", "_field", "_reason", "_raw"]))
-                table = table.filter(pc.invert(bad))
-            table = table.select(cols)
-            if sessionize:
-                with sc.registered(table) as name:
-                    sc.execute(f"INSERT INTO {staged} SELECT * FROM {name}")
-            elif table.num_rows:
-                sink.feed(file_no, table)  # type: ignore[attr-defined]
-            progress(label, rows, total)
-        if sessionize:
-            out = sc.con.sql(derived.sessionize_sql(staged)).to_arrow_reader(BATCH_ROWS)
-            for table in _rebatched(out):
-                sink.feed(file_no, table.select(cols))  # type: ignore[attr-defined]
-            sc.execute(f"DROP TABLE {staged}")
-    except (duckdb.Error, pa.ArrowException, OSError) as exc:
-        raise read_error(exc, src.name) from exc
-    progress(label, rows, rows)
-    return rows
-
-
-class _Prefetched:
-    """Runs an iterator on a second thread, one item ahead: DuckDB parses the next batch
-    while this thread checks and writes the current one. The first error is re-raised
-    here; leaving early stops the thread."""
-
-    _DONE = object()
-
-    def __init__(self, items: Iterator[pa.Table]) -> None:
-        self.items = items
-        self.queue: queue.Queue[object] = queue.Queue(maxsize=1)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="shoplens-parse", daemon=True)
-        self.thread.start()
-
-    def _put(self, item: object) -> bool:
-        while not self.stop.is_set():
-            try:
-                self.queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def _run(self) -> None:
-        try:
-            for item in self.items:
-                if not self._put(item):
-                    return
-        except BaseException as exc:  # re-raised on the consuming thread
-            self._put(exc)
-            return
-        self._put(self._DONE)
-
-    def __iter__(self) -> Iterator[pa.Table]:
-        try:
-            while True:
-                item = self.queue.get()
-                if item is self._DONE:
-                    return
-                if isinstance(item, BaseException):
-                    raise item
-                yield item  # type: ignore[misc]
-        finally:
-            self.stop.set()
-            self.thread.join()
-
-
-def _prefetched(items: Iterator[pa.Table]) -> Iterator[pa.Table]:
-    return iter(_Prefetched(items))
-
-
-def _numbered(tables: Iterator[pa.Table], first: int) -> Iterator[pa.Table]:
-    """Set ``_line`` of rows that arrive in file order: ``first``, ``first + 1``, …"""
-    line = first
-    for table in tables:
-        n = table.num_rows
-        table = table.set_column(table.schema.get_field_index("_line"), "_line",
-                                 pa.array(np.arange(line, line + n, dtype=np.int64)))
-        line += n
-        yield table
-
-
-def _rebatched(reader: pa.RecordBatchReader) -> Iterator[pa.Table]:
-    """DuckDB hands out small chunks; group them so per-batch work is paid rarely."""
-    pending: list[pa.RecordBatch] = []
-    n = 0
-    for batch in reader:
-        pending.append(batch)
-        n += batch.num_rows
-        if n >= BATCH_ROWS:
-            yield pa.Table.from_batches(pending)
-            pending, n = [], 0
-    if pending:
-        yield pa.Table.from_batches(pending)
-

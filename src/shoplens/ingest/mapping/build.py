@@ -22,6 +22,7 @@ from shoplens.ingest.formats.common import (
 from shoplens.ingest.ids import row_id
 from shoplens.ingest.layout import Options
 from shoplens.ingest.mapping.dates import time_sql
+from shoplens.ingest.mapping.items import ITEM_NO
 from shoplens.ingest.mapping.numbers import integer_sql, money_sql
 from shoplens.ingest.mapping.spec import Mapping
 from shoplens.ingest.validation import Check, build_select, csv_line, lit, quoted
@@ -41,6 +42,7 @@ class Resolved:
     sources: dict[str, str] = field(default_factory=dict)  # field -> the column reference
     time_formats: tuple[str, ...] = ()
     decimal: str = "."
+    items: bool = False  # one row per array element: ``_item_no`` is part of the row id
 
     def one(self, name: str) -> str | None:
         got = self.exprs.get(name)
@@ -57,12 +59,19 @@ class Resolved:
         return self.sources.get(name)
 
 
+def _position(r: Resolved) -> tuple[str, ...]:
+    """The array element's position, part of the row id when rows are items."""
+    return (ITEM_NO,) if r.items else ()
+
+
 def _user(m: Mapping, r: Resolved) -> str:
     user = r.first("user_id")
     if user == NULL_TEXT:
         return user
-    # ids exported as floats (17850.0) are the integer
-    user = f"regexp_replace({user}, '^(-?[0-9]+)\\.0+$', '\\1')"
+    # ids exported as floats (17850.0) are the integer (the regular expression only where a
+    # dot makes it possible: most ids have none)
+    user = (f"CASE WHEN contains({user}, '.') THEN regexp_replace({user}, '^(-?[0-9]+)\\.0+$', "
+            f"'\\1') ELSE {user} END")
     if m.hash_user_id:
         # e-mail addresses are personal: keep a stable pseudonym instead
         user = f"'u-' || left(sha256(lower({user})), 20)"
@@ -142,7 +151,8 @@ def order_lines_sql(m: Mapping, r: Resolved, opts: Options,
                             "guest orders to keep it)'"))
     outputs = {
         "item_id": row_id("order_item", "v_order", "v_product", "v_desc", "v_qty_in", "v_time",
-                          "v_price", "v_user", "v_country", "v_refund"),
+                          "v_price", "v_user", "v_country", "v_refund", *_position(r),
+                          *(() if r.one("order_id") else ("_repeat",))),
         "order_id": "v_order", "product_id": "v_product", "description": "v_desc",
         "quantity": "CAST(v_qty AS INTEGER)", "unit_price": "v_price", "is_refund": "v_refund",
         "order_time": "v_time", "user_id": "v_user", "country": "v_country",
@@ -177,7 +187,8 @@ def events_sql(m: Mapping, r: Resolved, extras: list[str], opts: Options,
         "v_price_raw": r.first("price"),
         "v_price": money_sql("v_price_raw", dec),
         "v_qty_raw": r.first("quantity"),
-        "v_qty": f"coalesce({integer_sql('v_qty_raw', dec)}, CASE WHEN v_qty_raw IS NULL THEN 1 END)",
+        "v_qty": "1" if r.first("quantity") == NULL_TEXT else
+        f"coalesce({integer_sql('v_qty_raw', dec)}, CASE WHEN v_qty_raw IS NULL THEN 1 END)",
         "v_props": props,
     }
     users = ", ".join(m.columns_of("user_id"))
@@ -197,6 +208,9 @@ def events_sql(m: Mapping, r: Resolved, extras: list[str], opts: Options,
         properties="v_props", category=r.first("category"), brand=r.first("brand"),
         name=r.first("product_name"), country=f"upper({r.first('country')})",
     )
+    if r.items:
+        outputs["event_id"] = row_id("event", "v_user", "v_session", "v_event", "v_product",
+                                     "v_price", "v_qty", "v_time", "v_props", *_position(r))
     return build_select(r.relation, {}, parsed, outputs, checks, csv_line(r.columns))
 
 

@@ -18,6 +18,9 @@ from shoplens.ingest.validation import ident, lit, nz
 _STEP = re.compile(r"\.([^.\[\]]+)|\[([^\]]+)\]")
 #: the value slots of a GA4 key/value parameter, in the order they are tried
 GA4_VALUES = ("string_value", "int_value", "double_value", "float_value")
+#: the column holding one element of a mapping's items array (see mapping.items); not
+#: the file's
+ITEM_COLUMN = "_item"
 
 
 def find_column(name: str, columns: Sequence[str]) -> str | None:
@@ -64,7 +67,8 @@ def column_sql(ref: str, columns: Sequence[str], *, file: str, field: str) -> st
         return nz(expr)
     raise InputError(
         f"the mapping names column {ref!r} for {field}, which the file does not have; "
-        f"its columns: {', '.join(columns)}", file=file, field=ref)
+        f"its columns: {', '.join(c for c in columns if c != ITEM_COLUMN)}", file=file,
+        field=ref)
 
 
 def base_column(ref: str, columns: Sequence[str]) -> str | None:

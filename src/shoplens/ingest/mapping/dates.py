@@ -62,6 +62,11 @@ def time_sql(v: str, formats: tuple[str, ...] | list[str]) -> str:
     then ISO 8601."""
     parts: list[str] = []
     plain = [f for f in formats if f not in EPOCHS]
+    iso_cast = f"(TRY_CAST({v} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
+    if plain and set(plain) <= set(FAMILIES["iso"]):
+        # DuckDB's own cast reads ISO 8601 with or without a zone, the patterns of the
+        # family only the slash-separated rest: the cast first, per row the cheapest
+        parts.append(iso_cast)
     for f in formats:
         if f == "epoch":
             parts.append(epoch_or_timestamp(v))
@@ -83,7 +88,8 @@ def time_sql(v: str, formats: tuple[str, ...] | list[str]) -> str:
         parts.append(_strptime(v, other))
     if zoned:
         parts.append(_strptime(v, zoned))
-    parts.append(f"(TRY_CAST({v} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')")
+    if iso_cast not in parts:
+        parts.append(iso_cast)
     return f"coalesce({', '.join(parts)})"
 
 
@@ -113,12 +119,20 @@ def detect(con: duckdb.DuckDBPyConnection, table: str, raw: str, *, column: str,
     if epoch and not all(len(v) == 8 for v in values):
         return DateReading((epoch,), f"{column}: Unix epochs ({epoch.removeprefix('epoch_') or 'by length'})")
     con.execute("CREATE OR REPLACE TEMP TABLE _shoplens_dates AS SELECT unnest($v) AS v", {"v": values})
-    counts = {
-        name: int(con.execute(
+
+    def matching(fmts: list[str]) -> int:
+        return int(con.execute(
             f"SELECT count(*) FROM _shoplens_dates WHERE {time_sql('v', fmts)} IS NOT NULL"
         ).fetchone()[0])  # type: ignore[index]
-        for name, fmts in FAMILIES.items()
-    }
+
+    # ISO 8601 first, by DuckDB's own cast: when it reads every value no other family can
+    # win, and the other families' dozens of patterns are not tried (seconds on 20,000
+    # distinct values)
+    counts = {"iso": matching(FAMILIES["iso"])}
+    if counts["iso"] == len(values):
+        con.execute("DROP TABLE _shoplens_dates")
+        return DateReading(tuple(FAMILIES["iso"]), None)
+    counts.update({name: matching(fmts) for name, fmts in FAMILIES.items() if name != "iso"})
     con.execute("DROP TABLE _shoplens_dates")
     best = max(counts.values())
     if best == 0:

@@ -102,7 +102,12 @@ def _by_values(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -
         row = con.execute(
             f"SELECT count({v}), count(*) FILTER (WHERE regexp_full_match({v}, '[0-9]{{8}}') "
             f"OR TRY_CAST({v} AS TIMESTAMP) IS NOT NULL OR regexp_full_match({v}, "
-            f"'[0-9]{{1,2}}[/.][0-9]{{1,2}}[/.][0-9]{{2,4}}( .*)?')), "
+            f"'[0-9]{{1,2}}[/.][0-9]{{1,2}}[/.][0-9]{{2,4}}( .*)?') "
+            # Unix epochs of 1990-2033 in seconds, milliseconds or microseconds (an id of
+            # as many digits outside those years is not taken for a time)
+            f"OR TRY_CAST({v} AS DOUBLE) BETWEEN 631152000 AND 2000000000 "
+            f"OR TRY_CAST({v} AS DOUBLE) BETWEEN 631152000e3 AND 2000000000e3 "
+            f"OR TRY_CAST({v} AS DOUBLE) BETWEEN 631152000e6 AND 2000000000e6), "
             f"count(*) FILTER (WHERE regexp_full_match({v}, '-?[0-9]{{1,4}}')), "
             f"count(*) FILTER (WHERE regexp_full_match({v}, '-?[0-9.,]*[.,][0-9]{{1,2}}')), "
             f"count(DISTINCT {v}) FROM {table}").fetchone()
@@ -136,6 +141,10 @@ def describe_file(path: Path) -> Proposal:
             doc: dict[str, object] = {"preset": name}
             notes.append(f"the columns match the {name} preset ({preset(name).description})")
             fields = {f: v for f, v in preset(name).fields.items()}
+            items = preset(name).items
+            if items is not None:
+                notes.append(f"each element of {items.column} becomes a row of its own "
+                             "(a purchase of three products is three purchase rows)")
         else:
             lower = {_key(c): c for c in columns}
             is_events = any(a in lower for a in ALIASES["event"])

@@ -65,9 +65,12 @@ def money_sql(v: str, decimal: str) -> str:
     clean = _clean(v)
     if decimal == ",":
         clean = f"replace(replace({clean}, '.', ''), ',', '.')"
-    else:
-        clean = f"replace({clean}, ',', '')"
-    return f"TRY_CAST(NULLIF({clean}, '') AS DECIMAL(18, 4))"
+        return f"TRY_CAST(NULLIF({clean}, '') AS DECIMAL(18, 4))"
+    clean = f"replace({clean}, ',', '')"
+    # most amounts are plain numbers: the cast alone reads them, the regular expression
+    # (signs, codes, thousands separators) runs only on the others
+    return (f"coalesce(TRY_CAST({v} AS DECIMAL(18, 4)), "
+            f"TRY_CAST(NULLIF({clean}, '') AS DECIMAL(18, 4)))")
 
 
 def integer_sql(v: str, decimal: str) -> str:

@@ -19,6 +19,7 @@ from shoplens.ingest.layout import Layout, Options
 from shoplens.ingest.mapping import build
 from shoplens.ingest.mapping.columns import base_column, column_sql
 from shoplens.ingest.mapping.dates import check_declared, detect
+from shoplens.ingest.mapping.items import ITEM_COLUMN, exploded, item_fields, revenue_mismatches
 from shoplens.ingest.mapping.numbers import detect_decimal
 from shoplens.ingest.mapping.reading import ReadFile, read_into
 from shoplens.ingest.mapping.spec import CUSTOMER_FIELDS, PRODUCT_FIELDS, FileSpec, Mapping
@@ -117,6 +118,18 @@ def _filled(m: Mapping, table: str, columns: tuple[str, ...]) -> str:
     return f"SELECT * REPLACE ({', '.join(fills)}) FROM {table}"
 
 
+def _repeats(m: Mapping, relation: str, columns: tuple[str, ...]) -> str:
+    """A transactions file without order ids cannot tell a second purchase of the same
+    amount on the same day from a copy of the line: each repeat of a line is numbered
+    (``_repeat``: 1, 2, ...) and enters the line's id, so repeats are purchases, and
+    loading the same file again still adds nothing."""
+    if m.format != "orders" or m.columns_of("order_id"):
+        return relation
+    cells = ", ".join(ident(c) for c in columns)
+    return (f"SELECT *, row_number() OVER (PARTITION BY {cells} ORDER BY _line) AS _repeat "
+            f"FROM ({relation}) AS r")
+
+
 def _refund_copies(m: Mapping, relation: str, columns: tuple[str, ...], file: str) -> str:
     """Rows that are bought-then-refunded orders once more, as ``_refund_copy``."""
     rule = m.refund
@@ -129,9 +142,16 @@ def _refund_copies(m: Mapping, relation: str, columns: tuple[str, ...], file: st
 
 def resolve(con: duckdb.DuckDBPyConnection, m: Mapping, table: str, relation: str,
             columns: tuple[str, ...], fields: dict[str, list[str]], *, file: str,
-            time_field: str | None, notes: list[str], decimal: str | None) -> build.Resolved:
-    """Each field's columns as SQL; the date format and decimal separator from the data."""
-    exprs = {f: [column_sql(ref, columns, file=file, field=f) for ref in refs]
+            time_field: str | None, notes: list[str], decimal: str | None,
+            items: bool = False) -> build.Resolved:
+    """Each field's columns as SQL; the date format and decimal separator from the data.
+
+    With ``items`` the relation has one row per array element (``_item``): the fields may
+    read the element, and the data is looked at through the relation."""
+    scope = (*columns, ITEM_COLUMN) if items else columns
+    if items:
+        table = f"({relation}) AS _rows"
+    exprs = {f: [column_sql(ref, scope, file=file, field=f) for ref in refs]
              for f, refs in fields.items() if refs}
     sources = {f: refs[0] for f, refs in fields.items() if refs}
     formats: tuple[str, ...] = ()
@@ -152,7 +172,7 @@ def resolve(con: duckdb.DuckDBPyConnection, m: Mapping, table: str, relation: st
         if note:
             notes.append(f"{file}: {note}")
     return build.Resolved(relation=relation, columns=columns, exprs=exprs, sources=sources,
-                          time_formats=formats, decimal=decimal)
+                          time_formats=formats, decimal=decimal, items=items)
 
 
 def _layout(name: str, fmt: str, kind: str, sql: str, sessionize: bool) -> Layout:
@@ -191,11 +211,36 @@ def plan_mapped(paths: list[Path], m: Mapping, con: duckdb.DuckDBPyConnection,
         columns = _joined(con, lines, joins, table, notes) if joins else lines.columns
         if not joins:
             table = lines.table
-        relation = _refund_copies(m, _filled(m, table, columns), columns, lines.name)
-        fields = {f: m.columns_of(f) for f in m.fields}
+        relation = _refund_copies(m, _repeats(m, _filled(m, table, columns), columns), columns,
+                                  lines.name)
+        if m.format == "orders" and not m.columns_of("order_id"):
+            repeats = con.execute(f"SELECT count(*) FILTER (WHERE _repeat > 1), "
+                                  f"min(_line) FILTER (WHERE _repeat > 1) FROM ({relation}) AS r"
+                                  ).fetchone()
+            if repeats and repeats[0]:
+                notes.append(f"{lines.name}: {repeats[0]:,} line(s) repeat an earlier line "
+                             f"exactly (first: line {repeats[1]}); without order ids they are "
+                             "loaded as further purchases, not as duplicates")
+        if m.items is not None:
+            array = column_sql(m.items.column, columns, file=lines.name, field="items")
+            relation = exploded(relation, array)
+        fields = item_fields(m)
         time_field = "order_time" if m.format == "orders" else "event_time"
         r = resolve(con, m, table, relation, columns, fields, file=lines.name,
-                    time_field=time_field, notes=notes, decimal=m.lines_spec().decimal)
+                    time_field=time_field, notes=notes, decimal=m.lines_spec().decimal,
+                    items=m.items is not None)
+        if m.items is not None:
+            rows, items = con.execute(f"SELECT count(DISTINCT _line), count(*) FROM ({relation}) "
+                                      "AS r").fetchone()  # type: ignore[misc]
+            if items > rows:
+                notes.append(f"{lines.name}: {rows:,} rows hold {items:,} items; each item is "
+                             "loaded (and counted) as a row of its own")
+            n, line, items_sum, revenue = revenue_mismatches(con, relation, r.exprs, r.decimal)
+            if n:
+                notes.append(
+                    f"{lines.name}: {n:,} row(s) whose items' price x quantity do not add up "
+                    f"to their revenue (first: line {line}, items {items_sum}, revenue "
+                    f"{revenue}); revenue is counted from the items")
 
         def columns_sql(ref: str, _cols: tuple[str, ...] = columns, _f: str = lines.name) -> str:
             return column_sql(ref, _cols, file=_f, field="a rule of the mapping")
@@ -204,9 +249,11 @@ def plan_mapped(paths: list[Path], m: Mapping, con: duckdb.DuckDBPyConnection,
             sql = build.order_lines_sql(m, r, opts, columns_sql)
             layout = _layout(name, "orders", "order_lines", sql, False)
         else:
-            used = {base_column(ref, columns) for refs in fields.values() for ref in refs}
-            used |= {base_column(ref.split(".")[0].split("[")[0], columns)
-                     for refs in fields.values() for ref in refs}
+            refs_used = [ref for refs in fields.values() for ref in refs]
+            if m.items is not None:
+                refs_used.append(m.items.column)
+            used = {base_column(ref, columns) for ref in refs_used}
+            used |= {base_column(ref.split(".")[0].split("[")[0], columns) for ref in refs_used}
             extras = [c for c in columns if c not in used and "." not in c]
             sql = build.events_sql(m, r, extras, opts, columns_sql)
             layout = _layout(name, "events", "events", sql, not r.one("session_id"))

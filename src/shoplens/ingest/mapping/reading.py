@@ -217,13 +217,14 @@ def _read_text(con: duckdb.DuckDBPyConnection, path: Path, spec: FileSpec, table
     else:
         columns = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in names) + "}"
         con.execute(
-            f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM read_csv($p, columns = {columns}, "
-            f"header = {'true' if header else 'false'}, auto_detect = false, "
+            f"CREATE OR REPLACE TABLE {table}__rows AS SELECT * FROM read_csv($p, columns = "
+            f"{columns}, header = {'true' if header else 'false'}, auto_detect = false, "
             f"delim = {lit(delimiter)}, quote = '\"', escape = '\"', encoding = {lit(encoding)}, "
             f"strict_mode = false, null_padding = false){_limit(limit)}", {"p": str(path)})
-        # rowid is the insertion order, the file's order
-        con.execute(f"ALTER TABLE {table} ADD COLUMN _line BIGINT")
-        con.execute(f"UPDATE {table} SET _line = rowid + {first_line}")
+        # rowid is the insertion order, the file's order: the line number is a view over
+        # it (an UPDATE writing it into every row cost as much as reading the file)
+        con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT *, rowid + {first_line} AS _line "
+                    f"FROM {table}__rows")
     n_rows = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
     return ReadFile(path, table, tuple(names), "csv" if delimiter != " " else "text",
                     delimiter, header, n_rows)

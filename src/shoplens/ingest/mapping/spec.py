@@ -22,7 +22,14 @@ ORDER_FIELDS = ("order_id", "user_id", "order_time", "product_id", "product_name
                 "unit_price", "amount", "country", "currency", "category", "brand")
 #: fields an events mapping may name
 EVENT_FIELDS = ("user_id", "event", "event_time", "session_id", "product_id", "price",
-                "quantity", "category", "brand", "product_name", "country", "order_id")
+                "quantity", "category", "brand", "product_name", "country", "order_id",
+                "revenue")
+#: fields an element of an items array may give (GA4 ``items``, Segment's
+#: ``properties.products``), by format
+ITEM_FIELDS = {"orders": ("product_id", "product_name", "quantity", "unit_price", "amount",
+                          "category", "brand"),
+               "events": ("product_id", "product_name", "price", "quantity", "category",
+                          "brand")}
 #: fields a customers file may name (joined by ``key``) and a products file
 CUSTOMER_FIELDS = ("user_id", "signup_date", "country")
 PRODUCT_FIELDS = ("product_id", "category", "brand", "product_name", "price")
@@ -99,6 +106,26 @@ class RefundRule(BaseModel):
     keeps_purchase: bool = False
 
 
+class ItemsSpec(BaseModel):
+    """Rows that carry their products as an array: one row per element.
+
+    ``column`` is the array (a column reference: GA4's ``items``, Segment's
+    ``properties.products``); ``fields`` name the keys inside an element (several keys:
+    the first non-empty wins). A row whose array is empty or missing stays one row, with
+    the row's own fields; an element's value, where it has one, wins over the row's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    column: str
+    fields: dict[str, str | list[str]] = Field(default_factory=dict)
+
+    def keys_of(self, name: str) -> list[str]:
+        v = self.fields.get(name)
+        if not v:
+            return []
+        return [v] if isinstance(v, str) else list(v)
+
+
 class Mapping(BaseModel):
     """A declared mapping of an orders or events export.
 
@@ -114,6 +141,14 @@ class Mapping(BaseModel):
     Column references: a header name (case-insensitive), ``col.a.b`` for a value inside a
     JSON column (Segment's ``properties.product_id``), ``col[key]`` for GA4's key/value
     lists (``event_params[ga_session_id]``), ``col[0].field`` for an array element.
+
+    Items: with ``items`` (:class:`ItemsSpec`) a row holding an array of products (a GA4
+    purchase's ``items``, a Segment "Order Completed"'s ``products``) becomes one order
+    line or product event per element, each with its own price, quantity, category and
+    brand, so the revenue of the row is the sum of its items' ``price * quantity``. An
+    events mapping's ``revenue`` field (GA4 ``ecommerce.purchase_revenue``, Segment's
+    ``properties.revenue``) is not stored: rows whose items do not add up to it are
+    counted in a warning.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -133,6 +168,7 @@ class Mapping(BaseModel):
     hash_user_id: bool = False  # store a hash of the user column (e-mail addresses)
     session_per_user: bool = False  # the session column is numbered per user (GA4)
     events: dict[str, list[str]] = Field(default_factory=dict)  # canonical type -> names
+    items: ItemsSpec | None = None  # an array of products per row (see ItemsSpec)
     exclude: dict[str, list[str]] = Field(default_factory=dict)  # column -> values skipped
 
     @field_validator("delimiter")
@@ -152,11 +188,17 @@ class Mapping(BaseModel):
                                             or self.fields.get("user_id")):
             missing.append("order_id or user_id")
         if self.format == "orders" and not (self.fields.get("unit_price")
-                                            or self.fields.get("amount")):
+                                            or self.fields.get("amount") or self.item_has(
+                                                "unit_price", "amount")):
             missing.append("unit_price or amount")
         if missing:
             raise ConfigError(f"the {self.format} mapping names no column for "
                               f"{', '.join(missing)} (--map FIELD=COLUMN)")
+        if self.items is not None:
+            bad_items = sorted(set(self.items.fields) - set(ITEM_FIELDS[self.format]))
+            if bad_items:
+                raise ConfigError(f"unknown item field(s) {', '.join(bad_items)} in the "
+                                  f"mapping's items; known: {', '.join(ITEM_FIELDS[self.format])}")
         bad_roles = sorted(set(self.files) - {"lines", "orders", "customers", "products"})
         if bad_roles:
             raise ConfigError(f"unknown file role(s) {', '.join(bad_roles)} in the mapping: "
@@ -171,6 +213,9 @@ class Mapping(BaseModel):
                 raise ConfigError(f"date_format {f!r} is neither a strptime pattern (%Y-%m-%d) "
                                   f"nor one of {', '.join(EPOCHS)}")
         return self
+
+    def item_has(self, *names: str) -> bool:
+        return self.items is not None and any(self.items.fields.get(n) for n in names)
 
     @property
     def date_formats(self) -> list[str]:
