@@ -92,10 +92,11 @@ def fill(engine: Engine, tables: dict[str, pa.Table]) -> None:
 # -- 1. model comparison ------------------------------------------------------------------
 def compare_models(engine: Engine) -> list[dict]:
     from shoplens.alerts.metrics import resolve
-    from shoplens.alerts.series import data_range, fetch_series
+    from shoplens.alerts.series import SeriesReader, data_range
 
     lo, hi = data_range(engine)
-    series = {m: fetch_series(engine, resolve(m).query, lo, hi)["A"].to_numpy()
+    reader = SeriesReader(engine)
+    series = {m: reader.daily(resolve(m).query, lo, hi)["A"].to_numpy()
               for m in ("dau", "orders", "events")}
     rows = []
     for name, fit_predict in _forecasters().items():

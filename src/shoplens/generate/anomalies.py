@@ -120,7 +120,7 @@ def inject(events: pa.Table, users: pa.Table, start: date, n_days: int, n: int, 
             label["magnitude"] = -1.0
         elif kind == "event_stops":
             keep &= ~(on & (kind_col.to_numpy(zero_copy_only=False) == "add-to-cart"))
-            label["cause"] = {"property": "event.name", "value": "add-to-cart"}
+            label["cause"] = {"property": "event.raw_event", "value": "add-to-cart"}
             label["magnitude"] = -1.0
         else:  # drift: share gone grows over the days, then back to normal
             frac = np.zeros(n_days + 1)
