@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from shoplens.engines import Engine
@@ -91,11 +92,14 @@ class SeriesReader:
             raise UnsupportedOperationError(str(exc)) from None
 
     def run(self, query: TrendsQuery) -> InsightResult:
-        from shoplens.insights.runner import run
+        """The trends runner :func:`shoplens.insights.runner.run` dispatches to, given
+        this watch's catalogue (the database's event names are read once, not per
+        series) and, when the rollups are behind, no planner."""
+        from shoplens.insights.runner import plan
         from shoplens.insights.trends.runner import run_trends
 
-        res = (run_trends(self.engine, query, planner=_raw, catalogue=self.catalogue)
-               if self.raw else run(self.engine, query))
+        res = run_trends(self.engine, query, planner=_raw if self.raw else plan,
+                         catalogue=self.catalogue)
         self.sources.add(res.source)
         return res
 
@@ -110,25 +114,26 @@ class SeriesReader:
         has none) and the series columns.
         """
         q = daily_query(query, lo, hi, breakdown)
-        frame = self.run(q).frame
+        series = self.run(q).payload["series"]
         cols = letters(len(q.series))
         days = pd.date_range(pd.Timestamp(lo), pd.Timestamp(hi), freq="D", name="day")
-        f = pd.DataFrame({
-            "day": pd.to_datetime(frame["date"]),
-            "col": [cols[int(i)] for i in frame["series_index"]],
-            "value": frame["breakdown_value"].map(
-                lambda v: NONE if v is None or v != v else str(v)),
-            "y": pd.to_numeric(frame["value"], errors="coerce").astype(float)})
+        # every series of the runner has one point per day of the range, in order
         if breakdown is None:
-            wide = f.pivot_table(index="day", columns="col", values="y", aggfunc="sum",
-                                 dropna=False)
-            return wide.reindex(index=days, columns=cols).astype(float)
-        wide = f.pivot_table(index=["day", "value"], columns="col", values="y",
-                             aggfunc="sum", fill_value=0.0).reset_index()
-        for c in cols:
-            if c not in wide.columns:
-                wide[c] = 0.0
-        return wide[["day", "value", *cols]].rename_axis(columns=None)
+            out = pd.DataFrame(np.nan, index=days, columns=cols)
+            for s in series:
+                out[cols[s["series_index"]]] = _values(s["points"])
+            return out
+        values: dict[str, dict[str, np.ndarray]] = {}
+        for s in series:
+            v = s["breakdown_value"]
+            key = NONE if v is None else str(v)
+            values.setdefault(key, {})[cols[s["series_index"]]] = _values(s["points"])
+        frames = [pd.DataFrame({"day": days, "value": key,
+                                **{c: v.get(c, np.zeros(len(days))) for c in cols}})
+                  for key, v in values.items()]
+        if not frames:
+            return pd.DataFrame(columns=["day", "value", *cols])
+        return pd.concat(frames, ignore_index=True)
 
     def event_counts(self, lo: date, hi: date) -> pd.DataFrame:
         """Events per day and raw event name (day x name, zeros where none): one trends
@@ -140,6 +145,11 @@ class SeriesReader:
             return pd.DataFrame(index=days, dtype=float)
         wide = long.pivot_table(index="day", columns="value", values="A", aggfunc="sum")
         return wide.reindex(days).fillna(0.0).astype(float).rename_axis(columns="name")
+
+
+def _values(points: list[dict[str, Any]]) -> np.ndarray:
+    return np.array([np.nan if p["value"] is None else float(p["value"]) for p in points],
+                    dtype=float)
 
 
 def daily_query(query: TrendsQuery, lo: date, hi: date, breakdown: str | None = None

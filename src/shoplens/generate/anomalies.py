@@ -50,6 +50,21 @@ class Injected:
     labels: list[dict[str, Any]]
 
 
+def declared_days(start: date, n_days: int) -> list[tuple[date, date, str]]:
+    """The days the generator's calendar makes unusual on purpose (Black Friday to Cyber
+    Monday, Christmas week), as a shop would declare them to ``shoplens alerts
+    --holiday``: ``(first day, last day, name)`` within the period."""
+    end = start + timedelta(days=n_days - 1)
+    out = []
+    for year in range(start.year, end.year + 1):
+        bf = _black_friday(year)
+        for lo, hi, name in ((bf, bf + timedelta(days=3), "Black Friday to Cyber Monday"),
+                             (date(year, 12, 24), date(year, 12, 31), "Christmas")):
+            if hi >= start and lo <= end:
+                out.append((max(lo, start), min(hi, end), name))
+    return out
+
+
 def _free_days(start: date, n_days: int) -> list[int]:
     bad: set[int] = set()
     for year in {start.year, start.year + 1, (start + timedelta(days=n_days)).year}:
