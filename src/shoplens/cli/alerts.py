@@ -29,7 +29,8 @@ def alerts_command(
         "--sensitivity", help="low, medium or high.")] = "medium",
     breakdown: Annotated[list[str] | None, typer.Option(
         "--breakdown", help="Property the root cause ranks values of (repeat; default: "
-                            "user.country, product.category, event.type).")] = None,
+                            "user.country, product.category, event.event_type; any "
+                            "property of the query model).")] = None,
     holiday: Annotated[list[str] | None, typer.Option(
         "--holiday",
         help="Declared day: DATE[..DATE][:NAME] (repeat); fitted around, never alerting.")] = None,
