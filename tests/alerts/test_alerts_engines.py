@@ -41,13 +41,18 @@ def test_cli_fires_names_the_country_and_the_broken_tracker(cli, shop: Engine, l
                if q["kind"] == "event_stopped" and q["subject"] == "add-to-cart"}
     assert stopped == days(labels["event_stops"])
     assert {m["metric"] for m in doc["metrics"]} == {"dau", "orders", "events"}
+    # every series is a trends query: the planner answers dau and events from the
+    # rollups the load built, orders (distinct sessions) from the raw events
+    assert doc["sources"] == ["raw", "rollups"]
     # and nothing else fired: every anomaly is on an injected day
     injected = set().union(*(days(lab) for lab in labels.values()))
     assert {a["day"] for a in doc["anomalies"]} <= injected
 
 
 def test_cli_text_and_quiet_exit(cli, shop: Engine, labels) -> None:
-    quiet_from = (date.fromisoformat(labels["drop"]["start"]) + timedelta(days=2)).isoformat()
+    # daily active users move on the drop and the outage days only
+    last = max(date.fromisoformat(labels[k]["end"]) for k in ("drop", "country_outage"))
+    quiet_from = (last + timedelta(days=2)).isoformat()
     r = cli("alerts", "--db", shop.url, "--since", quiet_from, "--metric", "dau",
             "--sensitivity", "low", "--no-data-quality")
     assert r.exit_code == 0, r.output
@@ -67,7 +72,7 @@ def test_python_api_gaps_quarantine_and_holidays(shop: Engine, labels) -> None:
                  "'2024-04-30 10:00:00', 1000, 700, 300)")
     shop.execute("INSERT INTO quarantine (load_id, file, line, field, reason) VALUES "
                  "(999, 'late.csv', 2, 'event_time', 'unparseable time')")
-    report = detect(shop, metrics=["dau", "events"], since="2024-03-20",
+    report = detect(shop, metrics=["dau", "events"], since="2024-03-10",
                     holidays=[Holiday.parse(f"{spike}:Launch party")])
     kinds = {(q.kind, q.day) for q in report.quality}
     assert ("no_events", gap) in kinds
@@ -80,3 +85,6 @@ def test_python_api_gaps_quarantine_and_holidays(shop: Engine, labels) -> None:
     assert spike not in {a.day for a in report.anomalies}
     assert [a.declared for a in report.declared if a.day == spike] == ["Launch party"]
     assert report.exit_code == EXIT_ALERTS
+    # events deleted behind the rollups' back: the series come from the raw events
+    assert report.sources == ["raw"]
+    assert any("rollups are behind the events" in n for n in report.notes)

@@ -14,11 +14,11 @@ def test_alert_section_is_collected_and_rendered(shop: Engine, labels, tmp_path:
 
     section = collect_section("alerts", ReportContext(engine=shop, out=tmp_path))
     assert section.available, section.reason
-    assert section.fired  # the drop in the last four weeks
+    assert section.fired  # the country's outage in the last four weeks
     days = {a["day"] for a in section.anomalies}
-    assert labels["drop"]["start"] in days
+    assert labels["country_outage"]["start"] in days
     report = new_report(shop)
     report.alerts = section
     files = write_report(report, tmp_path / "report")
     html = files.html.read_text()
-    assert 'id="alerts"' in html and labels["drop"]["start"] in html
+    assert 'id="alerts"' in html and labels["country_outage"]["start"] in html

@@ -88,3 +88,14 @@ def test_higher_sensitivity_flags_at_least_as_much() -> None:
     high = detect_series(y, start, DetectOptions(z=2.6, min_deviation=0.10, cusum_h=6)).frame
     assert set(flagged(low)) <= set(flagged(high))
     assert 100 in flagged(high)
+
+
+def test_the_return_to_normal_after_an_accepted_change_is_not_a_spike() -> None:
+    """Two weeks at half the level (accepted as the new normal after a few days), then
+    back: the return is recognized as the old level, so the days after stay quiet."""
+    y = series(days=168, seed=4, multipliers={d: 0.5 for d in range(84, 98)})
+    res = detect_series(y, START + pd.Timedelta(days=56), OPTS)
+    kinds = flagged(res.frame)
+    assert [kinds.get(d) for d in range(84, 88)] == ["drop"] * 4
+    assert not [d for d, k in kinds.items() if d >= 98], kinds
+    assert any("back at the level before the change" in n for n in res.notes)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import time
 from dataclasses import replace
 from datetime import date, timedelta
@@ -18,16 +17,12 @@ from shoplens.alerts.params import DEFAULT_BREAKDOWNS, AlertParams
 from shoplens.alerts.quality import event_types, gaps, quarantined_loads
 from shoplens.alerts.result import AlertReport, Anomaly, MetricSummary
 from shoplens.alerts.rootcause import BASELINE_DAYS, pivot, root_cause
-from shoplens.alerts.series import (
-    data_range,
-    event_type_counts,
-    fetch_series,
-    resolve_breakdown,
-)
+from shoplens.alerts.series import SeriesReader, data_range
 from shoplens.alerts.wording import offline_message, rewrite
 from shoplens.engines import Engine
 from shoplens.errors import ConfigError, InputError
-from shoplens.insights.schema import TrendsQuery
+from shoplens.insights.trends.formula import evaluate as formula_value
+from shoplens.insights.trends.formula import parse_formula
 from shoplens.llm import Provider, get_provider
 
 #: default watched period: the last days with data
@@ -69,7 +64,8 @@ def detect(engine: Engine, params: AlertParams | None = None, *,
     elif options:
         params = params.model_copy(update=options)
     metrics = _metrics(params)
-    props = [resolve_breakdown(p) for p in params.breakdowns]
+    reader = SeriesReader(engine)
+    props = list(dict.fromkeys(reader.resolve_breakdown(p) for p in params.breakdowns))
     span = data_range(engine)
     if span is None:
         raise InputError("there are no events to watch: load some with `shoplens load` first")
@@ -86,12 +82,12 @@ def detect(engine: Engine, params: AlertParams | None = None, *,
     opts = DetectOptions(z=params.z, min_deviation=params.min_deviation, cusum_h=params.cusum_h)
     declared = _declared(params, lo, hi)
 
-    counts = event_type_counts(engine, lo, hi)
+    counts = reader.event_counts(lo, hi)
     totals = counts.sum(axis=1)
     missing = totals == 0
     report = AlertReport(since=since.isoformat(), date_from=lo.isoformat(),
                          date_to=hi.isoformat(), sensitivity=params.sensitivity,
-                         breakdowns=props, notes=notes)
+                         breakdowns=props, notes=notes + reader.notes)
     ts_since = pd.Timestamp(since)
     if params.data_quality:
         report.quality += gaps(totals, ts_since)
@@ -99,10 +95,10 @@ def detect(engine: Engine, params: AlertParams | None = None, *,
                                       declared)
         report.quality += quarantined_loads(engine)
 
-    frames = _fetch_all(engine, metrics, lo, hi)
     for metric in metrics:
-        _watch(engine, metric, frames[metric.key], lo, hi, ts_since, opts, declared, missing,
-               props, report)
+        _watch(reader, metric, reader.daily(metric.query, lo, hi), lo, ts_since, opts,
+               declared, missing, props, report)
+    report.sources = sorted(reader.sources)
 
     provider = provider or get_provider(params.llm)
     report.provider = provider.name
@@ -158,66 +154,22 @@ def _declared(params: AlertParams, lo: date, hi: date) -> pd.Series:
 
 
 def evaluate(formula: str, frame: pd.DataFrame) -> pd.Series:
-    """A trends formula (``A / B``, ``(A - B) * 100``) over series columns; x/0 is NaN."""
-    def ev(node: ast.AST) -> Any:
-        if isinstance(node, ast.Expression):
-            return ev(node.body)
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.Div):
-            a, b = ev(node.left), ev(node.right)
-            if isinstance(node.op, ast.Add):
-                return a + b
-            if isinstance(node.op, ast.Sub):
-                return a - b
-            if isinstance(node.op, ast.Mult):
-                return a * b
-            return a / (b.replace(0, np.nan) if isinstance(b, pd.Series) else (b or np.nan))
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            return -ev(node.operand)
-        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
-            return float(node.value)
-        if isinstance(node, ast.Name) and node.id in frame.columns:
-            return frame[node.id]
-        raise ConfigError(f"formula {formula!r}: only series letters of the query, numbers, "
-                          "+ - * / and () are allowed")
-
-    return pd.Series(ev(ast.parse(formula, mode="eval")), index=frame.index, dtype=float)
+    """A trends formula (``A / B``, ``(A - B) * 100``) over series columns, day by day, as
+    the query model computes it (:mod:`shoplens.insights.trends.formula`); undefined
+    values (x / 0) are NaN."""
+    tree = parse_formula(formula, len(frame.columns))
+    rows = frame.to_dict("index")
+    out = [formula_value(tree, {k: (None if v != v else v) for k, v in row.items()})
+           for row in rows.values()]
+    return pd.Series([np.nan if v is None else v for v in out], index=frame.index,
+                     dtype=float)
 
 
-def _fetch_all(engine: Engine, metrics: list[Metric], lo: date, hi: date
-               ) -> dict[str, pd.DataFrame]:
-    """Every metric's daily series, read in as few scans of the events as the query model
-    allows (20 series a query): each metric's series as columns A, B ..."""
-    out: dict[str, pd.DataFrame] = {}
-    batch: list[Metric] = []
-
-    def flush() -> None:
-        if not batch:
-            return
-        series = [s for m in batch for s in m.query.series]
-        frame = fetch_series(engine, TrendsQuery(series=series), lo, hi)
-        i = 0
-        for m in batch:
-            n = len(m.query.series)
-            cols = [chr(65 + i + j) for j in range(n)]
-            out[m.key] = frame[cols].set_axis([chr(65 + j) for j in range(n)], axis=1)
-            i += n
-        batch.clear()
-
-    for m in metrics:
-        if m.query.filters or m.query.interval != "day":
-            out[m.key] = fetch_series(engine, m.query, lo, hi)  # says what it cannot do
-            continue
-        if sum(len(b.query.series) for b in batch) + len(m.query.series) > 20:
-            flush()
-        batch.append(m)
-    flush()
-    return out
-
-
-def _watch(engine: Engine, metric: Metric, frame: pd.DataFrame, lo: date, hi: date,
+def _watch(reader: SeriesReader, metric: Metric, frame: pd.DataFrame, lo: date,
            since: pd.Timestamp, opts: DetectOptions, declared: pd.Series, missing: pd.Series,
            props: list[str], report: AlertReport) -> None:
-    values = evaluate(metric.query.formula, frame) if metric.is_ratio else frame["A"]
+    values = (evaluate(metric.query.formula, frame) if metric.is_ratio and metric.query.formula
+              else frame["A"])
     res = detect_series(values, since, replace(opts, counts=metric.unit == "count"),
                         declared=declared, missing=missing)
     f = res.frame
@@ -242,7 +194,7 @@ def _watch(engine: Engine, metric: Metric, frame: pd.DataFrame, lo: date, hi: da
     # the breakdowns are read for the flagged days and the four weeks before them only
     b_lo = max(lo, (flagged.index.min() - pd.Timedelta(days=BASELINE_DAYS)).date())
     b_hi = flagged.index.max().date()
-    breakdowns = {p: pivot(fetch_series(engine, metric.query, b_lo, b_hi, breakdown=p))
+    breakdowns = {p: pivot(reader.daily(metric.query, b_lo, b_hi, breakdown=p))
                   for p in props}
     normal = f["kind"].isna().reindex(values.index, fill_value=True) & ~missing
     simple_ratio = metric.is_ratio and metric.query.formula.replace(" ", "") == "A/B"

@@ -11,6 +11,14 @@ and reported as ``drift`` (not masked: the model may follow a slow change). Afte
 :data:`ACCEPT_DAYS` days in a row flagged on one side, the level is accepted as the new
 normal: those days are unmasked and the model follows them (masking them for longer would
 hold on to the old level, and alert, for ever).
+
+A second series, ``held``, keeps the level before such a change: the accepted run and the
+drift days stay masked there. While the two differ, a second model is fitted on ``held``;
+a day that leaves the current interval towards the old level and lands inside the old
+level's interval is a return to normal, not an anomaly: the change's days are masked
+again and the model refits from the next day (without this, the end of an outage or of
+a drift the model had followed alerted as a spike for two weeks). A change that lasts
+:data:`PERMANENT_DAYS` is the new normal for good: the old level is forgotten.
 """
 
 from __future__ import annotations
@@ -46,6 +54,8 @@ INFLATE = 1.8
 POISSON_SD = 2.0
 #: history remainder beyond this many standard deviations is masked before fitting
 HISTORY_Z = 3.5
+#: days away from the level before a change after which that level is forgotten
+PERMANENT_DAYS = 28
 
 
 @dataclass
@@ -159,6 +169,12 @@ def detect_series(values: pd.Series, start: pd.Timestamp, opts: DetectOptions, *
     errors: list[float] = []  # out-of-sample errors of normal days: the interval's spread
     flags = np.zeros(n, dtype=np.int8)  # -1 / +1 on flagged days, while masked
     s_lo = s_hi = 0.0
+    # the series as it was before a disturbance (an accepted level, a drift): its days
+    # stay masked here, so that a return to the old level is known as one
+    held = clean.copy()
+    mean_h = np.full(n, np.nan)
+    sigma_h = np.full(n, np.nan)
+    off_since: int | None = None  # first day of the current run away from the old level
     # a warm-up over the last weeks of history measures the forecasts' own errors
     begin = max(first - WARMUP, WEEKLY_MIN_DAYS if first >= WEEKLY_MIN_DAYS else MIN_DAYS)
     b = begin
@@ -171,15 +187,23 @@ def detect_series(values: pd.Series, start: pd.Timestamp, opts: DetectOptions, *
         mean[b:b + h], sigma[b:b + h] = fc.mean, spread * fc.sigma / fc.sigma[0]
         if b >= first:
             models.append(model.model_)
+        w = max(0, b - WEEKLY_WINDOW)
+        disturbed = b >= first and not np.array_equal(held[w:b], clean[w:b])
+        # which way the change went (its days above or below the old level)
+        change = float(np.sign(np.sum(clean[w:b] - held[w:b])))
+        if disturbed:
+            fh = SeasonalForecaster(yearly=yearly).fit(held[:b]).predict(h)
+            mean_h[b:b + h], sigma_h[b:b + h] = fh.mean, spread * fh.sigma / fh.sigma[0]
         for i in range(b, b + h):
             if miss[i] or decl[i]:
                 clean[i] = mean[i]
+                held[i] = mean_h[i] if disturbed else mean[i]
                 continue
             zi = (z[i] - mean[i]) / sigma[i]
             dev = np.exp(z[i] - mean[i]) - 1.0
             if i < first:  # warm-up: learn the spread, mask what is far off
                 if abs(zi) > opts.z:
-                    clean[i] = mean[i]
+                    clean[i] = held[i] = mean[i]
                 else:
                     errors.append(z[i] - mean[i])
                 continue
@@ -195,9 +219,34 @@ def detect_series(values: pd.Series, start: pd.Timestamp, opts: DetectOptions, *
                 if (s_lo > opts.cusum_h and dev <= -opts.min_deviation) or (
                         s_hi > opts.cusum_h and dev >= opts.min_deviation):
                     kind[i] = "drift"  # not masked: the model may follow a slow change
+            zh = (z[i] - mean_h[i]) / sigma_h[i] if disturbed else zi
+            if disturbed and kind[i] is not None and zi * change < 0 and abs(zh) <= opts.z:
+                # back at the level before the disturbance: not an anomaly, and the
+                # disturbance is over, so the model forgets it (its days masked again)
+                kind[i] = None
+                clean[:i] = held[:i]
+                mean[i:b + h], sigma[i:b + h] = mean_h[i:b + h], sigma_h[i:b + h]
+                flags[:] = 0
+                s_lo = s_hi = 0.0
+                disturbed, off_since = False, None
+                notes.append(f"{days[i].date()}: back at the level before the change; the "
+                             "days of the change are left out of the model again")
+                errors.append(z[i] - mean[i])
+                held[i] = clean[i] = z[i]
+                h = i + 1 - b  # refit from the next day on
+                break
+            if disturbed and abs(zh) > opts.z:
+                off_since = i if off_since is None else off_since
+                if i - off_since + 1 > PERMANENT_DAYS:
+                    held[:i] = clean[:i]  # the old level is not coming back: forget it
+                    off_since = None
+            else:
+                off_since = None
             if kind[i] is None:
                 errors.append(z[i] - mean[i])
+                held[i] = z[i] if not (disturbed and abs(zh) > opts.z) else mean_h[i]
                 continue
+            held[i] = mean_h[i] if disturbed else mean[i]
             if kind[i] == "drift":
                 continue
             side = 1 if zi > 0 else -1
@@ -214,6 +263,8 @@ def detect_series(values: pd.Series, start: pd.Timestamp, opts: DetectOptions, *
                 notes.append(f"{days[i].date()}: {i - j0 + 1} days in a row "
                              f"{'above' if side > 0 else 'below'} the expected level; it "
                              "is taken as the new normal from here")
+                h = i + 1 - b  # refit from the next day on
+                break
         if s_lo > 3 * opts.cusum_h or s_hi > 3 * opts.cusum_h:
             s_lo = s_hi = 0.0  # a drift long reported: start counting afresh
         b += h

@@ -24,7 +24,7 @@ MIN_DEVIATION: dict[str, float] = {"low": 0.25, "medium": 0.15, "high": 0.10}
 CUSUM_H: dict[str, float] = {"low": 10.0, "medium": 8.0, "high": 6.0}
 
 #: default breakdown properties of the root cause (those the database has are used)
-DEFAULT_BREAKDOWNS: tuple[str, ...] = ("user.country", "product.category", "event.type")
+DEFAULT_BREAKDOWNS: tuple[str, ...] = ("user.country", "product.category", "event.event_type")
 
 _HOLIDAY = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.\.(\d{4}-\d{2}-\d{2}))?(?::(.*))?$")
 
@@ -73,8 +73,9 @@ class AlertParams(BaseModel):
     sensitivity
         ``low``, ``medium`` or ``high`` (interval width and smallest deviation).
     breakdowns
-        Properties whose values the root cause ranks (``user.country``,
-        ``product.category``, ``event.type`` ...). Empty: the defaults the data has.
+        Properties of the query model whose values the root cause ranks
+        (``user.country``, ``product.category``, ``event.event_type``, ``user.channel``
+        ...; short names such as ``country`` too). Empty: the defaults the data has.
     holidays
         Declared unusual days (left out of the fit, never alerting).
     data_quality

@@ -91,6 +91,8 @@ class AlertReport:
     quality: list[QualityIssue] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     provider: str = "offline"
+    #: how the query model answered the series: "rollups" and/or "raw"
+    sources: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -105,6 +107,7 @@ class AlertReport:
         return {"since": self.since, "date_from": self.date_from, "date_to": self.date_to,
                 "sensitivity": self.sensitivity, "breakdowns": self.breakdowns,
                 "fired": self.fired, "exit_code": self.exit_code, "provider": self.provider,
+                "sources": list(self.sources),
                 "metrics": [m.to_json() for m in self.metrics],
                 "anomalies": [a.to_json() for a in self.anomalies],
                 "declared": [a.to_json() for a in self.declared],

@@ -131,7 +131,7 @@ def explain(prop: str, actual: pd.Series, expected: pd.Series, *,
 
 def pivot(long: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Day x value frames of the numerator ``A`` (and the denominator ``B``, if any) from
-    the long frame :func:`shoplens.alerts.series.fetch_series` returns for a breakdown."""
+    the long frame :meth:`shoplens.alerts.series.SeriesReader.daily` returns for a breakdown."""
     def wide(col: str) -> pd.DataFrame:
         return long.groupby(["day", "value"])[col].sum().unstack(fill_value=0.0).sort_index()
 

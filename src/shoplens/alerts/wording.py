@@ -17,7 +17,7 @@ import re
 from pydantic import BaseModel, ConfigDict, Field
 
 from shoplens.alerts.result import Anomaly
-from shoplens.alerts.series import BREAKDOWNS
+from shoplens.alerts.series import breakdown_label
 from shoplens.events.insights import _safe_name
 from shoplens.llm import LLMError, Provider
 
@@ -38,8 +38,7 @@ def _cause_text(a: Anomaly) -> str:
         return "; no single breakdown value stands out (the gap is spread over all of them)"
     first = a.causes[0]
     same = [c for c in a.causes if c.property == first.property]
-    values = ", ".join(f"{BREAKDOWNS.get(c.property, (None, None, c.property))[2]} = "
-                       f"{_safe_name(c.value)}" for c in same)
+    values = ", ".join(f"{breakdown_label(c.property)} = {_safe_name(c.value)}" for c in same)
     share = min(sum(c.share_of_gap for c in same), 1.0)  # others may move the other way
     return f"; {100 * share:.0f} % of the gap comes from {values}"
 

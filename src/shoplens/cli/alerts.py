@@ -21,13 +21,16 @@ def alerts_command(
                          "(repeat; default: the first five).")] = None,
     query: Annotated[list[Path] | None, typer.Option(
         "--query", help="A trends query document (JSON file) to watch (repeat).")] = None,
+    saved: Annotated[list[str] | None, typer.Option(
+        "--saved", help="A trends insight saved in the explorer, by name or id (repeat).")] = None,
     since: Annotated[str | None, typer.Option(
         "--since", help="First day judged: YYYY-MM-DD or -Nd/-Nw (default: the last 14 days).")] = None,
     sensitivity: Annotated[str, typer.Option(
         "--sensitivity", help="low, medium or high.")] = "medium",
     breakdown: Annotated[list[str] | None, typer.Option(
         "--breakdown", help="Property the root cause ranks values of (repeat; default: "
-                            "user.country, product.category, event.type).")] = None,
+                            "user.country, product.category, event.event_type; any "
+                            "property of the query model).")] = None,
     holiday: Annotated[list[str] | None, typer.Option(
         "--holiday",
         help="Declared day: DATE[..DATE][:NAME] (repeat); fitted around, never alerting.")] = None,
@@ -66,6 +69,9 @@ def alerts_command(
         err = exc.errors()[0]
         raise ConfigError(f"--{err['loc'][0]}: {err['msg']}") from None
     with engine_from(db) as engine, console.status("watching the metrics..."):
+        if saved:
+            params = params.model_copy(update={"queries": [
+                *params.queries, *(_saved_query(engine.url, name) for name in saved)]})
         report = detect(engine, params)
     if json_:
         print_json(report.to_dict())
@@ -89,6 +95,28 @@ def _read_query(path: Path, kind: type) -> object:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"]) or "(root)"
         raise InputError(f"{err['msg']}", file=str(path), field=where) from None
+
+
+def _saved_query(db_url: str, name: str) -> object:
+    """A trends insight saved in the explorer's store for this database."""
+    from shoplens.explorer.settings import default_store
+    from shoplens.explorer.store import Store
+    from shoplens.insights.schema import TrendsQuery
+
+    items = Store(default_store(), db_url).insights()
+    item = next((i for i in items if i.id == name or i.name.casefold() == name.casefold()),
+                None)
+    trends = sorted(i.name for i in items if i.query.get("kind", "trends") == "trends")
+    if item is None:
+        known = ", ".join(trends) if trends else "none saved for this database"
+        raise ConfigError(f"--saved: no saved insight {name!r}; saved trends: {known}")
+    if item.query.get("kind", "trends") != "trends":
+        raise ConfigError(f"--saved {name!r} is a {item.query['kind']} insight; alerts watch "
+                          "trends insights only")
+    try:
+        return TrendsQuery.model_validate(item.query)
+    except ValidationError as exc:
+        raise ConfigError(f"--saved {name!r}: {exc.errors()[0]['msg']}") from None
 
 
 def _print(report: object) -> None:

@@ -25,12 +25,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shoplens.generate.calendar import DAY, _black_friday
-from shoplens.generate.streams import stream
+from shoplens.generate.streams import ANOMALIES, stream
 
-#: stream key of the injection. NB: main's streams.py has since taken 5 for CHANNELS; the
-#: tests' and the benchmark's figures were measured with this key, so a merge should give
-#: the injection its own key in streams.py and re-check tests/alerts' chosen days
-ANOMALIES = 5
 KINDS = ("drop", "spike", "country_outage", "event_stops", "drift")
 #: metrics expected to alert per kind (drops and spikes of whole sessions keep conversion;
 #: a spike repeats sessions of the same users)
@@ -52,6 +48,21 @@ HISTORY_DAYS = 56
 class Injected:
     events: pa.Table
     labels: list[dict[str, Any]]
+
+
+def declared_days(start: date, n_days: int) -> list[tuple[date, date, str]]:
+    """The days the generator's calendar makes unusual on purpose (Black Friday to Cyber
+    Monday, Christmas week), as a shop would declare them to ``shoplens alerts
+    --holiday``: ``(first day, last day, name)`` within the period."""
+    end = start + timedelta(days=n_days - 1)
+    out = []
+    for year in range(start.year, end.year + 1):
+        bf = _black_friday(year)
+        for lo, hi, name in ((bf, bf + timedelta(days=3), "Black Friday to Cyber Monday"),
+                             (date(year, 12, 24), date(year, 12, 31), "Christmas")):
+            if hi >= start and lo <= end:
+                out.append((max(lo, start), min(hi, end), name))
+    return out
 
 
 def _free_days(start: date, n_days: int) -> list[int]:
@@ -124,7 +135,7 @@ def inject(events: pa.Table, users: pa.Table, start: date, n_days: int, n: int, 
             label["magnitude"] = -1.0
         elif kind == "event_stops":
             keep &= ~(on & (kind_col.to_numpy(zero_copy_only=False) == "add-to-cart"))
-            label["cause"] = {"property": "event.name", "value": "add-to-cart"}
+            label["cause"] = {"property": "event.raw_event", "value": "add-to-cart"}
             label["magnitude"] = -1.0
         else:  # drift: share gone grows over the days, then back to normal
             frac = np.zeros(n_days + 1)

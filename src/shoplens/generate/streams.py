@@ -10,6 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 CATALOG, USERS, CHUNK, USER_IDS, CHANNELS = 1, 2, 3, 4, 5
+#: the labelled anomalies' injection (shoplens.generate.anomalies): its own key, so adding
+#: anomalies draws nothing the channels draw
+ANOMALIES = 6
 
 
 def stream(seed: int, *key: int) -> np.random.Generator:
