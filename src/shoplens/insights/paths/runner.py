@@ -24,7 +24,7 @@ import pandas as pd
 from shoplens.engines import Engine, Query
 from shoplens.errors import ConfigError
 from shoplens.insights.compile.dates import resolve_range
-from shoplens.insights.paths.query import END, SEP, PathsContext, paths_query
+from shoplens.insights.paths.query import END, PathsContext, paths_query
 from shoplens.insights.properties import Catalogue
 from shoplens.insights.result import InsightResult
 from shoplens.insights.schema import PathsQuery
@@ -71,8 +71,11 @@ def run_paths(engine: Engine, q: PathsQuery) -> InsightResult:
 
 def assemble(paths_df: pd.DataFrame, q: PathsQuery) -> dict[str, Any]:
     """Every output from the sessions per path (exact: each session has one path)."""
-    paths = [(str(p).split(SEP), int(n)) for p, n in zip(paths_df["path"], paths_df["n"],
-                                                         strict=True)]
+    node_cols = [f"n{i}" for i in range(1, q.steps + 1)]
+    paths = []
+    for row in paths_df[[*node_cols, "n"]].itertuples(index=False):
+        nodes = [str(v) for v in row[:-1] if v is not None and not pd.isna(v)]
+        paths.append((nodes, int(row[-1])))
     paths.sort(key=lambda pn: (-pn[1], pn[0]))
     links: dict[tuple[int, str, str], int] = {}
     at: dict[tuple[int, str], int] = {}
