@@ -4,6 +4,8 @@ Outputs (``InsightResult.payload``)
 -----------------------------------
 ``paths``
     The most frequent node sequences, ``{"path": [..], "count"}`` (actors).
+``other``
+    The paths past the top ``top_n``: ``{"paths": how many, "count": their actors}``.
 ``links``
     ``{"step", "source", "target", "count"}``: actors going from ``source`` at step
     ``step`` to ``target`` at the next step (the sankey's links).
@@ -104,6 +106,7 @@ def assemble(paths_df: pd.DataFrame, q: PathsQuery) -> dict[str, Any]:
             for s in range(1, q.steps + 1)]})
     return {
         "paths": [{"path": p, "count": n} for p, n in paths[:q.top_n]],
+        "other": {"paths": len(paths[q.top_n:]), "count": sum(n for _, n in paths[q.top_n:])},
         "links": [{"step": st, "source": a, "target": b, "count": n}
                   for (st, a, b), n in sorted(links.items(), key=lambda kv: (kv[0][0], -kv[1],
                                                                             kv[0][1:]))],
