@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -104,6 +105,7 @@ def main() -> None:
     naive = Query(naive_sql(), name="funnels/naive")
     binds = {f"s{i}": s for i, s in enumerate(STEPS)}
     results: dict[str, object] = {"events": args.events, "steps": list(STEPS),
+                                  "load_average_at_start": round(os.getloadavg()[0], 1),
                                   "step_window": STEP_WINDOW, "window": WINDOW, "engines": {}}
     tmp = Path(tempfile.mkdtemp(prefix="shoplens-funnels-bench-"))
     servers = []
@@ -145,7 +147,8 @@ def main() -> None:
     stem.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
     lines = [f"# Funnels bench: {args.events:,} events", "",
              f"5-step ordered funnel {' > '.join(STEPS)}, each step within {STEP_WINDOW} of "
-             f"the previous, all within {WINDOW}; best of {args.repeat} runs (naive: one run).",
+             f"the previous, all within {WINDOW}; best of {args.repeat} runs (naive: one run); "
+             f"2-core machine, load average {results['load_average_at_start']} at the start.",
              "", "| engine | funnel (s) | naive self-join (s) | ratio | counts equal | "
              "paths, 5 steps (s) |", "| --- | ---: | ---: | ---: | --- | ---: |"]
     for name, r in results["engines"].items():  # type: ignore[union-attr]

@@ -18,7 +18,11 @@ from shoplens.cohorts import CohortParams, compute_cohorts
 from shoplens.engines import Engine
 from shoplens.generate import GenerateParams, generate
 from shoplens.ingest import load
+from shoplens.insights.paths import run_paths
+from shoplens.insights.paths.sankey import top_links
+from shoplens.insights.schema import PathsQuery
 from shoplens.report import ReportParams, build_report
+from shoplens.report.collectors.paths import SANKEY_STEPS
 
 from .helpers import pdf_pages
 
@@ -85,6 +89,12 @@ def test_report_numbers_on_generated_data(engine: Engine, shop: Path, tmp_path: 
     paths = report.paths
     assert paths.total_sessions and sum(p.count for p in paths.paths) <= paths.total_sessions
     assert sum(p.share for p in paths.paths) <= 1 + 1e-9
+    # the sankey: the paths insight's links (top events per step), drawn and embedded
+    expected = top_links(run_paths(engine, PathsQuery(steps=SANKEY_STEPS, top_n=10))
+                         .payload["links"])
+    assert paths.sankey == expected and expected
+    assert (tmp_path / paths.charts["sankey"]).is_file()
+    assert 'id="chart-sankey"' in files.html.read_text(encoding="utf-8")
 
     doc = json.loads(files.json.read_text())
     assert doc["overview"]["events"] == len(ev)

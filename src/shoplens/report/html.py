@@ -71,6 +71,12 @@ def _interactive(report: ReportData) -> dict[str, str]:
         fig.update_layout(title="Retention (blank = not observable yet)",
                           height=max(320, 60 + 26 * len(c.cohorts)))
         figs["cohort_heatmap"] = fig
+    if "sankey" in report.paths.charts and report.paths.sankey:
+        from shoplens.insights.paths.sankey import figure
+
+        fig = figure({"links": report.paths.sankey}, "Session paths")
+        fig.update_layout(width=None, height=520)
+        figs["sankey"] = fig
     out = {}
     for key, fig in figs.items():
         fig.update_layout(template="plotly_white", margin={"l": 60, "r": 20, "t": 40, "b": 40},

@@ -188,6 +188,10 @@ class PathsSection(Section):
     paths: list[PathRow] = Field(default_factory=list)
     total_sessions: int | None = None
     behaviours: list[dict[str, Any]] = Field(default_factory=list)
+    #: the sankey of session paths (:func:`shoplens.insights.paths.run_paths` links:
+    #: ``{"step", "source", "target", "count"}``) and what it counts
+    sankey: list[dict[str, Any]] = Field(default_factory=list)
+    sankey_note: str | None = None
 
 
 # -- segments -------------------------------------------------------------------------

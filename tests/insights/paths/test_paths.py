@@ -30,6 +30,10 @@ def test_paths_literal(engine: Engine) -> None:
     assert matrix["(end)"] == [0.0, 0.0, 0.0, 0.4]
     for s in range(4):  # each column of the step matrix sums to 1
         assert abs(sum(v[s] for v in matrix.values()) - 1) < 1e-9
+    assert r.payload["other"] == {"paths": 0, "count": 0}
+    cut = run_paths(engine, PathsQuery(steps=4, groupings=["product*"], top_n=2)).payload
+    assert [p["count"] for p in cut["paths"]] == [3, 1]
+    assert cut["other"] == {"paths": 1, "count": 1}
     # start and end points; repeats kept; an exclusion
     r = run_paths(engine, PathsQuery(steps=3, end="cart", groupings=["product*"]))
     assert {tuple(p["path"]) for p in r.payload["paths"]} == {

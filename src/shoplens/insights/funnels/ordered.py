@@ -39,12 +39,13 @@ class OrderedFunnel(FunnelBase):
     def _union(self, k: int) -> str:
         """Predecessor rows (``c`` = their step), candidates (``c`` = -1) and exclusion
         events (``c`` = -2 - i) of the pass into step ``k``."""
-        parts = [f"SELECT a, uid, k, id, b, tf, bd, {j} AS c FROM L{j}" for j in self.ctx.preds(k)]
+        parts = [f"SELECT a, uid, k, id, b, tf, bd, {j} AS c, 2 * k + 1 AS o FROM L{j}"
+                 for j in self.ctx.preds(k)]
         parts.append(f"SELECT a, uid, k, id, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), bd, "
-                     f"-1 FROM ev WHERE s{k}")
+                     f"-1, 2 * k FROM ev WHERE s{k}")
         for i in self._exclusions(k):
             parts.append(f"SELECT a, uid, k, id, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), "
-                         f"bd, {-2 - i} FROM ev WHERE x{i}")
+                         f"bd, {-2 - i}, 2 * k + 1 FROM ev WHERE x{i}")
         return " UNION ALL ".join(parts)
 
     def _tf(self, j: int, frame: str) -> str:
@@ -66,10 +67,11 @@ class OrderedFunnel(FunnelBase):
         valid: dict[int, str] = {}
         wins: list[str] = []
         if monotone:
-            # candidates sort first among rows of the same time, so the rows before a
-            # candidate are exactly those strictly earlier: a streaming ROWS frame
-            frame = ("PARTITION BY a ORDER BY k, CASE WHEN c = -1 THEN 0 ELSE 1 END "
-                     "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING")
+            # candidates sort first among rows of the same time (``o`` = 2k for them,
+            # 2k + 1 for the others: one integer sort key, cheaper to sort than two),
+            # so the rows before a candidate are exactly those strictly earlier: a
+            # streaming ROWS frame
+            frame = "PARTITION BY a ORDER BY o ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"
             for j in preds:
                 wins += [f"MAX(CASE WHEN c = {j} THEN b END) OVER ({frame}) AS m{j}",
                          f"MAX(CASE WHEN c = {j} THEN k END) OVER ({frame}) AS p{j}",

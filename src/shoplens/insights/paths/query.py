@@ -19,16 +19,12 @@ from sqlglot import exp
 from shoplens.insights.compile.context import Scope
 from shoplens.insights.compile.filters import filters_predicate
 from shoplens.insights.compile.sources import from_events
-from shoplens.insights.funnels.base import select, sql
+from shoplens.insights.funnels.base import select
 from shoplens.insights.funnels.events import time_key
 from shoplens.insights.properties import Catalogue, col, json_text
 from shoplens.insights.schema import PathsQuery, parse_duration
 
 SEP = " > "
-#: the columns that name a session, and their equality between two aliases
-_KEY = "{x}.uid, {x}.sid, {x}.sn"
-_SAME = ("{x}.uid = {y}.uid AND {x}.sn = {y}.sn AND "
-         "({x}.sid = {y}.sid OR ({x}.sid IS NULL AND {y}.sid IS NULL))")
 END = "(end)"
 
 
@@ -104,67 +100,110 @@ def base_rows(ctx: PathsContext) -> exp.Select:
     return sel.where(exp.and_(*where))
 
 
+#: one ordering for every window of paths: a session's events in time, then id, order
+_ORDER = "PARTITION BY uid, sid ORDER BY k, id"
+
+
 def path_rows(ctx: PathsContext) -> list[tuple[str, exp.Expression]]:
-    """CTEs ending in ``steps``: ``a``, ``step`` (1..N), ``node``, ``nxt`` (the next
-    node, NULL where the path ends)."""
+    """CTEs ending in ``pp``: one row per session path, its nodes in ``n1`` .. ``nN``
+    (NULL past the path's end).
+
+    Two window passes, both over the same ordering of a (user, tracker session)'s events
+    (so PostgreSQL and Spark sort once per pass and DuckDB twice in all), never a join:
+
+    1. ``pw``: per event the previous event's time and node (``LAG``): a gap longer than
+       ``session_gap`` starts a session (``ns``), a node equal to the previous one in the
+       session is a repeat (dropped when collapsing), and ``rn``, its index.
+    2. ``pv``: over the kept events, the next (or previous) ``N - 1`` nodes with
+       ``LEAD``/``LAG`` and, per offset, whether a session starts in between (a frame
+       ``SUM(ns)``): the path of a session is read off the row it starts at, so no
+       per-session ``GROUP BY`` or ordered aggregate is needed. The start row is the
+       session's first event, its first start point (no start point since the session
+       began: ``MAX`` of start indices before the row against the session's first index),
+       or, for an end point alone, its first end point read backwards. With both, a path
+       runs from the first start to the first end at or after it (the session must have
+       one), cut at ``N`` nodes.
+    """
     q = ctx.query
     gap = parse_duration(q.session_gap) * 1_000_000
     n = q.steps
     ctes: list[tuple[str, exp.Expression]] = [("pe", base_rows(ctx))]
-    ctes.append(("ps", select(
-        "SELECT *, CASE WHEN LAG(k) OVER (PARTITION BY uid, sid ORDER BY k, id) IS NULL "
-        f"OR k - LAG(k) OVER (PARTITION BY uid, sid ORDER BY k, id) > {gap} THEN 1 ELSE 0 END "
-        "AS ns FROM pe")))
-    # the session: (uid, sid, sn), never a concatenated text key (cheaper to sort)
-    ctes.append(("pa", select(
-        "SELECT uid, sid, SUM(ns) OVER (PARTITION BY uid, sid ORDER BY k, id ROWS BETWEEN "
-        "UNBOUNDED PRECEDING AND CURRENT ROW) AS sn, k, id, node FROM ps")))
-    keep = "prev IS NULL OR prev <> node" if q.collapse_repeats else "TRUE"
-    ctes.append(("pc", select(
-        "SELECT uid, sid, sn, k, id, node FROM (SELECT uid, sid, sn, k, id, node, LAG(node) "
-        f"OVER (PARTITION BY uid, sid, sn ORDER BY k, id) AS prev FROM pa) AS z WHERE {keep}")))
-    ctes.append(("pn", select(
-        "SELECT uid, sid, sn, node, ROW_NUMBER() OVER (PARTITION BY uid, sid, sn ORDER BY k, "
-        "id) AS pos FROM pc")))
-    marks = []
-    if q.start:
-        marks.append(exp.alias_(exp.Min(this=exp.Case(ifs=[exp.If(
-            this=exp.EQ(this=exp.column("node"), expression=ctx.bind(q.start)),
-            true=exp.column("pos"))])), "st"))
-    if q.end:
-        marks.append(exp.alias_(exp.Min(this=exp.Case(ifs=[exp.If(
-            this=exp.EQ(this=exp.column("node"), expression=ctx.bind(q.end)),
-            true=exp.column("pos"))])), "en"))
-    if marks:
-        ctes.append(("pm", exp.select("uid", "sid", "sn", *marks).from_("pn")
-                     .group_by("uid", "sid", "sn")))
-    if q.start and q.end:
-        # from the start to the first end after it, at most N nodes
-        first_end = exp.select("n.uid", "n.sid", "n.sn", exp.alias_(
-            exp.Min(this=exp.column("pos", "n")), "en")).from_(
-            exp.alias_(exp.table_("pn"), "n")).join(
-            exp.alias_(exp.table_("pm"), "m"), on=sql(_SAME.format(x="m", y="n"))).where(exp.and_(
-                sql("m.st IS NOT NULL AND n.pos >= m.st"),
-                exp.EQ(this=exp.column("node", "n"), expression=ctx.bind(q.end)))).group_by(
-            "n.uid", "n.sid", "n.sn")
-        ctes.append(("pf", first_end))
-        body = (f"SELECT {_KEY.format(x='n')}, n.pos - m.st + 1 AS step, n.node FROM pn AS n "
-                f"JOIN pm AS m ON {_SAME.format(x='m', y='n')} JOIN pf AS f ON "
-                f"{_SAME.format(x='f', y='n')} WHERE n.pos >= m.st AND n.pos <= f.en "
-                f"AND n.pos < m.st + {n}")
-    elif q.start:
-        body = (f"SELECT {_KEY.format(x='n')}, n.pos - m.st + 1 AS step, n.node FROM pn AS n "
-                f"JOIN pm AS m ON {_SAME.format(x='m', y='n')} WHERE m.st IS NOT NULL AND "
-                f"n.pos >= m.st AND n.pos < m.st + {n}")
-    elif q.end:
-        # the N nodes leading to the first end point, the end point last
-        body = (f"SELECT {_KEY.format(x='n')}, n.pos - GREATEST(m.en - {n}, 0) AS step, n.node "
-                f"FROM pn AS n JOIN pm AS m ON {_SAME.format(x='m', y='n')} WHERE m.en IS NOT "
-                f"NULL AND n.pos <= m.en AND n.pos > m.en - {n}")
+    keep = "ns = 1 OR pn IS NULL OR pn <> node" if q.collapse_repeats else "TRUE"
+    ctes.append(("pw", select(
+        f"SELECT uid, sid, k, id, node, CASE WHEN pk IS NULL OR k - pk > {gap} THEN 1 ELSE 0 "
+        f"END AS ns, pn, rn FROM (SELECT uid, sid, k, id, node, LAG(k) OVER ({_ORDER}) AS pk, "
+        f"LAG(node) OVER ({_ORDER}) AS pn, ROW_NUMBER() OVER ({_ORDER}) AS rn FROM pe) AS z")))
+    ctes.append(("pk", select(f"SELECT * FROM pw WHERE {keep}")))
+
+    def rows(lo: str, hi: str) -> str:
+        return f"ROWS BETWEEN {lo} AND {hi}"
+
+    def flag(value: str | None) -> exp.Expression:
+        return exp.Case(ifs=[exp.If(this=exp.EQ(this=exp.column("node"),
+                                                expression=ctx.bind(value)),
+                                    true=exp.Literal.number(1))], default=exp.Literal.number(0))
+
+    wins: list[str] = []
+    cols: list[str] = ["node AS n1"]
+    backwards = bool(q.end) and not q.start
+    for i in range(1, n):
+        if backwards:
+            # the i-th node before the end point, if no session starts after it
+            wins += [f"LAG(node, {i}) OVER ({_ORDER}) AS v{i}",
+                     f"SUM(ns) OVER ({_ORDER} {rows(f'{i - 1} PRECEDING', 'CURRENT ROW')}) AS b{i}"]
+        else:
+            wins += [f"LEAD(node, {i}) OVER ({_ORDER}) AS v{i}",
+                     f"SUM(ns) OVER ({_ORDER} {rows('1 FOLLOWING', f'{i} FOLLOWING')}) AS b{i}"]
+            cut = ""
+            if q.start and q.end:  # nothing after the first end point
+                wins.append(f"SUM(ef) OVER ({_ORDER} {rows('CURRENT ROW', f'{i - 1} FOLLOWING')}) "
+                            f"AS e{i}")
+                cut = f" AND e{i} = 0"
+            cols.append(f"CASE WHEN b{i} = 0{cut} THEN v{i} END AS n{i + 1}")
+    if backwards:  # v{N-1} .. v1, node: the earliest node first, NULLs (none) at the end
+        cols = []
+        for pos in range(1, n + 1):
+            # position pos holds the (n - pos)-th previous node shifted past missing ones
+            cols.append(_backwards_col(pos, n))
+    marks = ["ns"]
+    where = "ns = 1"
+    if q.start or q.end:
+        point = q.start or q.end
+        wins += [f"MAX(CASE WHEN pf = 1 THEN rn END) OVER ({_ORDER} "
+                 f"{rows('UNBOUNDED PRECEDING', '1 PRECEDING')}) AS lp",
+                 f"MAX(CASE WHEN ns = 1 THEN rn END) OVER ({_ORDER} "
+                 f"{rows('UNBOUNDED PRECEDING', 'CURRENT ROW')}) AS ls"]
+        where = "pf = 1 AND (lp IS NULL OR lp < ls)"
+        marks.append("pf")
+        if q.start and q.end:
+            wins += [f"MIN(CASE WHEN ef = 1 THEN rn END) OVER ({_ORDER} "
+                     f"{rows('CURRENT ROW', 'UNBOUNDED FOLLOWING')}) AS ne",
+                     f"MIN(CASE WHEN ns = 1 THEN rn END) OVER ({_ORDER} "
+                     f"{rows('1 FOLLOWING', 'UNBOUNDED FOLLOWING')}) AS nx"]
+            where += " AND ne IS NOT NULL AND (nx IS NULL OR ne < nx)"
+            marks.append("ef")
+        flagged = exp.select("*", exp.alias_(flag(point), "pf"))
+        if q.start and q.end:
+            flagged = flagged.select(exp.alias_(flag(q.end), "ef"))
+        ctes.append(("pf", flagged.from_("pk")))
+        src = "pf"
     else:
-        body = f"SELECT uid, sid, sn, pos AS step, node FROM pn WHERE pos <= {n}"
-    ctes.append(("pp", select(body)))
+        src = "pk"
+    inner = f"SELECT uid, sid, node, {', '.join(marks)}, {', '.join(wins)} FROM {src}"
+    ctes.append(("pp", select(f"SELECT {', '.join(cols)} FROM ({inner}) AS z WHERE {where}")))
     return ctes
+
+
+def _backwards_col(pos: int, n: int) -> str:
+    """Node ``pos`` of a path read backwards from its end point: the path is the
+    ``m`` nodes available (``v{m-1}`` .. ``v1``, ``node``), ``m`` at most ``n``."""
+    # m = 1 + the number of previous nodes in the session (b{i} = 0 for i <= m - 1)
+    avail = [f"CASE WHEN b{i} = 0 THEN 1 ELSE 0 END" for i in range(1, n)]
+    m = "1 + " + " + ".join(avail) if avail else "1"
+    # node pos = v{m - pos} (v0 = node); NULL when pos > m
+    arms = " ".join(f"WHEN {m_} THEN {'node' if m_ - pos == 0 else f'v{m_ - pos}'}"
+                    for m_ in range(pos, n + 1))
+    return f"CASE {m} {arms} END AS n{pos}"
 
 
 def with_ctes(ctes: list[tuple[str, exp.Expression]], body: exp.Select) -> exp.Select:
@@ -174,13 +213,9 @@ def with_ctes(ctes: list[tuple[str, exp.Expression]], body: exp.Select) -> exp.S
 
 
 def paths_query(ctx: PathsContext) -> exp.Select:
-    """Sessions per path (the nodes joined by :data:`SEP`, in step order): every other
-    output (links, drop-offs, the step matrix) follows from this one table."""
+    """Sessions per path (``n1`` .. ``nN``, NULL past the path's end, and ``n``): every
+    other output (links, drop-offs, the step matrix) follows from this one table."""
     ctx.fresh()
-    sep = ctx.bind(SEP)
-    tree = select("SELECT path, COUNT(*) AS n FROM (SELECT uid, sid, sn, STRING_AGG(node, '#' "
-                  "ORDER BY step) AS path FROM pp GROUP BY uid, sid, sn) AS z GROUP BY path")
-    for lit in tree.find_all(exp.Literal):
-        if lit.this == "#":
-            lit.replace(sep)
-    return with_ctes(path_rows(ctx), tree)
+    cols = ", ".join(f"n{i}" for i in range(1, ctx.query.steps + 1))
+    return with_ctes(path_rows(ctx), select(
+        f"SELECT {cols}, COUNT(*) AS n FROM pp GROUP BY {cols}"))

@@ -4,6 +4,8 @@ Outputs (``InsightResult.payload``)
 -----------------------------------
 ``paths``
     The most frequent node sequences, ``{"path": [..], "count"}`` (actors).
+``other``
+    The paths past the top ``top_n``: ``{"paths": how many, "count": their actors}``.
 ``links``
     ``{"step", "source", "target", "count"}``: actors going from ``source`` at step
     ``step`` to ``target`` at the next step (the sankey's links).
@@ -24,7 +26,7 @@ import pandas as pd
 from shoplens.engines import Engine, Query
 from shoplens.errors import ConfigError
 from shoplens.insights.compile.dates import resolve_range
-from shoplens.insights.paths.query import END, SEP, PathsContext, paths_query
+from shoplens.insights.paths.query import END, PathsContext, paths_query
 from shoplens.insights.properties import Catalogue
 from shoplens.insights.result import InsightResult
 from shoplens.insights.schema import PathsQuery
@@ -71,8 +73,11 @@ def run_paths(engine: Engine, q: PathsQuery) -> InsightResult:
 
 def assemble(paths_df: pd.DataFrame, q: PathsQuery) -> dict[str, Any]:
     """Every output from the sessions per path (exact: each session has one path)."""
-    paths = [(str(p).split(SEP), int(n)) for p, n in zip(paths_df["path"], paths_df["n"],
-                                                         strict=True)]
+    node_cols = [f"n{i}" for i in range(1, q.steps + 1)]
+    paths = []
+    for row in paths_df[[*node_cols, "n"]].itertuples(index=False):
+        nodes = [str(v) for v in row[:-1] if v is not None and not pd.isna(v)]
+        paths.append((nodes, int(row[-1])))
     paths.sort(key=lambda pn: (-pn[1], pn[0]))
     links: dict[tuple[int, str, str], int] = {}
     at: dict[tuple[int, str], int] = {}
@@ -101,6 +106,7 @@ def assemble(paths_df: pd.DataFrame, q: PathsQuery) -> dict[str, Any]:
             for s in range(1, q.steps + 1)]})
     return {
         "paths": [{"path": p, "count": n} for p, n in paths[:q.top_n]],
+        "other": {"paths": len(paths[q.top_n:]), "count": sum(n for _, n in paths[q.top_n:])},
         "links": [{"step": st, "source": a, "target": b, "count": n}
                   for (st, a, b), n in sorted(links.items(), key=lambda kv: (kv[0][0], -kv[1],
                                                                             kv[0][1:]))],

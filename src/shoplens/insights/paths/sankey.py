@@ -8,8 +8,33 @@ from typing import Any
 
 from shoplens.errors import ConfigError
 
+#: nodes drawn per step; the rest of a step's nodes are merged into :data:`OTHER`
+PER_STEP = 8
+OTHER = "other"
 PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#EECA3B", "#B279A2",
            "#FF9DA6", "#9D755D", "#BAB0AC")
+
+
+def top_links(links: list[dict[str, Any]], per_step: int = PER_STEP) -> list[dict[str, Any]]:
+    """The links with, per step, only the ``per_step`` nodes most actors pass through;
+    the others become one node :data:`OTHER` (so a shop with hundreds of event names
+    still draws a readable sankey). Counts are kept: merged links are summed."""
+    size: dict[tuple[int, str], int] = {}
+    for lk in links:
+        for key in ((lk["step"], lk["source"]), (lk["step"] + 1, lk["target"])):
+            size[key] = size.get(key, 0) + lk["count"]
+    kept: set[tuple[int, str]] = set()
+    for step in {s for s, _ in size}:
+        names = sorted((n for s, n in size if s == step), key=lambda n: (-size[(step, n)], n))
+        kept |= {(step, n) for n in names[:per_step]}
+    merged: dict[tuple[int, str, str], int] = {}
+    for lk in links:
+        a = lk["source"] if (lk["step"], lk["source"]) in kept else OTHER
+        b = lk["target"] if (lk["step"] + 1, lk["target"]) in kept else OTHER
+        key = (lk["step"], a, b)
+        merged[key] = merged.get(key, 0) + lk["count"]
+    return [{"step": st, "source": a, "target": b, "count": n}
+            for (st, a, b), n in sorted(merged.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1:]))]
 
 
 def _nodes(payload: dict[str, Any]) -> tuple[list[tuple[int, str]], dict[tuple[int, str], int]]:
@@ -32,6 +57,7 @@ def figure(payload: dict[str, Any], title: str = "Paths") -> Any:
     """A plotly ``Sankey`` figure: a node per (step, node), links weighted by actors."""
     import plotly.graph_objects as go
 
+    payload = {**payload, "links": top_links(payload["links"])}
     keys, index = _nodes(payload)
     colors = _colors(keys)
     links = payload["links"]
@@ -74,6 +100,7 @@ def draw_png(payload: dict[str, Any], path: Path, title: str = "Paths") -> None:
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path as MPath
 
+    payload = {**payload, "links": top_links(payload["links"])}
     keys, _ = _nodes(payload)
     colors = _colors(keys)
     size: dict[tuple[int, str], float] = {}

@@ -1,8 +1,9 @@
-"""Top session paths and derived behaviours from :mod:`shoplens.events`."""
+"""Top session paths and derived behaviours from :mod:`shoplens.events`, and the
+sankey of event paths from :mod:`shoplens.insights.paths`."""
 
 from __future__ import annotations
 
-from shoplens.report.collectors import ReportContext
+from shoplens.report.collectors import ReportContext, require
 from shoplens.report.collectors.events import patterns_doc
 from shoplens.report.model import PathRow, PathsSection
 
@@ -20,7 +21,35 @@ def collect(ctx: ReportContext) -> PathsSection:
                    "count": b.get("users"), "share": b.get("share_of_users")}
                   for b in pats.get("behaviours", [])]
     section = PathsSection(paths=rows, total_sessions=total, behaviours=behaviours)
+    try:
+        _sankey(ctx, section)
+    except Exception as exc:  # the sankey is an addition: the table still stands
+        ctx.log(f"paths sankey failed: {exc}")
     if not rows:
         section.available = False
         section.reason = "no data: no session paths"
     return section
+
+
+#: the sankey's paths: the first four events of every session
+SANKEY_STEPS = 4
+
+
+def _sankey(ctx: ReportContext, section: PathsSection) -> None:
+    """Run the paths insight and draw its sankey (PNG here, plotly in the HTML)."""
+    paths = require("shoplens.insights.paths", "run_paths")
+    sankey = require("shoplens.insights.paths.sankey", "draw_png", "top_links")
+    schema = require("shoplens.insights.schema", "PathsQuery")
+    result = paths.run_paths(ctx.engine, schema.PathsQuery(steps=SANKEY_STEPS, top_n=10))
+    links = sankey.top_links(result.payload["links"])
+    if not links:
+        return
+    section.sankey = links
+    section.sankey_note = (f"first {SANKEY_STEPS} events of {result.payload['actors']:,} "
+                           f"sessions; past the top {sankey.PER_STEP} events of a step, "
+                           f"'{sankey.OTHER}'")
+    ctx.out.mkdir(parents=True, exist_ok=True)
+    sankey.draw_png({"links": links}, ctx.out / "sankey.png", "Session paths")
+    section.charts["sankey"] = "sankey.png"
+    section.readings.setdefault("sankey", "Where sessions go, event by event: "
+                                + section.sankey_note + ".")
