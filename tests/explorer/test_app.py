@@ -65,7 +65,7 @@ def test_no_request_reaches_the_file_system(client: TestClient) -> None:
 def test_overview_numbers_are_the_databases(client: TestClient, shop_url: str) -> None:
     body = client.get("/api/overview").json()
     counts = dict(body["counts"])
-    with connect(shop_url, init=False) as engine:
+    with connect(shop_url, init=False, read_only=True) as engine:
         assert counts["Events"] == engine.scalar("SELECT count(*) FROM events")
         assert counts["Users"] == engine.scalar("SELECT count(*) FROM users")
         types = dict(engine.fetch_all("SELECT event_type, count(*) FROM events GROUP BY 1"))
@@ -75,7 +75,7 @@ def test_overview_numbers_are_the_databases(client: TestClient, shop_url: str) -
 
 
 def test_forms_offer_the_datas_vocabulary(client: TestClient, shop_url: str) -> None:
-    with connect(shop_url, init=False) as engine:
+    with connect(shop_url, init=False, read_only=True) as engine:
         countries = {r[0] for r in engine.fetch_all("SELECT DISTINCT country FROM users")}
         raw = engine.fetch_all("SELECT raw_event FROM events GROUP BY 1 ORDER BY count(*) DESC")
     values = client.get("/api/values?property=user.country").json()["values"]
@@ -96,7 +96,7 @@ def test_forms_offer_the_datas_vocabulary(client: TestClient, shop_url: str) -> 
 
 def test_saved_insights_live_in_their_own_file(client: TestClient, shop_url: str,
                                                tmp_path_factory: pytest.TempPathFactory) -> None:
-    with connect(shop_url, init=False) as engine:
+    with connect(shop_url, init=False, read_only=True) as engine:
         before = engine.fetch_all("SELECT count(*) FROM information_schema.tables")
     query = {"kind": "funnels", "steps": [{"event": "action:view"}, {"event": "action:purchase"}],
              "window": "7d"}
@@ -116,7 +116,7 @@ def test_saved_insights_live_in_their_own_file(client: TestClient, shop_url: str
     doc = json.loads(store.read_text())
     assert SECRET not in store.read_text()
     assert any(i["id"] == saved["id"] for i in doc["databases"][redact(shop_url)]["insights"])
-    with connect(shop_url, init=False) as engine:
+    with connect(shop_url, init=False, read_only=True) as engine:
         assert engine.fetch_all("SELECT count(*) FROM information_schema.tables") == before
     assert client.post("/api/saved/delete", json={"id": saved["id"]}).json() == {"deleted": True}
 
