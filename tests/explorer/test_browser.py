@@ -161,6 +161,15 @@ def test_each_insight_page_equals_the_python_api(page: Any, server: str, segment
     assert _page_rows(page) == _python_rows(segmented[0], _shown_query(page))
 
 
+@pytest.mark.parametrize("key", ["value", "alerts"])
+def test_customer_value_and_alerts_pages(page: Any, server: str, shots: Path, key: str) -> None:
+    page.goto(f"{server}/{key}")
+    assert settle(page) == "done", page.inner_text("#panel")
+    assert page.locator("#panel .body > *").count() >= 1
+    page.screenshot(path=str(shots / f"{key}.png"), full_page=True)
+    assert page.problems == []
+
+
 def _cli_json(url: str, doc: dict[str, Any], folder: Path) -> dict[str, Any]:
     import subprocess
     import sys

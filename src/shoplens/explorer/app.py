@@ -126,6 +126,14 @@ def _warm_up(explorer: Explorer) -> Any:
                 run_insight(explorer.source, explorer.cache, parse_query(doc), job=f"warm-up-{i}")
             except Exception:
                 continue
+        if not stop.is_set():  # the alerts page's body (the slowest page to compute)
+            from shoplens.explorer.cache import cache_key
+            from shoplens.explorer.pages.alerts import compute as alerts
+
+            with contextlib.suppress(Exception):
+                explorer.cache.get_or_compute(
+                    cache_key("page:alerts", None, explorer.source.version()),
+                    lambda: alerts(explorer))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> Any:

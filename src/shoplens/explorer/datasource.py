@@ -14,6 +14,7 @@ database holds; a new data version empties the pool.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
@@ -252,10 +253,8 @@ class DataSource:
 
 
 def _close(engine: Engine) -> None:
-    try:
+    with contextlib.suppress(Exception):  # a connection the server already dropped
         engine.close()
-    except Exception:  # a connection the server already dropped
-        pass
 
 
 def _is_connection_error(exc: Exception) -> bool:

@@ -307,6 +307,36 @@ async function loadOverview(box) {
   box.dataset.state = "done";
 }
 
+// a page whose body is computed after the first paint (customer value, alerts): the body
+// is HTML the server rendered from a template (values escaped there), charts are JSON
+async function loadPanel(box) {
+  const started = performance.now();
+  const elapsed = box.querySelector(".elapsed");
+  const tick = setInterval(() => {
+    elapsed.textContent = ((performance.now() - started) / 1000).toFixed(1) + " s";
+  }, 100);
+  box.dataset.state = "running";
+  let r, text;
+  try {
+    r = await fetch(box.dataset.src);
+    text = await r.text();
+  } catch (e) {
+    text = null;
+  }
+  clearInterval(tick);
+  box.querySelector(".progress").hidden = true;
+  const doc = new DOMParser().parseFromString(text || "<p class='error'>The server did not answer.</p>",
+    "text/html");
+  const body = box.querySelector(".body");
+  body.replaceChildren(...[...doc.body.childNodes].map((n) => document.importNode(n, true)));
+  if (r && r.status === 503) showBanner(doc.body.textContent, () => location.reload());
+  const charts = [...body.querySelectorAll(".chart[data-figure]")];
+  const figs = charts.map((div) => JSON.parse(div.dataset.figure));
+  await Promise.all(charts.map((div, i) => Plotly.newPlot(sized(div, figs[i]), figs[i].data,
+    figs[i].layout, { responsive: true, displaylogo: false })));
+  box.dataset.state = r && r.ok ? "done" : "error";
+}
+
 function loadTiles() {
   document.querySelectorAll("article.tile[data-query]").forEach((tile) => {
     runQuery(tile, { query: JSON.parse(tile.dataset.query) },
@@ -325,6 +355,8 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   const overview = document.getElementById("overview");
   if (overview) loadOverview(overview);
+  const panel = document.getElementById("panel");
+  if (panel) loadPanel(panel);
   loadTiles();
   document.querySelectorAll("button.delete[data-id]").forEach((b) => {
     b.onclick = async () => {
