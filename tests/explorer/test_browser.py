@@ -56,8 +56,32 @@ def _write_segments(url: str) -> dict[str, int]:
         write_db(engine, rows, {"run_id": "test-run", "created_at": pd.Timestamp("2024-03-01"),
                                 "method": "kmeans", "k": 3, "seed": 1, "n_users": len(users),
                                 "summary": {}})
+        _write_customer_value(engine, users)
     counts = rows["segment"].value_counts()
     return {str(k): int(v) for k, v in counts.items()}
+
+
+def _write_customer_value(engine: Any, users: list[str]) -> None:
+    """A ``customer_value`` table as ``shoplens clv`` writes it (its writer's layout; made-up
+    values: the page only reads the table)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from shoplens.clv.writeback import TABLE_COLUMNS, ensure_table
+
+    rng = np.random.default_rng(3)
+    n = len(users)
+    p_alive = rng.beta(2, 2, n)
+    rows = pd.DataFrame({
+        "user_id": users, "frequency": rng.poisson(2, n), "recency": rng.uniform(0, 8, n),
+        "t": 8.0, "monetary_value": rng.gamma(2, 30, n),
+        "expected_purchases": rng.gamma(1, 0.8, n), "p_alive": p_alive,
+        "expected_spend": rng.gamma(2, 30, n), "clv": rng.gamma(1.2, 60, n),
+        "churn_risk": p_alive < 0.3, "model": "bg_nbd", "time_unit": "W",
+        "horizon_days": 365.0, "as_of": pd.Timestamp("2024-02-29").date(),
+        "run_id": "test-run", "updated_at": pd.Timestamp("2024-03-01")})[TABLE_COLUMNS]
+    ensure_table(engine)
+    engine.append_arrow("customer_value", pa.Table.from_pandas(rows, preserve_index=False))
 
 
 @pytest.fixture(scope="module")
