@@ -124,6 +124,37 @@ def first_paint(base: str) -> list[dict[str, Any]]:
     return rows
 
 
+def browser_interactions(base: str, last_day: date, n: int) -> dict[str, Any]:
+    """A breakdown changed on the trends page in Chromium, as a person does it: a new
+    date range typed (no run yet), then a breakdown chosen (runs at once); the time from
+    the choice until the new chart is drawn (the page is not reloaded: only the result
+    travels and plotly updates the chart in place)."""
+    from playwright.sync_api import sync_playwright
+
+    props = ["user.country", "product.category", "product.brand", "time.weekday"]
+    times = []
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(base + "/trends?event=action:purchase&math=total&interval=day&from=-30d")
+        page.wait_for_function(SETTLED, timeout=300_000)
+        for i in range(n):
+            day = str(last_day - timedelta(days=40 + i))
+            page.fill('input[name="from"]', day)
+            t0 = time.perf_counter()
+            page.fill('input[name="breakdown"]', props[i % len(props)])
+            page.dispatch_event('input[name="breakdown"]', "change")
+            # drawn: the page's URL names the new view and nothing is running
+            page.wait_for_function(
+                "([day, prop]) => location.search.includes('from=' + day) && location.search"
+                ".includes('breakdown=' + encodeURIComponent(prop)) && document.querySelector("
+                "'#result').dataset.state === 'done'", arg=[day, props[i % len(props)]],
+                timeout=300_000)
+            times.append(time.perf_counter() - t0)
+        browser.close()
+    return _series("browser breakdown", times, [])
+
+
 def direct(url: str, doc: dict[str, Any]) -> float:
     """The same query through the Python API in this process (no server), for the ratio."""
     from shoplens.engines import connect
@@ -257,6 +288,8 @@ def main() -> None:
             serving(url, Path(tmp) / "explorer.json", Path(tmp) / "serve.log") as base:
         paint = first_paint(base)
         inter = interactions(base, url, last_day, args.interactions)
+        inter["browser_breakdown_changed"] = browser_interactions(base, last_day,
+                                                                  args.interactions)
         log(f"interactions: {inter}")
         load = load_test(base, last_day, args.users, args.seconds)
         log(f"load: {load}")

@@ -197,3 +197,19 @@ def test_customer_value_page_reads_the_table_clv_wrote(shop_duckdb: str, tmp_pat
     first = body.index('id="top-customers"')
     assert body.index("u1", first) < body.index("u3", first) < body.index("u2", first)
     assert body.count('data-figure="') == 2
+
+
+def test_a_form_runs_in_place_and_answers_its_url(client: TestClient) -> None:
+    """What the page posts when a field changes: its form's fields, not a reload."""
+    form = "event=action:purchase&math=total&interval=week&breakdown=user.country&from=all"
+    r = client.post("/api/run", json={"kind": "trends", "form": form})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["query"]["breakdowns"][0]["property"] == "user.country"
+    assert body["url"].startswith("/trends?") and "breakdown=user.country" in body["url"]
+    assert "payload" not in body and body["figures"] and body["table"]["rows"]
+    same = client.post("/api/run", json={"query": body["query"]}).json()
+    assert same["cached"] is True and same["table"] == body["table"]
+    bad = client.post("/api/run", json={"kind": "trends", "form": "interval=fortnight"})
+    assert bad.status_code == 400 and "interval" in bad.json()["error"]
+    assert client.post("/api/run", json={"kind": "sql", "form": ""}).status_code == 400

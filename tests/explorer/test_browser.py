@@ -147,6 +147,8 @@ def _python_rows(url: str, doc: dict[str, Any]) -> list[list[Any]]:
 
 
 def _page_rows(pg: Any) -> list[list[Any]]:
+    if pg.locator("#result button.more-rows").count():
+        pg.click("#result button.more-rows")
     return [[_number(v) for v in row] for row in pg.evaluate(TABLE)]
 
 

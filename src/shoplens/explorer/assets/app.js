@@ -135,6 +135,10 @@ async function drawFigures(container, figures) {
   return divs;
 }
 
+// rows drawn at once; the rest on "show all" (hundreds of rows of DOM cost more than the
+// chart they sit under, and the CSV has every row anyway)
+const ROWS_SHOWN = 100;
+
 function drawTable(container, table) {
   container.replaceChildren();
   if (!table || !table.columns.length) return;
@@ -143,15 +147,26 @@ function drawTable(container, table) {
   table.columns.forEach((c) => head.appendChild(el("th", {}, c)));
   t.appendChild(el("thead")).appendChild(head);
   const tbody = t.appendChild(el("tbody"));
-  for (const row of table.rows) {
-    const tr = tbody.appendChild(el("tr"));
-    row.forEach((v, i) => {
-      const num = typeof v === "number";
-      tr.appendChild(el("td", { class: num ? "num" : null, "data-col": table.columns[i],
-        "data-value": v === null ? "" : String(v) }, fmt(v)));
-    });
-  }
+  const addRows = (rows) => {
+    const frag = document.createDocumentFragment();
+    for (const row of rows) {
+      const tr = frag.appendChild(el("tr"));
+      row.forEach((v, i) => {
+        const num = typeof v === "number";
+        tr.appendChild(el("td", { class: num ? "num" : null, "data-col": table.columns[i],
+          "data-value": v === null ? "" : String(v) }, fmt(v)));
+      });
+    }
+    tbody.appendChild(frag);
+  };
+  addRows(table.rows.slice(0, ROWS_SHOWN));
   container.appendChild(t);
+  if (table.rows.length > ROWS_SHOWN) {
+    const more = el("button", { type: "button", class: "more-rows" },
+      `show all ${table.rows.length} rows`);
+    more.onclick = () => { addRows(table.rows.slice(ROWS_SHOWN)); more.remove(); };
+    container.appendChild(more);
+  }
   if (table.total > table.rows.length) {
     container.appendChild(el("p", { class: "note" },
       `the first ${table.rows.length} of ${table.total} rows; the CSV has them all`));
@@ -244,7 +259,7 @@ function setupForm(form) {
     const typed = t.tagName === "INPUT" && t.type !== "checkbox" && t.name !== "breakdown";
     if (typed || t.name === "fo") return;  // a filter's operator waits for its value
     clearTimeout(timer);
-    timer = setTimeout(run, 150);
+    timer = setTimeout(run, 0);  // several changes in one event loop turn: one run
   });
 }
 
