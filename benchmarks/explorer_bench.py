@@ -43,7 +43,7 @@ from browser import SETTLED, launch, serving  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PAGES = ("/", "/trends", "/funnels", "/retention", "/lifecycle", "/stickiness", "/paths",
-         "/segments", "/saved")
+         "/segments", "/value", "/alerts", "/saved")
 
 
 def log(msg: str) -> None:
@@ -114,13 +114,45 @@ def first_paint(base: str) -> list[dict[str, Any]]:
                                 "buffered: true}); })")
             page.wait_for_function(SETTLED, timeout=300_000)
             ready = time.perf_counter() - t0
-            state = page.evaluate("() => { const b = document.querySelector('#result, #overview');"
+            state = page.evaluate("() => { const b = document.querySelector('#result, #overview,"
+                                  " #panel');"
                                   " return b ? b.dataset.state : 'static'; }")
             rows.append({"page": path, "first_paint_ms": round(fcp, 1),
                          "result_ready_ms": round(1000 * ready, 1), "state": state})
             log(f"{path:12} first paint {fcp:7.1f} ms, result drawn {1000 * ready:7.1f} ms ({state})")
         browser.close()
     return rows
+
+
+def browser_interactions(base: str, last_day: date, n: int) -> dict[str, Any]:
+    """A breakdown changed on the trends page in Chromium, as a person does it: a new
+    date range typed (no run yet), then a breakdown chosen (runs at once); the time from
+    the choice until the new chart is drawn (the page is not reloaded: only the result
+    travels and plotly updates the chart in place)."""
+    from playwright.sync_api import sync_playwright
+
+    props = ["user.country", "product.category", "product.brand", "time.weekday"]
+    times = []
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(base + "/trends?event=action:purchase&math=total&interval=day&from=-30d")
+        page.wait_for_function(SETTLED, timeout=300_000)
+        for i in range(n):
+            day = str(last_day - timedelta(days=40 + i))
+            page.fill('input[name="from"]', day)
+            t0 = time.perf_counter()
+            page.fill('input[name="breakdown"]', props[i % len(props)])
+            page.dispatch_event('input[name="breakdown"]', "change")
+            # drawn: the page's URL names the new view and nothing is running
+            page.wait_for_function(
+                "([day, prop]) => location.search.includes('from=' + day) && location.search"
+                ".includes('breakdown=' + encodeURIComponent(prop)) && document.querySelector("
+                "'#result').dataset.state === 'done'", arg=[day, props[i % len(props)]],
+                timeout=300_000)
+            times.append(time.perf_counter() - t0)
+        browser.close()
+    return _series("browser breakdown", times, [])
 
 
 def direct(url: str, doc: dict[str, Any]) -> float:
@@ -135,29 +167,45 @@ def direct(url: str, doc: dict[str, Any]) -> float:
     return time.perf_counter() - t0
 
 
+def _series(name: str, times: list[float], api: list[float]) -> dict[str, Any]:
+    out = {"n": len(times), "p95_ms": round(1000 * p95(times), 1),
+           "median_ms": round(1000 * statistics.median(times), 1)}
+    if api:
+        out |= {"python_api_p95_ms": round(1000 * p95(api), 1),
+                "python_api_median_ms": round(1000 * statistics.median(api), 1)}
+    return out
+
+
 def interactions(base: str, url: str, last_day: date, n: int) -> dict[str, Any]:
+    """Each interaction as the page sends it (``POST /api/run`` with the form's fields),
+    with a new date range each time so that nothing is cached, against the same query
+    through the Python API in this process."""
     breakdowns = ["user.country", "product.category", "product.brand", "time.weekday",
                   "user.country", "product.category"]
     out: dict[str, Any] = {}
-    trends, api = [], []
-    for i in range(n):
-        doc = {"kind": "trends", "series": [{"event": "action:purchase", "math": "unique_users"}],
-               "interval": "day", "breakdowns": [{"property": breakdowns[i % len(breakdowns)]}],
-               "date_range": {"date_from": str(last_day - timedelta(days=30 + i)),
-                              "date_to": str(last_day)}}
-        if i % 2:  # alternate which goes first: the second one finds the file in the page cache
-            api.append(direct(url, doc))
-        status, seconds = post(base, "/api/run", {"query": doc})
-        if status == 200:
-            trends.append(seconds)
-        if not i % 2:
-            api.append(direct(url, doc))
-    if trends:
-        out["trends_breakdown"] = {"n": len(trends), "p95_ms": round(1000 * p95(trends), 1),
-                                   "median_ms": round(1000 * statistics.median(trends), 1),
-                                   "python_api_p95_ms": round(1000 * p95(api), 1),
-                                   "python_api_median_ms": round(1000 * statistics.median(api), 1)}
-    funnels, api = [], []
+    cases = {
+        # the rollups answer: total purchases by a dimension they keep
+        "trends_breakdown_total": ("action:purchase", "total"),
+        # the raw events: distinct buyers of one action do not add up across days
+        "trends_breakdown_unique_users": ("action:purchase", "unique_users"),
+    }
+    for name, (event, math) in cases.items():
+        times, api = [], []
+        for i in range(n):
+            doc = {"kind": "trends", "series": [{"event": event, "math": math}],
+                   "interval": "day", "breakdowns": [{"property": breakdowns[i % len(breakdowns)]}],
+                   "date_range": {"date_from": str(last_day - timedelta(days=30 + i)),
+                                  "date_to": str(last_day)}}
+            if i % 2:  # alternate which goes first: the second finds the file in the page cache
+                api.append(direct(url, doc))
+            status, seconds = post(base, "/api/run", {"query": doc})
+            if status == 200:
+                times.append(seconds)
+            if not i % 2:
+                api.append(direct(url, doc))
+        if times:
+            out[name] = _series(name, times, api)
+    funnels, api, again = [], [], []
     for i in range(n):
         doc = {"kind": "funnels", "steps": [{"event": "action:view"}, {"event": "action:cart"},
                                             {"event": "action:purchase"}],
@@ -167,13 +215,12 @@ def interactions(base: str, url: str, last_day: date, n: int) -> dict[str, Any]:
         if status != 200:
             break
         funnels.append(seconds)
+        again.append(post(base, "/api/run", {"query": doc})[1])  # Run pressed again
         if i < max(2, n // 4):  # the funnel is slow: the API alone on a few of them
             api.append(direct(url, doc))
     if funnels:
-        out["funnel_rerun"] = {"n": len(funnels), "p95_ms": round(1000 * p95(funnels), 1),
-                               "median_ms": round(1000 * statistics.median(funnels), 1),
-                               "python_api_p95_ms": round(1000 * p95(api), 1),
-                               "python_api_median_ms": round(1000 * statistics.median(api), 1)}
+        out["funnel_new_range"] = _series("funnel", funnels, api)
+        out["funnel_rerun_same"] = _series("funnel again", again, [])
     return out
 
 
@@ -241,6 +288,8 @@ def main() -> None:
             serving(url, Path(tmp) / "explorer.json", Path(tmp) / "serve.log") as base:
         paint = first_paint(base)
         inter = interactions(base, url, last_day, args.interactions)
+        inter["browser_breakdown_changed"] = browser_interactions(base, last_day,
+                                                                  args.interactions)
         log(f"interactions: {inter}")
         load = load_test(base, last_day, args.users, args.seconds)
         log(f"load: {load}")

@@ -68,7 +68,7 @@ def launch(playwright: Any) -> Any:
 
 
 #: JavaScript: true once the page's result (or overview) has finished, with or without error
-SETTLED = """() => { const boxes = document.querySelectorAll('#result, #overview, article.tile');
+SETTLED = """() => { const boxes = document.querySelectorAll('#result, #overview, #panel, article.tile');
   return [...boxes].every(b => b.dataset.state && b.dataset.state !== 'running'); }"""
 
 #: JavaScript: the result table as rows of cell values (raw, as the server sent them)
@@ -79,5 +79,5 @@ TABLE = """() => [...document.querySelectorAll('#result table.result-table tbody
 def settle(page: Any, timeout: float = 30_000) -> str:
     """Wait until every result on the page is drawn; returns the result's state."""
     page.wait_for_function(SETTLED, timeout=timeout)
-    box = page.query_selector("#result, #overview")
+    box = page.query_selector("#result, #overview, #panel")
     return box.get_attribute("data-state") if box else "done"

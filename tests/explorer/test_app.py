@@ -4,6 +4,7 @@ the cache and the database banner, on DuckDB and PostgreSQL."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -12,7 +13,7 @@ from shoplens.engines import connect
 from shoplens.engines.base import redact
 from shoplens.explorer.pages import nav
 
-from .conftest import SECRET
+from .conftest import SECRET, client_for
 
 
 def test_every_page_renders_without_the_password(client: TestClient, shop_url: str) -> None:
@@ -65,7 +66,7 @@ def test_no_request_reaches_the_file_system(client: TestClient) -> None:
 def test_overview_numbers_are_the_databases(client: TestClient, shop_url: str) -> None:
     body = client.get("/api/overview").json()
     counts = dict(body["counts"])
-    with connect(shop_url, init=False) as engine:
+    with connect(shop_url, init=False, read_only=True) as engine:
         assert counts["Events"] == engine.scalar("SELECT count(*) FROM events")
         assert counts["Users"] == engine.scalar("SELECT count(*) FROM users")
         types = dict(engine.fetch_all("SELECT event_type, count(*) FROM events GROUP BY 1"))
@@ -75,7 +76,7 @@ def test_overview_numbers_are_the_databases(client: TestClient, shop_url: str) -
 
 
 def test_forms_offer_the_datas_vocabulary(client: TestClient, shop_url: str) -> None:
-    with connect(shop_url, init=False) as engine:
+    with connect(shop_url, init=False, read_only=True) as engine:
         countries = {r[0] for r in engine.fetch_all("SELECT DISTINCT country FROM users")}
         raw = engine.fetch_all("SELECT raw_event FROM events GROUP BY 1 ORDER BY count(*) DESC")
     values = client.get("/api/values?property=user.country").json()["values"]
@@ -96,7 +97,7 @@ def test_forms_offer_the_datas_vocabulary(client: TestClient, shop_url: str) -> 
 
 def test_saved_insights_live_in_their_own_file(client: TestClient, shop_url: str,
                                                tmp_path_factory: pytest.TempPathFactory) -> None:
-    with connect(shop_url, init=False) as engine:
+    with connect(shop_url, init=False, read_only=True) as engine:
         before = engine.fetch_all("SELECT count(*) FROM information_schema.tables")
     query = {"kind": "funnels", "steps": [{"event": "action:view"}, {"event": "action:purchase"}],
              "window": "7d"}
@@ -116,7 +117,7 @@ def test_saved_insights_live_in_their_own_file(client: TestClient, shop_url: str
     doc = json.loads(store.read_text())
     assert SECRET not in store.read_text()
     assert any(i["id"] == saved["id"] for i in doc["databases"][redact(shop_url)]["insights"])
-    with connect(shop_url, init=False) as engine:
+    with connect(shop_url, init=False, read_only=True) as engine:
         assert engine.fetch_all("SELECT count(*) FROM information_schema.tables") == before
     assert client.post("/api/saved/delete", json={"id": saved["id"]}).json() == {"deleted": True}
 
@@ -145,3 +146,70 @@ def test_a_runner_that_would_write_is_stopped_with_a_reason(
     assert "only reads" in r.json()["error"] and "shoplens events categorize" in r.json()["error"]
     with client.app.state.explorer.source.engine() as engine:
         assert not engine.table_exists("explorer_scratch")
+
+
+def test_alerts_page_equals_the_python_api(client: TestClient, shop_url: str) -> None:
+    from shoplens.alerts import detect
+    from shoplens.alerts.params import AlertParams
+    from shoplens.llm import LLMSettings
+
+    shell = client.get("/alerts")
+    assert shell.status_code == 200 and 'data-src="/alerts?part=body"' in shell.text
+    body = client.get("/alerts?part=body").text
+    with connect(shop_url, init=False, read_only=True) as engine:
+        report = detect(engine, AlertParams(llm=LLMSettings(provider="offline"))).to_dict()
+    for m in report["metrics"]:
+        assert f'<tr data-metric="{m["metric"]}">' in body
+        assert f'data-value="{m["anomalies"]}"' in body
+    if report["anomalies"]:
+        table = body[body.index('id="anomalies"'):]
+        assert table[:table.index("</table>")].count("<tr>") - 1 == len(report["anomalies"])
+    else:
+        assert "Nothing unusual" in body or report["data_quality"]
+
+
+def test_customer_value_page_reads_the_table_clv_wrote(shop_duckdb: str, tmp_path: Path) -> None:
+    import shutil
+
+    import pandas as pd
+    import pyarrow as pa
+
+    from shoplens.clv.writeback import TABLE_COLUMNS, ensure_table
+
+    path = tmp_path / "valued.duckdb"
+    shutil.copy(shop_duckdb.removeprefix("duckdb:"), path)
+    url = f"duckdb:{path}"
+    client = client_for(url, tmp_path / "s.json", pool_idle=0)
+    assert "shoplens clv" in client.get("/value?part=body").text  # not run yet
+    rows = pd.DataFrame({
+        "user_id": ["u1", "u2", "u3"], "frequency": [3, 0, 1], "recency": [20.0, 0.0, 5.0],
+        "t": [30.0, 30.0, 30.0], "monetary_value": [50.0, 0.0, 20.0],
+        "expected_purchases": [1.5, 0.1, 0.4], "p_alive": [0.9, 0.2, 0.6],
+        "expected_spend": [48.0, 30.0, 22.0], "clv": [70.5, 3.0, 8.25],
+        "churn_risk": [False, True, False], "model": "bg_nbd", "time_unit": "W",
+        "horizon_days": 365.0, "as_of": pd.Timestamp("2024-03-01").date(),
+        "run_id": "run-1", "updated_at": pd.Timestamp("2024-03-01")})[TABLE_COLUMNS]
+    with connect(url) as engine:
+        ensure_table(engine)
+        engine.append_arrow("customer_value", pa.Table.from_pandas(rows, preserve_index=False))
+    body = client.get("/value?part=body").text
+    assert ">3</div>" in body and "81.75" in body and "1 (33.3%)" in body
+    first = body.index('id="top-customers"')
+    assert body.index("u1", first) < body.index("u3", first) < body.index("u2", first)
+    assert body.count('data-figure="') == 2
+
+
+def test_a_form_runs_in_place_and_answers_its_url(client: TestClient) -> None:
+    """What the page posts when a field changes: its form's fields, not a reload."""
+    form = "event=action:purchase&math=total&interval=week&breakdown=user.country&from=all"
+    r = client.post("/api/run", json={"kind": "trends", "form": form})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["query"]["breakdowns"][0]["property"] == "user.country"
+    assert body["url"].startswith("/trends?") and "breakdown=user.country" in body["url"]
+    assert "payload" not in body and body["figures"] and body["table"]["rows"]
+    same = client.post("/api/run", json={"query": body["query"]}).json()
+    assert same["cached"] is True and same["table"] == body["table"]
+    bad = client.post("/api/run", json={"kind": "trends", "form": "interval=fortnight"})
+    assert bad.status_code == 400 and "interval" in bad.json()["error"]
+    assert client.post("/api/run", json={"kind": "sql", "form": ""}).status_code == 400

@@ -56,8 +56,32 @@ def _write_segments(url: str) -> dict[str, int]:
         write_db(engine, rows, {"run_id": "test-run", "created_at": pd.Timestamp("2024-03-01"),
                                 "method": "kmeans", "k": 3, "seed": 1, "n_users": len(users),
                                 "summary": {}})
+        _write_customer_value(engine, users)
     counts = rows["segment"].value_counts()
     return {str(k): int(v) for k, v in counts.items()}
+
+
+def _write_customer_value(engine: Any, users: list[str]) -> None:
+    """A ``customer_value`` table as ``shoplens clv`` writes it (its writer's layout; made-up
+    values: the page only reads the table)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from shoplens.clv.writeback import TABLE_COLUMNS, ensure_table
+
+    rng = np.random.default_rng(3)
+    n = len(users)
+    p_alive = rng.beta(2, 2, n)
+    rows = pd.DataFrame({
+        "user_id": users, "frequency": rng.poisson(2, n), "recency": rng.uniform(0, 8, n),
+        "t": 8.0, "monetary_value": rng.gamma(2, 30, n),
+        "expected_purchases": rng.gamma(1, 0.8, n), "p_alive": p_alive,
+        "expected_spend": rng.gamma(2, 30, n), "clv": rng.gamma(1.2, 60, n),
+        "churn_risk": p_alive < 0.3, "model": "bg_nbd", "time_unit": "W",
+        "horizon_days": 365.0, "as_of": pd.Timestamp("2024-02-29").date(),
+        "run_id": "test-run", "updated_at": pd.Timestamp("2024-03-01")})[TABLE_COLUMNS]
+    ensure_table(engine)
+    engine.append_arrow("customer_value", pa.Table.from_pandas(rows, preserve_index=False))
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +147,8 @@ def _python_rows(url: str, doc: dict[str, Any]) -> list[list[Any]]:
 
 
 def _page_rows(pg: Any) -> list[list[Any]]:
+    if pg.locator("#result button.more-rows").count():
+        pg.click("#result button.more-rows")
     return [[_number(v) for v in row] for row in pg.evaluate(TABLE)]
 
 
@@ -159,6 +185,15 @@ def test_each_insight_page_equals_the_python_api(page: Any, server: str, segment
     assert page.locator("#result .js-plotly-plot").count() >= 1
     assert page.locator("details.sql pre").count() >= 1
     assert _page_rows(page) == _python_rows(segmented[0], _shown_query(page))
+
+
+@pytest.mark.parametrize("key", ["value", "alerts"])
+def test_customer_value_and_alerts_pages(page: Any, server: str, shots: Path, key: str) -> None:
+    page.goto(f"{server}/{key}")
+    assert settle(page) == "done", page.inner_text("#panel")
+    assert page.locator("#panel .body > *").count() >= 1
+    page.screenshot(path=str(shots / f"{key}.png"), full_page=True)
+    assert page.problems == []
 
 
 def _cli_json(url: str, doc: dict[str, Any], folder: Path) -> dict[str, Any]:

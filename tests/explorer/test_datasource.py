@@ -78,7 +78,9 @@ def test_a_new_load_invalidates_cached_results(shop_files: Path, tmp_path: Path)
     with connect(url) as engine:
         load(engine, [shop_files / "users.csv", shop_files / "products.csv"],
              quarantine_dir=tmp_path)
-    client = client_for(url, tmp_path / "s.json")
+    # pool_idle=0: this test loads in the explorer's own process, and DuckDB lets one
+    # process open a file read-only or read-write, not both (a load runs in another one)
+    client = client_for(url, tmp_path / "s.json", pool_idle=0)
     first = client.get("/api/overview").json()
     assert dict(first["counts"])["Events"] == 0
     assert client.get("/api/overview").json()["cached"] is True
@@ -165,3 +167,30 @@ def test_an_unreachable_server_shows_a_banner_without_its_password(tmp_path: Pat
     status = client.get("/api/status").json()
     assert status["ok"] is False and "analyst:***@127.0.0.1" in status["message"]
     assert client.get("/api/overview").status_code == 503
+
+
+def test_engines_are_reused_and_the_file_is_freed_when_idle(shop_duckdb: str,
+                                                            tmp_path: Path) -> None:
+    """The pool: one engine serves query after query; a moment after the last one the
+    file is closed, so a `shoplens load` in another process can open it for writing."""
+    import shutil
+
+    path = tmp_path / "pooled.duckdb"
+    shutil.copy(shop_duckdb.removeprefix("duckdb:"), path)
+    source = DataSource(f"duckdb:{path}", idle_release=0.5)
+
+    def writer_can_open() -> bool:
+        code = "import duckdb, sys; duckdb.connect(sys.argv[1]).close()"
+        return subprocess.run([sys.executable, "-c", code, str(path)],
+                              capture_output=True).returncode == 0
+
+    for _ in range(5):
+        assert source.version(max_age=0)[2] > 0
+    assert source.pool == {"idle": 1, "in_use": 0, "opened": 1}
+    assert not writer_can_open()  # held between two clicks
+    deadline = time.monotonic() + 10
+    while source.pool["idle"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert source.pool["idle"] == 0 and writer_can_open()
+    assert source.version(max_age=0)[2] > 0 and source.pool["opened"] == 2
+    source.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -12,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 
 from shoplens.engines.base import redact
 from shoplens.explorer.datasource import JOB_ID, DatabaseUnavailable, QueryCancelled
-from shoplens.explorer.runs import NeedsWrite, NotAvailable, run_insight
+from shoplens.explorer.runs import NeedsWrite, NotAvailable, csv_of, run_insight
 from shoplens.explorer.state import BadState, describe_error, doc_from_params, url_for
 from shoplens.explorer.vocabulary import property_values
 from shoplens.insights.schema import KINDS, parse_query
@@ -73,11 +74,29 @@ def _failure(exc: Exception) -> JSONResponse:
     return error(500, f"{type(exc).__name__}: {exc}")
 
 
+def _run_request(body: dict[str, Any]) -> Any:
+    """The query of a ``/api/run`` body: a query document (``query``), or a page's form
+    fields as its URL would carry them (``kind`` and ``form``, the query string)."""
+    if "form" not in body:
+        return _query(body.get("query"))
+    kind, form = body.get("kind"), body.get("form")
+    if kind not in KINDS:
+        raise BadState(f"kind: use one of {', '.join(KINDS)}")
+    if not isinstance(form, str) or len(form) > MAX_BODY:
+        raise BadState("form: the page's fields as a query string")
+    params: dict[str, list[str]] = {}
+    for key, value in parse_qsl(form, keep_blank_values=True):
+        params.setdefault(key, []).append(value)
+    return doc_from_params(kind, params)
+
+
 async def run(explorer: Explorer, request: Request) -> Response:
-    """``POST /api/run`` ``{"query": {...}, "job": "id"}`` -> the packaged result."""
+    """``POST /api/run`` ``{"query": {...}, "job": "id"}`` (or ``{"kind", "form"}``, the
+    fields of a page's form) -> the packaged result, with the query it answered and the
+    URL that shows it."""
     try:
         body = await _json_body(request)
-        query = _query(body.get("query"))
+        query = _run_request(body)
         job = body.get("job")
         if job is not None and not (isinstance(job, str) and JOB_ID.match(job)):
             raise BadState("job: letters, digits, - and _ only (at most 64)")
@@ -85,8 +104,11 @@ async def run(explorer: Explorer, request: Request) -> Response:
                                                  query, job)
     except Exception as exc:
         return _failure(exc)
-    body_out = {k: v for k, v in result.items() if k != "csv"}
-    return JSONResponse({**body_out, "cached": cached, "url": url_for(query)})
+    # the result was serialised once when computed; only what differs per request is added
+    head = json.dumps({"cached": cached, "url": url_for(query),
+                       "query": query.model_dump(mode="json")}, separators=(",", ":"))
+    return Response(head[:-1].encode() + b"," + result["body"][1:],
+                    media_type="application/json")
 
 
 async def cancel(explorer: Explorer, request: Request) -> Response:
@@ -113,7 +135,7 @@ async def csv(explorer: Explorer, request: Request) -> Response:
         result, _ = await run_in_threadpool(run_insight, explorer.source, explorer.cache, query)
     except Exception as exc:
         return _failure(exc)
-    return Response(result["csv"], media_type="text/csv; charset=utf-8", headers={
+    return Response(csv_of(result), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="shoplens-{kind}.csv"'})
 
 

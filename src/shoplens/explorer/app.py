@@ -95,9 +95,13 @@ def _api(explorer: Explorer, fn: Callable[..., Awaitable[Response]]) -> Callable
 
 def _warm_up(explorer: Explorer) -> Any:
     """Fill the cache with what every page needs (vocabulary, overview, each page's default
-    view) in the background, one query at a time, so the first visitor does not wait."""
+    view) in the background, one query at a time, so the first visitor does not wait; at
+    shutdown, stop it and close every connection (a DuckDB query still running when the
+    interpreter exits aborts the process)."""
     import contextlib
     import threading
+
+    stop = threading.Event()
 
     def warm() -> None:
         from shoplens.explorer.pages.overview import overview_data
@@ -109,20 +113,38 @@ def _warm_up(explorer: Explorer) -> Any:
         for step in (lambda: event_names(explorer.source, explorer.cache),
                      lambda: properties(explorer.source, explorer.cache),
                      lambda: overview_data(explorer)):
+            if stop.is_set():
+                return
             try:
                 step()
             except Exception:  # the page shows the problem when it is asked
                 return
-        for doc in DEFAULTS.values():  # each page's default view, one after the other
+        for i, doc in enumerate(DEFAULTS.values()):  # each page's default view in turn
+            if stop.is_set():
+                return
             try:
-                run_insight(explorer.source, explorer.cache, parse_query(doc))
+                run_insight(explorer.source, explorer.cache, parse_query(doc), job=f"warm-up-{i}")
             except Exception:
                 continue
+        if not stop.is_set():  # the alerts page's body (the slowest page to compute)
+            from shoplens.explorer.cache import cache_key
+            from shoplens.explorer.pages.alerts import compute as alerts
+
+            with contextlib.suppress(Exception):
+                explorer.cache.get_or_compute(
+                    cache_key("page:alerts", None, explorer.source.version()),
+                    lambda: alerts(explorer))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> Any:
-        threading.Thread(target=warm, name="explorer-warm-up", daemon=True).start()
-        yield
+        worker = threading.Thread(target=warm, name="explorer-warm-up", daemon=True)
+        worker.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            explorer.source.close()
+            worker.join(5)
 
     return lifespan
 

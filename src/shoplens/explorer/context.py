@@ -45,7 +45,8 @@ class Explorer:
                           autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
                           lstrip_blocks=True)
         return cls(settings=settings,
-                   source=DataSource(settings.db_url, query_timeout=settings.query_timeout),
+                   source=DataSource(settings.db_url, query_timeout=settings.query_timeout,
+                                     idle_release=settings.pool_idle),
                    cache=ResultCache(settings.cache_entries),
                    store=Store(settings.store, settings.db_url), templates=env,
                    assets=load_assets())

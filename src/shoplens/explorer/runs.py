@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from shoplens.errors import ShopLensError
 from shoplens.explorer.cache import ResultCache, cache_key
-from shoplens.explorer.datasource import DataSource
+from shoplens.explorer.datasource import DataSource, QueryCancelled
 from shoplens.explorer.figures import figures_for
 
 TABLE_ROWS = 1000
@@ -72,15 +72,27 @@ def table_of(frame: pd.DataFrame, limit: int = TABLE_ROWS) -> dict[str, Any]:
 
 
 def package(result: Any, seconds: float) -> dict[str, Any]:
-    """An ``InsightResult`` as the JSON the page draws (and the CSV it downloads)."""
+    """An ``InsightResult`` as the JSON the page draws, serialised once (``body``), and
+    its frame for the CSV (written when asked).
+
+    The page gets the figures, the first rows of the table, the notes and the SQL; not
+    the runner's payload, which would repeat every number of the figures.
+    """
     payload = json.loads(result.to_json())
-    return {
-        "kind": result.kind, "payload": payload, "figures": figures_for(result.kind, payload),
-        "table": table_of(result.frame), "csv": result.frame.to_csv(index=False),
-        "sql": list(result.sql), "notes": list(result.notes), "source": result.source,
-        "date_from": payload.get("date_from"), "date_to": payload.get("date_to"),
-        "seconds": round(seconds, 3),
+    shown = {
+        "kind": result.kind, "figures": figures_for(result.kind, payload),
+        "table": table_of(result.frame), "sql": list(result.sql), "notes": list(result.notes),
+        "source": result.source, "date_from": payload.get("date_from"),
+        "date_to": payload.get("date_to"), "seconds": round(seconds, 3),
     }
+    return {**shown, "body": json.dumps(shown, separators=(",", ":"), allow_nan=False,
+                                        default=str).encode(),
+            "frame": result.frame}
+
+
+def csv_of(packaged: dict[str, Any]) -> str:
+    """The whole result table of a packaged result as CSV."""
+    return packaged["frame"].to_csv(index=False)
 
 
 def _answer(run: Any, engine: Any, query: BaseModel) -> Any:
@@ -100,7 +112,10 @@ def run_insight(source: DataSource, cache: ResultCache, query: BaseModel,
     doc = query.model_dump(mode="json")
     key = cache_key("insight", doc, source.version())
 
+    owned: list[bool] = []
+
     def compute() -> dict[str, Any]:
+        owned.append(True)
         start = time.perf_counter()
         with source.engine(job) as engine:
             try:
@@ -117,4 +132,11 @@ def run_insight(source: DataSource, cache: ResultCache, query: BaseModel,
                 raise _needs_write(query.kind, query) from None
         return package(result, time.perf_counter() - start)
 
-    return cache.get_or_compute(key, compute)
+    try:
+        return cache.get_or_compute(key, compute)
+    except QueryCancelled:
+        if owned:  # this request's own query was cancelled
+            raise
+        # another page asking the same was cancelled while this one waited for it: this
+        # one still wants the answer
+        return cache.get_or_compute(key, compute)

@@ -43,6 +43,9 @@ class ExplorerSettings(BaseModel):
     cache_entries: int = Field(256, ge=1)
     #: seconds a query may run before the server cancels it by itself
     query_timeout: float = Field(300.0, gt=0)
+    #: seconds an unused read-only connection stays open for the next query (0: closed at
+    #: once); a DuckDB file is free for a ``shoplens load`` this long after the last query
+    pool_idle: float = Field(2.0, ge=0, le=600)
 
 
 def default_store() -> Path:

@@ -48,12 +48,23 @@ function showBanner(message, onBack) {
 }
 
 // -- a query with progress and cancel -----------------------------------------------------
-async function runQuery(box, query, onResult) {
+// `request` is the body of /api/run: {query} (a query document) or {kind, form} (the
+// page's fields). A new run on a box cancels the one still running there.
+async function runQuery(box, request, onResult) {
+  if (box.cancelRun) box.cancelRun(true);
   const progress = box.querySelector(".progress");
   const message = box.querySelector(".message");
   const job = newJob();
   const controller = new AbortController();
   const started = performance.now();
+  let superseded = false;
+  const cancel = (replaced) => {
+    superseded = !!replaced;
+    fetch("/api/cancel", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ job }) });
+    controller.abort();
+  };
+  box.cancelRun = cancel;
   message.hidden = true;
   box.classList.add("loading");
   box.dataset.state = "running";
@@ -64,17 +75,13 @@ async function runQuery(box, query, onResult) {
     tick = setInterval(() => {
       if (elapsed) elapsed.textContent = ((performance.now() - started) / 1000).toFixed(1) + " s";
     }, 100);
-    const cancel = progress.querySelector(".cancel");
-    if (cancel) {
-      cancel.onclick = () => {
-        fetch("/api/cancel", { method: "POST", headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ job }) });
-        controller.abort();
-      };
-    }
+    const button = progress.querySelector(".cancel");
+    if (button) button.onclick = () => cancel(false);
   }
   const done = (state, text) => {
     if (tick) clearInterval(tick);
+    if (superseded) return;  // the next run owns the box now
+    if (box.cancelRun === cancel) box.cancelRun = null;
     if (progress) progress.hidden = true;
     box.classList.remove("loading");
     box.dataset.state = state;
@@ -83,14 +90,15 @@ async function runQuery(box, query, onResult) {
   let response, body;
   try {
     response = await fetch("/api/run", { method: "POST", signal: controller.signal,
-      headers: { "Content-Type": "application/json" }, body: JSON.stringify({ query, job }) });
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify({ ...request, job }) });
     body = await response.json();
   } catch (e) {
     done("cancelled", controller.signal.aborted ? "Cancelled." : "The server did not answer: " + e);
     return;
   }
+  if (superseded) return;
   if (!response.ok) {
-    if (body.banner) showBanner(body.error, () => runQuery(box, query, onResult));
+    if (body.banner) showBanner(body.error, () => runQuery(box, request, onResult));
     done(body.cancelled ? "cancelled" : "error", body.cancelled ? "Cancelled." : body.error);
     return;
   }
@@ -105,16 +113,31 @@ function sized(div, fig) {
 }
 
 async function drawFigures(container, figures) {
+  figures = figures || [];
+  const config = { responsive: true, displaylogo: false };
+  const existing = [...container.querySelectorAll(":scope > .chart")];
+  if (existing.length && existing.length === figures.length) {
+    // the same charts with new data: plotly updates them in place (no new DOM, no layout
+    // of the page), which is what makes changing a breakdown feel immediate
+    await Promise.all(figures.map((fig, i) => Plotly.react(sized(existing[i], fig), fig.data,
+      fig.layout, config)));
+    return existing;
+  }
+  existing.forEach((div) => Plotly.purge(div));
   container.replaceChildren();
   // every container first, then the charts: each measures its own box
   // the box has the figure's height: plotly's responsive mode sizes a chart to its box on
   // every window resize, and a box without a height collapses it
-  const divs = (figures || []).map((fig) => sized(container.appendChild(el("div", { class: "chart" })),
+  const divs = figures.map((fig) => sized(container.appendChild(el("div", { class: "chart" })),
     fig));
-  await Promise.all((figures || []).map((fig, i) => Plotly.newPlot(divs[i], fig.data, fig.layout,
-    { responsive: true, displaylogo: false })));
+  await Promise.all(figures.map((fig, i) => Plotly.newPlot(divs[i], fig.data, fig.layout,
+    config)));
   return divs;
 }
+
+// rows drawn at once; the rest on "show all" (hundreds of rows of DOM cost more than the
+// chart they sit under, and the CSV has every row anyway)
+const ROWS_SHOWN = 100;
 
 function drawTable(container, table) {
   container.replaceChildren();
@@ -124,15 +147,26 @@ function drawTable(container, table) {
   table.columns.forEach((c) => head.appendChild(el("th", {}, c)));
   t.appendChild(el("thead")).appendChild(head);
   const tbody = t.appendChild(el("tbody"));
-  for (const row of table.rows) {
-    const tr = tbody.appendChild(el("tr"));
-    row.forEach((v, i) => {
-      const num = typeof v === "number";
-      tr.appendChild(el("td", { class: num ? "num" : null, "data-col": table.columns[i],
-        "data-value": v === null ? "" : String(v) }, fmt(v)));
-    });
-  }
+  const addRows = (rows) => {
+    const frag = document.createDocumentFragment();
+    for (const row of rows) {
+      const tr = frag.appendChild(el("tr"));
+      row.forEach((v, i) => {
+        const num = typeof v === "number";
+        tr.appendChild(el("td", { class: num ? "num" : null, "data-col": table.columns[i],
+          "data-value": v === null ? "" : String(v) }, fmt(v)));
+      });
+    }
+    tbody.appendChild(frag);
+  };
+  addRows(table.rows.slice(0, ROWS_SHOWN));
   container.appendChild(t);
+  if (table.rows.length > ROWS_SHOWN) {
+    const more = el("button", { type: "button", class: "more-rows" },
+      `show all ${table.rows.length} rows`);
+    more.onclick = () => { addRows(table.rows.slice(ROWS_SHOWN)); more.remove(); };
+    container.appendChild(more);
+  }
   if (table.total > table.rows.length) {
     container.appendChild(el("p", { class: "note" },
       `the first ${table.rows.length} of ${table.total} rows; the CSV has them all`));
@@ -141,6 +175,10 @@ function drawTable(container, table) {
 
 async function showResult(box, result) {
   const kind = box.dataset.kind;
+  if (result.query) box.dataset.query = JSON.stringify(result.query);
+  if (result.url && result.url !== location.pathname + location.search) {
+    history.pushState({ explorer: true }, "", result.url);  // the link reproduces the view
+  }
   const meta = box.querySelector(".meta");
   meta.replaceChildren();
   const facts = [`${result.date_from || "…"} → ${result.date_to || "…"}`,
@@ -155,7 +193,7 @@ async function showResult(box, result) {
   const tools = box.querySelector(".tools");
   tools.hidden = false;
   const form = document.getElementById("query-form");
-  const params = new URLSearchParams(new FormData(form));
+  const params = new URLSearchParams(form ? formFields(form) : "");
   params.set("kind", kind);
   tools.querySelector(".csv").href = "/api/csv?" + params.toString();
   tools.querySelector(".png").onclick = () => {
@@ -206,12 +244,33 @@ function setupForm(form) {
     row.appendChild(list);
     row.querySelector("input.value").setAttribute("list", id);
   });
-  // empty fields stay out of the URL, so links are short
-  form.addEventListener("submit", () => {
-    form.querySelectorAll("input[name=from], input[name=to], input[name=formula]").forEach((i) => {
-      if (!i.value) i.disabled = true;
-    });
+  // the form is a GET form (it works without this script); here it runs in place: only
+  // the result is fetched and the charts are updated, the page is not reloaded
+  const box = document.getElementById("result");
+  if (!box) return;
+  const run = () => runQuery(box, { kind: form.dataset.kind, form: formFields(form) },
+    (r) => showResult(box, r));
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); run(); });
+  let timer = null;
+  form.addEventListener("change", (ev) => {
+    // a choice from a list runs at once; typed text (filter values, dates, formula) on
+    // Enter or Run
+    const t = ev.target;
+    const typed = t.tagName === "INPUT" && t.type !== "checkbox" && t.name !== "breakdown";
+    if (typed || t.name === "fo") return;  // a filter's operator waits for its value
+    clearTimeout(timer);
+    timer = setTimeout(run, 0);  // several changes in one event loop turn: one run
   });
+}
+
+// the form's fields as the URL carries them; empty ones stay out, so links are short
+function formFields(form) {
+  const params = new URLSearchParams();
+  for (const [k, v] of new FormData(form)) {
+    if (["from", "to", "formula"].includes(k) && !v) continue;
+    params.append(k, v);
+  }
+  return params.toString();
 }
 
 // -- pages ----------------------------------------------------------------------------------
@@ -263,9 +322,39 @@ async function loadOverview(box) {
   box.dataset.state = "done";
 }
 
+// a page whose body is computed after the first paint (customer value, alerts): the body
+// is HTML the server rendered from a template (values escaped there), charts are JSON
+async function loadPanel(box) {
+  const started = performance.now();
+  const elapsed = box.querySelector(".elapsed");
+  const tick = setInterval(() => {
+    elapsed.textContent = ((performance.now() - started) / 1000).toFixed(1) + " s";
+  }, 100);
+  box.dataset.state = "running";
+  let r, text;
+  try {
+    r = await fetch(box.dataset.src);
+    text = await r.text();
+  } catch (e) {
+    text = null;
+  }
+  clearInterval(tick);
+  box.querySelector(".progress").hidden = true;
+  const doc = new DOMParser().parseFromString(text || "<p class='error'>The server did not answer.</p>",
+    "text/html");
+  const body = box.querySelector(".body");
+  body.replaceChildren(...[...doc.body.childNodes].map((n) => document.importNode(n, true)));
+  if (r && r.status === 503) showBanner(doc.body.textContent, () => location.reload());
+  const charts = [...body.querySelectorAll(".chart[data-figure]")];
+  const figs = charts.map((div) => JSON.parse(div.dataset.figure));
+  await Promise.all(charts.map((div, i) => Plotly.newPlot(sized(div, figs[i]), figs[i].data,
+    figs[i].layout, { responsive: true, displaylogo: false })));
+  box.dataset.state = r && r.ok ? "done" : "error";
+}
+
 function loadTiles() {
   document.querySelectorAll("article.tile[data-query]").forEach((tile) => {
-    runQuery(tile, JSON.parse(tile.dataset.query),
+    runQuery(tile, { query: JSON.parse(tile.dataset.query) },
       (result) => drawFigures(tile.querySelector(".charts"), (result.figures || []).slice(0, 1)));
   });
 }
@@ -275,11 +364,14 @@ document.addEventListener("DOMContentLoaded", () => {
   if (form) setupForm(form);
   const box = document.getElementById("result");
   if (box) {
-    const go = () => runQuery(box, JSON.parse(box.dataset.query), (r) => showResult(box, r));
-    go();
+    runQuery(box, { query: JSON.parse(box.dataset.query) }, (r) => showResult(box, r));
+    // back and forward through views run in place too: the page is rebuilt from its URL
+    window.addEventListener("popstate", () => location.reload());
   }
   const overview = document.getElementById("overview");
   if (overview) loadOverview(overview);
+  const panel = document.getElementById("panel");
+  if (panel) loadPanel(panel);
   loadTiles();
   document.querySelectorAll("button.delete[data-id]").forEach((b) => {
     b.onclick = async () => {

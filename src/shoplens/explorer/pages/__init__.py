@@ -32,7 +32,7 @@ class Page:
 
 
 BUILTIN = ("overview", "trends", "funnels", "retention", "lifecycle", "stickiness", "paths",
-           "segments", "saved")
+           "segments", "value", "alerts", "saved")
 #: modules of other capabilities that may define ``PAGE`` (loaded when installed)
 EXTENSIONS = ("shoplens.value.explorer_page", "shoplens.alerts.explorer_page",
               "shoplens.ask.explorer_page")
