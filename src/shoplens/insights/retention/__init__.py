@@ -112,7 +112,7 @@ def run_retention(engine: Engine, query: RetentionQuery, *, plan: bool = True
         sources["first_seen"] += seen
         sources["first_event"] += size - signups - seen
         values, dens = _cells(query, size, cells.get((cohort, value), {}))
-        observed = [window.observed(cohort, first, last, k) for k in range(n)]
+        observed = [window.observed(first, last, k) for k in range(n)]
         values = [v if ok else None for v, ok in zip(values, observed, strict=True)]
         dens = [d if ok else None for d, ok in zip(dens, observed, strict=True)]
         rates = [None if v is None or not d else v / d for v, d in zip(values, dens, strict=True)]
@@ -184,7 +184,8 @@ class Window:
         self.end_day = (rng.end.date() if rng.end.time() == dt.time()
                         else rng.end.date() + one)
 
-    def observed(self, cohort: dt.date, first: dt.date, last: dt.date, k: int) -> bool:
+    def observed(self, first: dt.date, last: dt.date, k: int) -> bool:
+        """Whether offset ``k`` of a cohort whose entries span ``first .. last`` shows."""
         q = self.query
         if q.censoring == "started":
             return _shift(period_start(first, self.unit), self.unit, k) < self.end_day
