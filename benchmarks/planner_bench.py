@@ -12,6 +12,9 @@
    (goal: p95 < 300 ms).
 3. The first ``--spark-queries`` queries of the same mix on Spark local[2] over a lake
    exported from a small DuckDB shop (``--spark-events``), compared with DuckDB's.
+4. Retention (the cohort matrices among them), lifecycle and stickiness from the
+   user-day rollup against their raw statements on both engines, rows compared
+   (``planner_user_day.py``, which also runs alone; ``--skip user_day`` leaves it out).
 
 Writes ``benchmarks/results/planner-<N>.{md,json}``.
 """
@@ -39,6 +42,8 @@ from shoplens.testing.postgres import PostgresServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from metrics_bench import PRODUCTION
+from planner_user_day import markdown as user_day_markdown
+from planner_user_day import user_day_pairs
 
 RESULTS = Path(__file__).resolve().parent / "results"
 WAU_BY_COUNTRY = TrendsQuery.model_validate({
@@ -162,7 +167,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--spark-events", type=int, default=20_000)
     ap.add_argument("--spark-queries", type=int, default=20)
-    ap.add_argument("--skip", default="", help="comma list of: postgres, spark")
+    ap.add_argument("--skip", default="", help="comma list of: postgres, spark, user_day")
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     report: dict[str, Any] = {"events": args.events}
@@ -180,6 +185,8 @@ def main() -> int:
             log(f"duckdb: a mix of {len(queries)} queries")
             m = run_mix(duck, queries)
             report["duckdb_mix"] = {k: v for k, v in m.items() if k != "answers"}
+            if "user_day" not in skip:
+                report["duckdb_user_day"] = user_day_pairs(duck, args.repeat)
             if "spark" not in skip:
                 report["spark_mix"] = spark_mix(tmp, queries[:args.spark_queries],
                                                 args.spark_events)
@@ -194,6 +201,8 @@ def main() -> int:
                 pg.execute("VACUUM (ANALYZE)", native=True)
                 log("postgres: WAU by country")
                 report["postgres_wau_by_country"] = pair(pg, WAU_BY_COUNTRY, args.repeat)
+                if "user_day" not in skip:
+                    report["postgres_user_day"] = user_day_pairs(pg, args.repeat)
     text = markdown(report)
     print(text)
     RESULTS.mkdir(exist_ok=True)
@@ -242,6 +251,10 @@ def markdown(r: dict[str, Any]) -> str:
             eq = m.get("equal_to_raw", m.get("equal_to_duckdb"))
             lines.append(f"| {label} | {m['queries']} | {m['p50_ms']:,.1f} | {m['p95_ms']:,.1f} "
                          f"| {m['max_ms']:,.1f} | {m['from_rollups']:.0%} | {eq}/{m['queries']} |")
+    user_day = {eng: r[f"{eng}_user_day"] for eng in ("duckdb", "postgres")
+                if f"{eng}_user_day" in r}
+    if user_day:
+        lines += ["", user_day_markdown(user_day).rstrip("\n")]
     if "spark_mix" in r:
         lines.append(f"\nSpark over {r['spark_mix']['events']:,} events; its rollups built in "
                      f"{r['spark_mix']['rollups_build_ms'] / 1000:,.1f} s.")

@@ -66,3 +66,27 @@ def test_retention_cli(cli: Any, shop_url: str) -> None:
         (1, [1.0, 0.0, 1.0])]
     r = cli("retention", "--interval", "week", "--intervals", "3", "--db", shop_url)
     assert r.exit_code == 0 and "2026-01-05" in r.stdout and "50.0%" in r.stdout
+
+
+def test_observed_censoring_hides_the_partial_last_week(shop_url: str) -> None:
+    """The data ends on Wednesday 01-21: with ``censoring="observed"`` the week of 01-19
+    is not wholly observed, so no cell that needs it is shown (W3's own cohort too)."""
+    r = sl.query({"kind": "retention", "period": "week", "total_intervals": 3,
+                  "censoring": "observed"}, shop_url)
+    assert triangle(r) == [("2026-01-05", None, 2, [2.0, 1.0, None]),
+                           ("2026-01-12", None, 1, [1.0, None, None]),
+                           ("2026-01-19", None, 1, [None, None, None])]
+    assert r.to_dict()["cohorts"][0]["observed"] == [True, True, False]
+
+
+def test_cohort_options_are_validated(shop_url: str) -> None:
+    import pytest
+
+    from shoplens.errors import ConfigError
+
+    for doc, words in (
+            ({"cohort_by": "signup", "retention_type": "recurring"}, "first_time"),
+            ({"cohort_by": "signup", "breakdowns": [{"property": "country"}]}, "broken down"),
+            ({"total_intervals": 401}, "total_intervals")):
+        with pytest.raises(ConfigError, match=words):
+            sl.query({"kind": "retention", **doc}, shop_url)

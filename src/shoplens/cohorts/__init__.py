@@ -1,4 +1,10 @@
-"""Cohort retention: matrices computed in SQL on the engine, and their pictures.
+"""Cohort retention matrices, presented from the insight model's retention runner,
+and their pictures.
+
+A matrix is a :class:`~shoplens.insights.schema.RetentionQuery`
+(:func:`shoplens.cohorts.query.retention_query`) answered by
+:func:`shoplens.insights.retention.run_retention` — from the user-day rollup when the
+planner covers it, which it does for every matrix these parameters describe.
 
 >>> from shoplens.engines import connect
 >>> from shoplens.cohorts import CohortParams, compute_cohorts
@@ -10,7 +16,7 @@
 from __future__ import annotations
 
 from shoplens.cohorts.params import CohortParams
-from shoplens.cohorts.query import fetch_cells
+from shoplens.cohorts.query import retention_query, run_query
 from shoplens.cohorts.result import CohortResult, CohortRow
 from shoplens.engines import Engine
 
@@ -73,7 +79,7 @@ def compute_cohorts(engine: Engine, params: CohortParams | None = None) -> Cohor
     params = params or CohortParams()
     from shoplens.cohorts.result import build_result
 
-    return build_result(params, fetch_cells(engine, params))
+    return build_result(params, run_query(engine, params))
 
 
-__all__ = ["CohortParams", "CohortResult", "CohortRow", "compute_cohorts"]
+__all__ = ["CohortParams", "CohortResult", "CohortRow", "compute_cohorts", "retention_query"]

@@ -1,45 +1,74 @@
-"""Running the retention query on an engine: one SQL statement, one row per cell."""
+"""A cohort matrix as a query of the insight model: :class:`CohortParams` -> a
+:class:`~shoplens.insights.schema.RetentionQuery`, answered by the retention runner.
+
+The cohort options map onto the query model one for one:
+
+=====================  ===============================================================
+``cohort_by``          ``signup``: ``cohort_by="signup"`` (fallback: the first event
+                       that is not a refund); ``first_activity``: first start event
+                       ever, start = events that are not refunds; ``first_purchase``:
+                       start = purchases
+``period``             ``period`` (cohort width)
+``offset_unit``        ``offset_period`` (each member from their own entry day)
+``periods``            ``total_intervals``
+``measure``            ``users`` (return = activity: not refunds, or purchases),
+                       ``orders`` (return = purchases) or ``revenue`` (return = any event:
+                       the net revenue of purchases minus refunds)
+``kind``               ``accumulation``: classic = ``period``, rolling =
+                       ``on_or_after``, cumulative = ``up_to``
+``observed_from/until``  ``date_range`` with ``censoring="observed"``
+=====================  ===============================================================
+
+"Refund" and "purchase" are the canonical ``event.event_type`` values, as the matrices
+always counted them; an unknown type (NULL) is activity.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
+from typing import Literal
 
 from shoplens.cohorts.params import CohortParams
-from shoplens.cohorts.rollup import ensure_fresh
 from shoplens.engines import Engine
-from shoplens.engines.sql import Query, load_sql
+from shoplens.insights.result import InsightResult
+from shoplens.insights.schema import DateRange, EventSeries, PropertyFilter, RetentionQuery
 
-QUERY: Query = load_sql("shoplens.cohorts", "retention.sql")
+#: any event that is not a refund (events of an unknown type count)
+ACTIVITY = EventSeries(name="activity", filters=[
+    PropertyFilter(property="event.event_type", operator="neq", value="refund")])
+#: purchase events
+PURCHASES = EventSeries(name="purchases", filters=[
+    PropertyFilter(property="event.event_type", operator="eq", value="purchase")])
+#: every event: revenue nets purchases and refunds, other events carry none
+ANY = EventSeries()
 
-CELL_COLUMNS = (
-    "cohort", "size", "offset", "observable", "numerator", "denominator", "value",
-    "from_signup_date", "from_first_seen", "from_first_event", "obs_start", "obs_end",
-)
-
-
-def bind(params: CohortParams) -> dict[str, Any]:
-    """The values bound to the query's ``:placeholders``."""
-    return {
-        "cohort_by": params.cohort_by,
-        "period": params.period,
-        "offset_unit": params.offset_unit,
-        "periods": params.periods,
-        "measure": params.measure,
-        "kind": params.kind,
-        "activity": params.active_on,
-        "observed_from": params.observed_from,
-        "observed_until": params.observed_until,
-    }
+_CELLS: dict[str, Literal["period", "on_or_after", "up_to"]] = {
+    "classic": "period", "rolling": "on_or_after", "cumulative": "up_to"}
 
 
-def fetch_cells(engine: Engine, params: CohortParams) -> pd.DataFrame:
-    """The long form of the matrix as the engine computed it, ordered by cohort, offset.
+def retention_query(params: CohortParams) -> RetentionQuery:
+    """The retention query whose results are the matrix of ``params``."""
+    p = params
+    if p.measure == "users":
+        returns = PURCHASES if p.active_on == "purchase" else ACTIVITY
+    else:
+        returns = PURCHASES if p.measure == "orders" else ANY
+    return RetentionQuery(
+        start_event=PURCHASES if p.cohort_by == "first_purchase" else ACTIVITY,
+        return_event=returns,
+        cohort_by="signup" if p.cohort_by == "signup" else "start_event",
+        period=p.period, offset_period=p.offset_unit, total_intervals=p.periods,
+        measure=p.measure, accumulation=_CELLS[p.kind], censoring="observed",
+        date_range=DateRange(
+            date_from=p.observed_from.isoformat() if p.observed_from else None,
+            date_to=p.observed_until.isoformat() if p.observed_until else None))
 
-    Brings the cohort rollup up to date first (a no-op when it already is)."""
-    ensure_fresh(engine)
-    df = engine.fetch_df(QUERY, bind(params))
-    if df.empty:
-        return pd.DataFrame(columns=list(CELL_COLUMNS))
-    return df
+
+def run_query(engine: Engine, params: CohortParams) -> InsightResult:
+    """Run the matrix's retention query (the rollups brought up to date first, so that
+    the planner can answer from them: a no-op when they already are)."""
+    from shoplens.insights.retention import run_retention
+    from shoplens.metrics import rollups
+
+    with engine.transaction():
+        rollups.ensure_fresh(engine)
+    return run_retention(engine, retention_query(params))

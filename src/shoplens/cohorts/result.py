@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from shoplens.cohorts.params import CohortParams
+from shoplens.insights.result import InsightResult
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,9 @@ class CohortResult:
     anchor_sources
         For ``cohort_by="signup"``: how many users were placed by ``signup_date``, by
         ``first_seen`` and by their first event (the source had no signup).
+    source
+        ``"rollups"`` when the insight planner answered from the user-day rollup,
+        ``"raw"`` when the events were read.
     """
 
     params: CohortParams
@@ -61,6 +64,7 @@ class CohortResult:
     observed_from: date | None
     observed_until: date | None
     anchor_sources: dict[str, int] = field(default_factory=dict)
+    source: str = "raw"
 
     @property
     def offsets(self) -> list[int]:
@@ -115,6 +119,7 @@ class CohortResult:
             "observed_until": _iso(self.observed_until),
             "anchor_sources": self.anchor_sources,
             "note": self.fallback_note,
+            "source": self.source,
             "cohorts": [
                 {
                     "cohort": r.cohort.isoformat(),
@@ -145,62 +150,21 @@ def cohort_label(start: date, period: str) -> str:
     return start.isoformat()
 
 
-def _num(x: Any) -> float:
-    return float(x) if x is not None and not (isinstance(x, float) and math.isnan(x)) else 0.0
-
-
-def build_result(params: CohortParams, cells: pd.DataFrame) -> CohortResult:
-    """Reshape the engine's long rows into a :class:`CohortResult` (no arithmetic
-    beyond the weighted average row)."""
-    if cells.empty:
-        return CohortResult(params, [], [None] * params.periods, params.observed_from,
-                            params.observed_until, {})
-    rows: list[CohortRow] = []
-    periods = params.periods
-    sources = {"signup_date": 0, "first_seen": 0, "first_event": 0}
-    for cohort, grp in cells.groupby("cohort", sort=True):
-        grp = grp.sort_values("offset")
-        if list(grp["offset"]) != list(range(periods)):
-            raise RuntimeError(f"cohort {cohort}: engine returned offsets {list(grp['offset'])}")
-        start = pd.Timestamp(cohort).date()
-        first = grp.iloc[0]
-        observed = [bool(v) for v in grp["observable"]]
-        values = [
-            (None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v))
-            for v in grp["value"].astype(object)
-        ]
+def build_result(params: CohortParams, answer: InsightResult) -> CohortResult:
+    """Present the retention runner's answer as the matrix: rates as the cells, the
+    runner's values and denominators as numerators and denominators, its average."""
+    doc = answer.payload
+    rows = []
+    for c in doc["cohorts"]:
+        start = date.fromisoformat(c["cohort"])
         rows.append(CohortRow(
-            cohort=start,
-            label=cohort_label(start, params.period),
-            size=int(first["size"]),
-            values=values,
-            numerators=[_num(x) if ok else None
-                        for x, ok in zip(grp["numerator"], observed, strict=True)],
-            denominators=[_num(x) if ok else None
-                          for x, ok in zip(grp["denominator"], observed, strict=True)],
-            observed=observed,
-        ))
-        for key in sources:
-            sources[key] += int(first[f"from_{key}"])
-    average: list[float | None] = []
-    for n in range(periods):
-        seen = [r for r in rows if r.observed[n] and r.denominators[n]]
-        num = sum(r.numerators[n] or 0.0 for r in seen)
-        den = sum(r.denominators[n] or 0.0 for r in seen)
-        average.append(num / den if den else None)
-    first_row = cells.iloc[0]
-    anchor_sources = sources if params.cohort_by == "signup" else {}
+            cohort=start, label=cohort_label(start, params.period), size=int(c["size"]),
+            values=list(c["rates"]), numerators=list(c["values"]),
+            denominators=list(c["denominators"]), observed=list(c["observed"])))
+    sources = doc.get("anchor_sources") or {}
     return CohortResult(
-        params=params,
-        rows=rows,
-        average=average,
-        observed_from=_as_date(first_row["obs_start"]),
-        observed_until=_as_date(first_row["obs_end"]),
-        anchor_sources=anchor_sources,
-    )
-
-
-def _as_date(x: Any) -> date | None:
-    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NaT:
-        return None
-    return pd.Timestamp(x).date()
+        params=params, rows=rows, average=list(doc["average"]),
+        observed_from=date.fromisoformat(answer.date_from) if answer.date_from else None,
+        observed_until=date.fromisoformat(answer.date_to) if answer.date_to else None,
+        anchor_sources=dict(sources) if params.cohort_by == "signup" else {},
+        source=answer.source)

@@ -61,6 +61,17 @@ def plan(engine: Engine, query: TrendsQuery, resolved: Any) -> Compiled | None:
     return _planner(engine, query, resolved) if _planner is not None else None
 
 
+def plan_sources(engine: Engine, query: Any, **context: Any) -> Any | None:
+    """The rollup relations answering a retention, lifecycle or stickiness ``query``
+    (:func:`shoplens.insights.planner.plan_sources`), or None to read the raw events;
+    None too while no planner is installed (:func:`set_planner`)."""
+    if _planner is None:
+        return None
+    from shoplens.insights.planner import plan_sources as planned
+
+    return planned(engine, query, **context)
+
+
 def register_runner(kind: str, runner: Runner) -> None:
     """Answer queries of ``kind`` with ``runner(engine, query)`` (funnels, paths ...)."""
     _runners[kind] = runner

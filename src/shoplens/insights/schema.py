@@ -264,17 +264,62 @@ class TrendsQuery(_Insight):
 
 
 class RetentionQuery(_Insight):
-    """Of the users who did the start event in a period, who did the return event later."""
+    """Of the users who did the start event in a period, who did the return event later.
+
+    The cohort-matrix options (all defaulted to PostHog's behaviour; see
+    :mod:`shoplens.insights.retention` for the definitions): ``cohort_by="signup"``
+    enters users on their signup day; ``offset_period`` steps the columns in another
+    unit than the cohorts' width, counted from each member's own entry day;
+    ``measure="orders"`` counts distinct purchase times; ``accumulation`` chooses
+    per-period, on-or-after or up-to cells; ``censoring="observed"`` treats the date
+    range as the data's observed window.
+    """
 
     kind: Literal["retention"] = "retention"
     start_event: EventSeries = Field(default_factory=EventSeries)
     return_event: EventSeries = Field(default_factory=EventSeries)
     period: Literal["day", "week", "month"] = "week"
-    total_intervals: int = Field(8, ge=1, le=120)
+    total_intervals: int = Field(8, ge=1, le=400)
     retention_type: Literal["first_time", "recurring"] = "first_time"
-    measure: Literal["users", "revenue"] = "users"
+    measure: Literal["users", "orders", "revenue"] = "users"
     cumulative: bool = False
     breakdowns: list[Breakdown] = Field(default_factory=list, max_length=1)
+    cohort_by: Literal["start_event", "signup"] = Field(
+        "start_event", description="signup: users.signup_date, else first_seen, else the "
+        "first start event")
+    offset_period: Literal["day", "week", "month"] | None = Field(
+        None, description="the columns' step (default: period), from each entry's day")
+    accumulation: Literal["period", "on_or_after", "up_to"] | None = Field(
+        None, description="cells: in period k, in k or later, in 0..k (default: from "
+        "cumulative: on_or_after for users, up_to for orders and revenue)")
+    censoring: Literal["started", "observed"] = Field(
+        "started", description="started: cohorts of the range, a cell shown once its "
+        "period began; observed: the range is the observed window, every earlier entry is "
+        "a cohort and a cell needs its periods wholly inside the window for every member")
+
+    @model_validator(mode="after")
+    def _cohort_options(self) -> RetentionQuery:
+        if self.cohort_by == "signup" and self.retention_type != "first_time":
+            raise ValueError("cohort_by 'signup' enters each user once: use retention_type "
+                             "'first_time'")
+        if self.cohort_by == "signup" and self.breakdowns:
+            raise ValueError("cohort_by 'signup' cannot be broken down (a signup has no "
+                             "event properties)")
+        return self
+
+    @property
+    def offset_unit(self) -> str:
+        """The columns' step with the default resolved."""
+        return self.offset_period or self.period
+
+    @property
+    def cells(self) -> str:
+        """``period``, ``on_or_after`` or ``up_to`` with the default resolved."""
+        if self.accumulation is not None:
+            return self.accumulation
+        if not self.cumulative:
+            return "period"
+        return "on_or_after" if self.measure == "users" else "up_to"
 
 
 class LifecycleQuery(_Insight):

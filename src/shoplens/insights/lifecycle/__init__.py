@@ -41,19 +41,33 @@ def _days(n: int) -> exp.Expression:
 
 
 def compile_lifecycle(engine: Engine, query: LifecycleQuery, *, rng: ResolvedRange | None = None,
-                      catalogue: Catalogue | None = None) -> tuple[Compiled, ResolvedRange, Scope]:
-    """Rows ``bucket, status, users`` (dormant negative) for the range's intervals."""
+                      catalogue: Catalogue | None = None, plan: bool = True
+                      ) -> tuple[Compiled, ResolvedRange, Scope]:
+    """Rows ``bucket, status, users`` (dormant negative) for the range's intervals; with
+    ``plan`` the active (user, interval) pairs come from the rollup planner when it
+    covers the query (:mod:`shoplens.insights.planner.lifecycle`)."""
     catalogue = catalogue or Catalogue(engine)
     rng = rng or resolve_range(engine, query.date_range)
-    scope = Scope(catalogue, Binder(), timezone=query.date_range.timezone)
     interval = query.interval
-    # the whole history up to the range's end: "new" means first ever
-    where = series_where(scope, None, query.series, query.filters, option="series")
-    before_end = exp.LT(this=exp.column("event_time", "e"), expression=scope.bind(rng.end_utc))
-    where = exp.and_(before_end, where) if where is not None else before_end
-    acts = from_events(scope, exp.select(
-        exp.column("user_id", "e").as_("uid"),
-        trunc(scope.local_time(), interval).as_("bucket")).distinct()).where(where)
+    acts = None
+    if plan:
+        from shoplens.insights.runner import plan_sources
+
+        scope = Scope(catalogue, Binder(prefix="r"), timezone=query.date_range.timezone)
+        acts = plan_sources(engine, query, scope=scope, rng=rng)
+    if acts is None:
+        scope = Scope(catalogue, Binder(), timezone=query.date_range.timezone)
+        # the whole history up to the range's end: "new" means first ever
+        where = series_where(scope, None, query.series, query.filters, option="series")
+        before_end = exp.LT(this=exp.column("event_time", "e"),
+                            expression=scope.bind(rng.end_utc))
+        where = exp.and_(before_end, where) if where is not None else before_end
+        acts = from_events(scope, exp.select(
+            exp.column("user_id", "e").as_("uid"),
+            trunc(scope.local_time(), interval).as_("bucket")).distinct()).where(where)
+        source = "raw"
+    else:
+        source = "rollups"
     b = exp.column("bucket")
     by_user = {"partition_by": [exp.column("uid")], "order": exp.Order(expressions=[b.copy()])}
     linked = exp.select(
@@ -93,13 +107,16 @@ def compile_lifecycle(engine: Engine, query: LifecycleQuery, *, rng: ResolvedRan
                    exp.LT(this=f.copy(), expression=hi.copy())))
                .group_by(f.copy()))
     statement = exp.union(active, dormant, distinct=False)
-    return Compiled(statement, scope.binder.params, name="lifecycle"), rng, scope
+    return (Compiled(statement, scope.binder.params, source=source,
+                     name="lifecycle" if source == "raw" else "lifecycle-rollups"), rng, scope)
 
 
-def run_lifecycle(engine: Engine, query: LifecycleQuery) -> InsightResult:
+def run_lifecycle(engine: Engine, query: LifecycleQuery, *, plan: bool = True
+                  ) -> InsightResult:
     """Answer a lifecycle query: ``points`` with ``new``, ``returning``, ``resurrecting``
-    and ``dormant`` (negative) users per interval (see the module's definitions)."""
-    compiled, rng, scope = compile_lifecycle(engine, query)
+    and ``dormant`` (negative) users per interval (see the module's definitions);
+    ``source`` is ``"rollups"`` when the planner answered."""
+    compiled, rng, scope = compile_lifecycle(engine, query, plan=plan)
     check_engine(engine, scope)
     df = compiled.fetch_df(engine)
     counts: dict[tuple[dt.datetime, str], int] = {}
@@ -116,7 +133,7 @@ def run_lifecycle(engine: Engine, query: LifecycleQuery) -> InsightResult:
         columns=["date", "status", "users"])
     return InsightResult(kind="lifecycle", query=query.model_dump(mode="json"), frame=frame,
                          payload={"interval": query.interval, "points": points},
-                         sql=[compiled.rendered(engine)],
+                         source=compiled.source, sql=[compiled.rendered(engine)],
                          date_from=rng.start.date().isoformat(),
                          date_to=rng.last_day.isoformat())
 

@@ -27,7 +27,7 @@ from shoplens.insights.compile.context import Binder, Compiled, Scope
 from shoplens.insights.planner.trends import plan_active_dims, plan_event_day
 from shoplens.insights.schema import TrendsQuery
 
-__all__ = ["plan_trends", "rollups_ready"]
+__all__ = ["plan_sources", "plan_trends", "rollups_ready"]
 
 
 #: engines whose rollup tables were seen (tables are only ever created, never dropped
@@ -66,3 +66,21 @@ def plan_trends(engine: Engine, query: TrendsQuery, resolved: Any) -> Compiled |
     if all(s.math == "unique_users" for s in query.series):
         return plan_active_dims(engine, query, resolved, scope)
     return plan_event_day(query, resolved, scope)
+
+
+def plan_sources(engine: Engine, query: Any, **context: Any) -> Any | None:
+    """The relations a retention, lifecycle or stickiness statement reads, from the
+    user-day rollup (:mod:`shoplens.insights.planner.retention`, ``.lifecycle``,
+    ``.stickiness``), or None: the raw events answer. ``context`` is what the runner's
+    compile hands over (its ``scope``, ``rng`` and, for retention, ``lo``)."""
+    from shoplens.insights.planner.lifecycle import plan_lifecycle
+    from shoplens.insights.planner.retention import plan_retention
+    from shoplens.insights.planner.stickiness import plan_stickiness
+
+    planner = {"retention": plan_retention, "lifecycle": plan_lifecycle,
+               "stickiness": plan_stickiness}.get(query.kind)
+    if planner is None:
+        return None
+    planned = planner(query, **context)
+    # the rollups are checked last: their readiness costs a query, a decline does not
+    return planned if planned is not None and rollups_ready(engine) else None

@@ -1,19 +1,32 @@
 """The statement of a :class:`~shoplens.insights.schema.RetentionQuery`.
 
-Rows ``cohort, bd_0, k, users, last_users, revenue``: for the entries of one cohort
-(and breakdown value), the entries whose user did the return event in period ``k``
-after the cohort's (``users``), the entries whose *last* such period is ``k``
-(``last_users``: suffix sums give "in period k or later") and the net revenue of those
-return events (``revenue``); plus rows with ``k = -1`` carrying the cohort sizes.
+Built on two relations (:mod:`shoplens.insights.retention.sources`): the start events
+and the return events per user and day, read from ``events`` or, when the planner
+covers the query, from the user-day rollup. Rows ``cohort, bd_0, k, users,
+first_users, last_users, orders, revenue, entry_min, entry_max, from_signup_date,
+from_first_seen``:
 
-Entries: with ``first_time`` one per user, in the period of their first start event
-ever (the history before the range counts; users whose first start falls in the range
-only); with ``recurring`` one per user and period in which they did the start event.
-Period indexes are whole days, Monday weeks (days since Monday 1900-01-01 over 7) or
-``12 * year + month``, so ``k`` is a calendar difference of periods.
+- ``k >= 0``: for the entries of one cohort (and breakdown value), the entries whose
+  user did the return event in offset ``k`` (``users``), whose first / last such offset
+  is ``k`` (``first_users`` / ``last_users``: prefix and suffix sums give "in 0..k" and
+  "in k or later"), and the orders and net revenue of those return events; ``k =
+  total_intervals`` gathers every later offset (for "k or later");
+- ``k = -1``: the cohort's size, its first and last entry day and, for signup cohorts,
+  how many entries came from ``signup_date`` and from ``first_seen``.
+
+Entries: ``first_time``: one per user, on the day of their first start event ever (the
+history before the range counts); ``recurring``: one per user and period with a start
+event, on its first such day; ``cohort_by="signup"``: one per user on ``signup_date``,
+else the day of ``first_seen``, else of the first start event. A return event counts
+from the entry's day on; its offset is the calendar difference of ``offset_unit``
+periods between its day and the entry's day. Period indexes are whole days, Monday
+weeks (days since Monday 1900-01-01 over 7) or ``12 * year + month``.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from typing import Any
 
 from sqlglot import exp
 
@@ -21,19 +34,20 @@ from shoplens.engines import Engine
 from shoplens.insights.compile.breakdowns import compile_breakdowns
 from shoplens.insights.compile.context import Binder, Compiled, Scope
 from shoplens.insights.compile.dates import ResolvedRange, buckets, resolve_range, trunc
-from shoplens.insights.compile.events import event_predicate
-from shoplens.insights.compile.filters import filters_predicate
-from shoplens.insights.compile.rows import and_all
-from shoplens.insights.compile.sources import from_events
-from shoplens.insights.properties import REVENUE_SQL, Catalogue
-from shoplens.insights.schema import EventSeries, RetentionQuery
+from shoplens.insights.properties import Catalogue
+from shoplens.insights.retention.sources import DATE, RetentionSources, raw_sources
+from shoplens.insights.schema import RetentionQuery
 
 EPOCH = "DATE '1900-01-01'"  # a Monday
+DOUBLE = exp.DataType.build("DOUBLE PRECISION")
+BIGINT = exp.DataType.build("BIGINT")
+TIMESTAMP = exp.DataType.build("TIMESTAMP")
 
 
 def period_index(bucket: exp.Expression, period: str) -> exp.Expression:
-    """An integer numbering calendar periods (consecutive periods differ by one)."""
-    day = exp.Cast(this=bucket, to=exp.DataType.build("DATE"))
+    """An integer numbering calendar periods (consecutive periods differ by one);
+    ``bucket`` is the period's start (a Monday for weeks)."""
+    day = exp.Cast(this=bucket, to=DATE.copy())
     days = exp.Sub(this=day, expression=exp.maybe_parse(EPOCH, dialect="postgres"))
     if period == "day":
         return exp.Cast(this=days, to=exp.DataType.build("INTEGER"))
@@ -46,105 +60,181 @@ def period_index(bucket: exp.Expression, period: str) -> exp.Expression:
                                  expression=month), to=exp.DataType.build("INTEGER"))
 
 
-def _where(scope: Scope, series: EventSeries, query: RetentionQuery, option: str,
-           extra: exp.Expression) -> exp.Expression:
-    return and_all([extra, event_predicate(scope, series.event, option=f"{option}.event"),
-                    filters_predicate(scope, query.filters, option="filters"),
-                    filters_predicate(scope, series.filters, option=f"{option}.filters")])
+def day_index(day: exp.Expression, unit: str) -> exp.Expression:
+    """The ``unit`` period index of a DATE (weeks via their Monday: an exact division)."""
+    if unit == "week":
+        return period_index(trunc(exp.Cast(this=day, to=TIMESTAMP.copy()), "week"), "week")
+    return period_index(day, unit)
+
+
+def lower_bound(query: RetentionQuery, rng: ResolvedRange) -> dt.datetime:
+    """The first local moment whose return events count: the range's first cohort
+    period (``started``) or the observed window's start (``observed``)."""
+    if query.censoring == "observed":
+        return rng.start
+    return buckets(rng, query.period)[0]
 
 
 def compile_retention(engine: Engine, query: RetentionQuery, *,
-                      rng: ResolvedRange | None = None, catalogue: Catalogue | None = None
-                      ) -> tuple[Compiled, ResolvedRange, Scope, object]:
+                      rng: ResolvedRange | None = None, catalogue: Catalogue | None = None,
+                      plan: bool = True) -> tuple[Compiled, ResolvedRange, Scope, Any]:
+    """The statement (rows as the module says), its range, scope and breakdowns; with
+    ``plan`` the rollup planner supplies the relations when it covers the query."""
     catalogue = catalogue or Catalogue(engine)
     rng = rng or resolve_range(engine, query.date_range)
-    scope = Scope(catalogue, Binder(), timezone=query.date_range.timezone)
-    bds = compile_breakdowns(scope, query.breakdowns)
-    period = query.period
-    bucket = trunc(scope.local_time(), period)
-    t = exp.column("event_time", "e")
-    first_bucket = buckets(rng, period)[0]
-    lo, hi = scope.bind(first_bucket), scope.bind(rng.end)
-    end = exp.LT(this=t.copy(), expression=scope.bind(rng.end_utc))
-    bd = bds.items[0].expr.copy() if bds.items else exp.null()
+    lo = lower_bound(query, rng)
+    sources: RetentionSources | None = None
+    if plan:
+        from shoplens.insights.runner import plan_sources
 
-    # start events: the whole history up to the range's end (first_time looks back)
-    starts_where = _where(scope, query.start_event, query, "start_event", end)
-    if query.retention_type == "recurring":
-        starts_where = exp.and_(starts_where, exp.GTE(
-            this=t.copy(), expression=scope.bind(_utc(first_bucket, rng))))
-    starts = (exp.select(exp.column("user_id", "e").as_("uid"), bucket.copy().as_("cohort"),
-                         bd.as_("bd_0"))
-              .distinct())
-    starts_q = starts.where(starts_where)
-    if query.retention_type == "first_time":
-        ranked = exp.select(
-            "uid", "cohort", "bd_0",
-            exp.Window(this=exp.func("MIN", exp.column("cohort")),
-                       partition_by=[exp.column("uid")]).as_("first_cohort"))
-        ranked = ranked.from_(from_events(scope, starts_q).subquery("s"))
-        entries = (exp.select("uid", "cohort", exp.func("MIN", exp.column("bd_0")).as_("bd_0"))
+        planned_scope = Scope(catalogue, Binder(prefix="r"), timezone=query.date_range.timezone)
+        sources = plan_sources(engine, query, scope=planned_scope, rng=rng, lo=lo)
+        if sources is not None:
+            scope = planned_scope
+    if sources is None:
+        scope = Scope(catalogue, Binder(), timezone=query.date_range.timezone)
+    bds = compile_breakdowns(scope, query.breakdowns)
+    if sources is None:
+        bd = bds.items[0].expr.copy() if bds.items else exp.null()
+        sources = raw_sources(scope, query, rng, bd, lo)
+    statement = _statement(scope, query, rng, sources)
+    name = "retention" if sources.source == "raw" else "retention-rollups"
+    return (Compiled(statement, scope.binder.params, source=sources.source, name=name),
+            rng, scope, bds)
+
+
+def _entries(scope: Scope, query: RetentionQuery, rng: ResolvedRange,
+             starts: exp.Select) -> exp.Select:
+    """``uid, cohort, entry_day, bd_0, src, eidx``: one row per entry."""
+    c = exp.column("cohort")
+    d = exp.column("d")
+    if query.cohort_by == "signup":
+        entries = _signup_entries(scope, query, starts)
+    elif query.retention_type == "first_time":
+        ranked = exp.select("uid", "d", "cohort", "bd_0", exp.Window(
+            this=exp.func("MIN", c.copy()), partition_by=[exp.column("uid")]
+        ).as_("first_cohort")).from_(starts.subquery("s"))
+        entries = (exp.select("uid", "cohort", exp.func("MIN", d.copy()).as_("entry_day"),
+                              exp.func("MIN", exp.column("bd_0")).as_("bd_0"),
+                              exp.Literal.string("event").as_("src"))
                    .from_(ranked.subquery("r"))
-                   .where(exp.EQ(this=exp.column("cohort"), expression=exp.column("first_cohort")))
+                   .where(exp.EQ(this=c.copy(), expression=exp.column("first_cohort")))
                    .group_by("uid", "cohort"))
     else:
-        entries = (exp.select("uid", "cohort", exp.func("MIN", exp.column("bd_0")).as_("bd_0"))
-                   .from_(from_events(scope, starts_q).subquery("s"))
-                   .group_by("uid", "cohort"))
-    c = exp.column("cohort")
-    entries = (exp.select("uid", "cohort", "bd_0", period_index(c.copy(), period).as_("cidx"))
-               .from_(entries.subquery("en"))
-               .where(exp.and_(exp.GTE(this=c.copy(), expression=lo),
-                               exp.LT(this=c.copy(), expression=hi))))
+        entries = (exp.select("uid", "cohort", exp.func("MIN", d.copy()).as_("entry_day"),
+                              exp.func("MIN", exp.column("bd_0")).as_("bd_0"),
+                              exp.Literal.string("event").as_("src"))
+                   .from_(starts.subquery("s")).group_by("uid", "cohort"))
+    if query.censoring == "observed":
+        keep = exp.LTE(this=exp.column("entry_day"), expression=scope.bind(rng.last_day))
+    else:
+        keep = exp.and_(exp.GTE(this=c.copy(), expression=scope.bind(buckets(rng, query.period)[0])),
+                        exp.LT(this=c.copy(), expression=scope.bind(rng.end)))
+    return (exp.select("uid", "cohort", "entry_day", "bd_0", "src",
+                       day_index(exp.column("entry_day"), query.offset_unit).as_("eidx"))
+            .from_(entries.subquery("en0")).where(keep))
 
-    # return events inside the range's cohorts' span
-    ret_where = _where(scope, query.return_event, query, "return_event", exp.and_(
-        exp.GTE(this=t.copy(), expression=scope.bind(_utc(first_bucket, rng))), end.copy()))
-    value = (exp.maybe_parse(REVENUE_SQL, dialect="postgres") if query.measure == "revenue"
-             else exp.Literal.number(0))
-    if query.measure == "revenue":
-        scope.joins["products"] = None
-    returns = (exp.select(exp.column("user_id", "e").as_("uid"), bucket.copy().as_("b"),
-                          value.as_("v")).where(ret_where))
-    returns = from_events(scope, returns)
-    acts = (exp.select("uid", period_index(exp.column("b"), period).as_("pidx"),
-                       exp.func("SUM", exp.column("v")).as_("revenue"))
-            .from_(returns.subquery("rt")).group_by("uid", period_index(exp.column("b"), period)))
-    n = exp.Literal.number(query.total_intervals)
+
+def _signup_entries(scope: Scope, query: RetentionQuery, starts: exp.Select) -> exp.Select:
+    """Every user on their signup day, else the day they were first seen, else the day
+    of their first start event (users without a ``users`` row too)."""
+    first = (exp.select("uid", exp.func("MIN", exp.column("d")).as_("first_day"))
+             .from_(starts.subquery("s")).group_by("uid"))
+    signup, seen = exp.column("signup_date", "u"), exp.column("first_seen", "u")
+    seen_day = exp.Cast(this=_local(scope, seen), to=DATE.copy())
+    anchors = (exp.select(
+        exp.func("COALESCE", exp.column("user_id", "u"), exp.column("uid", "f")).as_("uid"),
+        exp.func("COALESCE", exp.Cast(this=signup.copy(), to=DATE.copy()), seen_day,
+                 exp.column("first_day", "f")).as_("entry_day"),
+        exp.Case().when(signup.copy().is_(exp.null()).not_(), exp.Literal.string("signup_date"))
+        .when(seen.copy().is_(exp.null()).not_(), exp.Literal.string("first_seen"))
+        .else_(exp.Literal.string("first_event")).as_("src"))
+        .from_(exp.to_table("users").as_("u"))
+        .join(first.subquery("f"), on="f.uid = u.user_id", join_type="full outer"))
+    cohort = trunc(exp.Cast(this=exp.column("entry_day"), to=TIMESTAMP.copy()), query.period)
+    return (exp.select("uid", cohort.as_("cohort"), "entry_day",
+                       exp.Cast(this=exp.null(), to=exp.DataType.build("TEXT")).as_("bd_0"),
+                       "src")
+            .from_(anchors.subquery("an"))
+            .where(exp.column("entry_day").is_(exp.null()).not_()))
+
+
+def _local(scope: Scope, column: exp.Expression) -> exp.Expression:
+    """A stored UTC timestamp read in the query's time zone."""
+    if scope.timezone == "UTC":
+        return column
+    scope.need("timezone", "date_range.timezone")
+    utc = exp.AtTimeZone(this=column, zone=exp.Literal.string("UTC"))
+    return exp.AtTimeZone(this=exp.Paren(this=utc), zone=exp.Literal.string(scope.timezone))
+
+
+def _row(cohort: str, k: exp.Expression | str, users: exp.Expression | int = 0,
+         first: exp.Expression | int = 0, last: exp.Expression | int = 0,
+         orders: exp.Expression | int = 0, revenue: exp.Expression | None = None,
+         entries: tuple[exp.Expression, ...] | None = None) -> list[exp.Expression]:
+    """The statement's columns in order (constants where a part has none)."""
+    def num(v: exp.Expression | int) -> exp.Expression:
+        return exp.Literal.number(v) if isinstance(v, int) else v
+
+    null_day = exp.Cast(this=exp.null(), to=DATE.copy())
+    e = entries or (null_day, null_day.copy(), exp.Literal.number(0), exp.Literal.number(0))
+    return [exp.column(cohort).as_("cohort"), exp.column("bd_0").as_("bd_0"),
+            (exp.column(k) if isinstance(k, str) else k).as_("k"),
+            num(users).as_("users"), num(first).as_("first_users"), num(last).as_("last_users"),
+            exp.Cast(this=num(orders), to=BIGINT.copy()).as_("orders"),
+            exp.Cast(this=revenue if revenue is not None else exp.Literal.number(0),
+                     to=DOUBLE.copy()).as_("revenue"),
+            e[0].as_("entry_min"), e[1].as_("entry_max"),
+            e[2].as_("from_signup_date"), e[3].as_("from_first_seen")]
+
+
+def _statement(scope: Scope, query: RetentionQuery, rng: ResolvedRange,
+               sources: RetentionSources) -> exp.Expression:
+    n = query.total_intervals
+    entries = _entries(scope, query, rng, sources.starts)
+    rets = (exp.select("uid", "d", day_index(exp.column("d"), query.offset_unit).as_("pidx"),
+                       "revenue", "orders").from_(sources.returns.subquery("rt")))
+    k = exp.Sub(this=exp.column("pidx", "a"), expression=exp.column("eidx", "en"))
+    on = [exp.EQ(this=exp.column("uid", "a"), expression=exp.column("uid", "en")),
+          exp.GTE(this=exp.column("d", "a"), expression=exp.column("entry_day", "en"))]
+    if query.cells == "on_or_after":  # later offsets gather in k = n
+        k = exp.func("LEAST", k, exp.Literal.number(n))
+    else:
+        on.append(exp.LT(this=exp.column("pidx", "a"), expression=exp.Add(
+            this=exp.column("eidx", "en"), expression=exp.Literal.number(n))))
     offsets = (exp.select(exp.column("uid", "en"), exp.column("cohort", "en"),
-                          exp.column("bd_0", "en"),
-                          exp.Sub(this=exp.column("pidx", "a"),
-                                  expression=exp.column("cidx", "en")).as_("k"),
-                          exp.column("revenue", "a"))
+                          exp.column("bd_0", "en"), k.as_("k"), exp.column("revenue", "a"),
+                          exp.column("orders", "a"))
                .from_(entries.subquery("en"))
-               .join(acts.subquery("a"), on=exp.and_(
-                   exp.EQ(this=exp.column("uid", "a"), expression=exp.column("uid", "en")),
-                   exp.GTE(this=exp.column("pidx", "a"), expression=exp.column("cidx", "en")),
-                   exp.LT(this=exp.column("pidx", "a"),
-                          expression=exp.Add(this=exp.column("cidx", "en"), expression=n))),
-                     join_type="inner"))
-    last = (exp.select("uid", "cohort", "bd_0", exp.func("MAX", exp.column("k")).as_("k"))
-            .from_(offsets.subquery("o")).group_by("uid", "cohort", "bd_0"))
-    zero = exp.Literal.number(0)
-    dbl = exp.DataType.build("DOUBLE PRECISION")
-    cells = (exp.select("cohort", "bd_0", "k", exp.Count(this=exp.Star()).as_("users"),
-                        zero.copy().as_("last_users"),
-                        exp.Cast(this=exp.func("SUM", exp.column("revenue")), to=dbl
-                                 ).as_("revenue"))
-             .from_(offsets.subquery("o")).group_by("cohort", "bd_0", "k"))
-    lasts = (exp.select("cohort", "bd_0", "k", zero.copy().as_("users"),
-                        exp.Count(this=exp.Star()).as_("last_users"),
-                        exp.Cast(this=zero.copy(), to=dbl).as_("revenue"))
-             .from_(last.subquery("l")).group_by("cohort", "bd_0", "k"))
-    sizes = (exp.select("cohort", "bd_0", exp.Literal.number(-1).as_("k"),
-                        exp.Count(this=exp.Star()).as_("users"), zero.copy().as_("last_users"),
-                        exp.Cast(this=zero.copy(), to=dbl).as_("revenue"))
-             .from_(entries.subquery("en")).group_by("cohort", "bd_0"))
-    statement = exp.union(exp.union(cells, lasts, distinct=False), sizes, distinct=False)
-    return Compiled(statement, scope.binder.params, name="retention"), rng, scope, bds
+               .join(rets.subquery("a"), on=exp.and_(*on), join_type="inner"))
+    keys = ("uid", "cohort", "bd_0", "k")
+    per_entry = (exp.select(*keys, exp.func("SUM", exp.column("revenue")).as_("revenue"),
+                            exp.func("SUM", exp.column("orders")).as_("orders"))
+                 .from_(offsets.subquery("o")).group_by(*keys))
+    group = ("cohort", "bd_0", "k")
+    count = exp.Count(this=exp.Star())
+    parts = [exp.select(*_row("cohort", "k", users=count, orders=exp.func(
+        "SUM", exp.column("orders")), revenue=exp.func("SUM", exp.column("revenue"))))
+        .from_(per_entry.subquery("pe")).group_by(*group)]
+    which = {"on_or_after": ("MAX", "last"), "up_to": ("MIN", "first")}.get(query.cells)
+    if which is not None and query.measure == "users":
+        span = (exp.select("uid", "cohort", "bd_0", exp.func(which[0], exp.column("k")).as_("k"))
+                .from_(per_entry.subquery("pe")).group_by("uid", "cohort", "bd_0"))
+        parts.append(exp.select(*_row("cohort", "k", **{which[1]: count.copy()}))
+                     .from_(span.subquery("sp")).group_by(*group))
+    src = exp.column("src")
 
+    def from_src(name: str) -> exp.Expression:
+        return exp.func("SUM", exp.Case().when(exp.EQ(
+            this=src.copy(), expression=exp.Literal.string(name)), exp.Literal.number(1))
+            .else_(exp.Literal.number(0)))
 
-def _utc(local_start: object, rng: ResolvedRange) -> object:
-    from shoplens.insights.compile.dates import to_utc
-
-    return to_utc(local_start, rng.timezone)  # type: ignore[arg-type]
+    entry_cols = (exp.func("MIN", exp.column("entry_day")), exp.func("MAX", exp.column("entry_day")),
+                  from_src("signup_date"), from_src("first_seen"))
+    parts.append(exp.select(*_row("cohort", exp.Literal.number(-1), users=count.copy(),
+                                  entries=entry_cols))
+                 .from_(entries.subquery("en")).group_by("cohort", "bd_0"))
+    statement: exp.Expression = parts[0]
+    for part in parts[1:]:
+        statement = exp.union(statement, part, distinct=False)
+    return statement

@@ -27,24 +27,25 @@ from shoplens.insights.schema import StickinessQuery
 
 
 def compile_stickiness(engine: Engine, query: StickinessQuery, *,
-                       rng: ResolvedRange | None = None, catalogue: Catalogue | None = None
-                       ) -> tuple[Compiled, ResolvedRange, Scope, Any]:
-    """Rows ``series, bd_*, bd_other, intervals, users``."""
+                       rng: ResolvedRange | None = None, catalogue: Catalogue | None = None,
+                       plan: bool = True) -> tuple[Compiled, ResolvedRange, Scope, Any]:
+    """Rows ``series, bd_*, bd_other, intervals, users``; with ``plan`` each series'
+    (user, interval) rows come from the rollup planner when it covers the query
+    (:mod:`shoplens.insights.planner.stickiness`)."""
     catalogue = catalogue or Catalogue(engine)
     rng = rng or resolve_range(engine, query.date_range)
-    scope = Scope(catalogue, Binder(), timezone=query.date_range.timezone)
+    planned = None
+    if plan:
+        from shoplens.insights.runner import plan_sources
+
+        scope = Scope(catalogue, Binder(prefix="r"), timezone=query.date_range.timezone)
+        planned = plan_sources(engine, query, scope=scope, rng=rng)
+    if planned is None:
+        scope = Scope(catalogue, Binder(), timezone=query.date_range.timezone)
     bds = compile_breakdowns(scope, query.breakdowns)
-    parts = []
-    for i, s in enumerate(query.series):
-        where = series_where(scope, rng, s, query.filters, option=f"series[{i}]")
-        parts.append((series_rows(scope, i, query.interval, bds, None, where), where))
     keys = ["series", *bds.columns, "bd_other"]
     selects = []
-    for cols, where in parts:
-        base = from_events(scope, exp.select(*cols))
-        if where is not None:
-            base = base.where(where)
-        mapped = mapped_rows(base, bds, extra=("uid",))
+    for mapped in planned if planned is not None else _raw_rows(scope, query, rng, bds):
         per_user = (exp.select(*keys, "uid", exp.Count(this=exp.Distinct(
             expressions=[exp.column("bucket")])).as_("intervals"))
             .from_(mapped.subquery("m")).group_by(*keys, "uid"))
@@ -53,13 +54,34 @@ def compile_stickiness(engine: Engine, query: StickinessQuery, *,
     statement: exp.Expression = selects[0]
     for sel in selects[1:]:
         statement = exp.union(statement, sel, distinct=False)
-    return Compiled(statement, scope.binder.params, name="stickiness"), rng, scope, bds
+    source = "raw" if planned is None else "rollups"
+    return (Compiled(statement, scope.binder.params, source=source,
+                     name="stickiness" if planned is None else "stickiness-rollups"),
+            rng, scope, bds)
 
 
-def run_stickiness(engine: Engine, query: StickinessQuery) -> InsightResult:
+def _raw_rows(scope: Scope, query: StickinessQuery, rng: ResolvedRange, bds: Any
+              ) -> list[exp.Select]:
+    """Per series, ``series, bucket, bd_*, bd_other, uid`` rows from the events."""
+    parts = []
+    for i, s in enumerate(query.series):
+        where = series_where(scope, rng, s, query.filters, option=f"series[{i}]")
+        parts.append((series_rows(scope, i, query.interval, bds, None, where), where))
+    out = []
+    for cols, where in parts:
+        base = from_events(scope, exp.select(*cols))
+        if where is not None:
+            base = base.where(where)
+        out.append(mapped_rows(base, bds, extra=("uid",)))
+    return out
+
+
+def run_stickiness(engine: Engine, query: StickinessQuery, *, plan: bool = True
+                   ) -> InsightResult:
     """Answer a stickiness query: per series (and breakdown value), ``points`` with
-    ``intervals`` (1 .. N), ``users`` and ``share`` (of the series' active users)."""
-    compiled, rng, scope, bds = compile_stickiness(engine, query)
+    ``intervals`` (1 .. N), ``users`` and ``share`` (of the series' active users);
+    ``source`` is ``"rollups"`` when the planner answered."""
+    compiled, rng, scope, bds = compile_stickiness(engine, query, plan=plan)
     check_engine(engine, scope)
     df = compiled.fetch_df(engine)
     n = len(buckets(rng, query.interval))
@@ -88,7 +110,7 @@ def run_stickiness(engine: Engine, query: StickinessQuery) -> InsightResult:
                          columns=["series", "breakdown_value", "intervals", "users", "share"])
     return InsightResult(kind="stickiness", query=query.model_dump(mode="json"), frame=frame,
                          payload={"interval": query.interval, "intervals": n, "series": series},
-                         sql=[compiled.rendered(engine)],
+                         source=compiled.source, sql=[compiled.rendered(engine)],
                          date_from=rng.start.date().isoformat(),
                          date_to=rng.last_day.isoformat())
 
