@@ -71,7 +71,7 @@ def plan_trends(engine: Engine, query: TrendsQuery, resolved: Any) -> Compiled |
 
     if any(s.rolling_days for s in query.series):
         return plan_rolling(engine, query, resolved, scope())
-    planned = plan_revenue(query, resolved, scope())
+    planned = plan_revenue(engine, query, resolved, scope())
     if planned is not None or query.display == "total":
         return planned
     if all(s.math == "unique_users" for s in query.series):

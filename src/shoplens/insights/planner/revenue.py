@@ -33,6 +33,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from shoplens.engines import Engine
 from shoplens.insights.compile.breakdowns import compile_breakdowns
 from shoplens.insights.compile.context import Compiled, Scope
 from shoplens.insights.compile.dates import period_start, step
@@ -161,7 +162,25 @@ def _segment(scope: Scope, grain: str, lo: dt.date, hi: dt.date) -> exp.Expressi
         exp.LT(this=period.copy(), expression=scope.bind(hi))))
 
 
-def plan_revenue(query: TrendsQuery, resolved: Any, scope: Scope) -> Compiled | None:
+#: breakdown property -> how many values it can have at most (``rollup_revenue_catalogue``
+#: lists every product the rollups saw, with its category and brand; +1: NULL)
+_VALUES = {"product.category": "SELECT COUNT(DISTINCT category) + 1 FROM rollup_revenue_catalogue",
+           "product.brand": "SELECT COUNT(DISTINCT brand) + 1 FROM rollup_revenue_catalogue",
+           "event.product_id": "SELECT COUNT(*) + 1 FROM rollup_revenue_catalogue"}
+
+
+def _needs_cut(engine: Engine, bds: Any) -> bool:
+    """Whether the top-N cut can drop a value: a single breakdown with no more possible
+    values than its limit keeps them all, so the ranking windows are skipped."""
+    if bds.limit is None:
+        return False
+    if len(bds.items) != 1 or bds.items[0].prop.ref not in _VALUES:
+        return True
+    return int(engine.scalar(_VALUES[bds.items[0].prop.ref]) or 0) > bds.limit
+
+
+def plan_revenue(engine: Engine, query: TrendsQuery, resolved: Any, scope: Scope
+                 ) -> Compiled | None:
     """The revenue rollups' statement for ``query``, or None when they do not keep it."""
     days = whole_days(query, resolved)
     interval = None if query.display == "total" else query.interval
@@ -174,8 +193,9 @@ def plan_revenue(query: TrendsQuery, resolved: Any, scope: Scope) -> Compiled | 
         return None  # ranked by number of events: the revenue rollups keep no counts
     selects = []
     try:
+        cut = _needs_cut(engine, bds)
         for i, s in enumerate(query.series):
-            selects.append(_series(query, i, s, scope, bds, interval, days))
+            selects.append(_series(query, i, s, scope, bds, interval, days, cut))
     except _Declined:
         return None
     statement: exp.Expression = selects[0]
@@ -185,7 +205,7 @@ def plan_revenue(query: TrendsQuery, resolved: Any, scope: Scope) -> Compiled | 
 
 
 def _series(query: TrendsQuery, i: int, s: EventSeries, scope: Scope, bds: Any,
-            interval: str | None, days: tuple[dt.date, dt.date]) -> exp.Select:
+            interval: str | None, days: tuple[dt.date, dt.date], cut: bool) -> exp.Select:
     what = _what(s)
     types, rest = _event_types([*query.filters, *s.filters])
     if what == "orders" and (interval != "day" or types != PURCHASE):
@@ -210,7 +230,7 @@ def _series(query: TrendsQuery, i: int, s: EventSeries, scope: Scope, bds: Any,
                            *bd_cols, exp.Cast(this=exp.null(), to=exp.DataType.build("BIGINT"))
                            .as_("n"), exp.maybe_parse(value, dialect="postgres").as_("mv"))
                 .from_(exp.to_table(rollup.table).as_("r")).where(cond))
-        return finish(base, bds, exp.Sum(this=exp.column("mv")), rank="mv")
+        return finish(base, bds, exp.Sum(this=exp.column("mv")), rank="mv", cut=cut)
     raise _Declined
 
 

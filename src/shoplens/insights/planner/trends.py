@@ -131,17 +131,18 @@ def _reads_taxonomy(select: exp.Select) -> bool:
     return any(c.table == "t" for c in select.find_all(exp.Column))
 
 
-def finish(base: exp.Select, bds: Breakdowns, value: exp.Expression, *, rank: str = "n"
-           ) -> exp.Select:
+def finish(base: exp.Select, bds: Breakdowns, value: exp.Expression, *, rank: str = "n",
+           cut: bool = True) -> exp.Select:
     """Group per series, bucket and breakdown values; cut past the top N as the raw
     statement does (rank by number of events ``n``, or by the value ``mv`` of a
-    breakdown ranked by value; ties by value, NULL last)."""
+    breakdown ranked by value; ties by value, NULL last). ``cut=False``: the caller
+    knows there are no more values than the limit (nothing to rank)."""
     cols = bds.columns
     keys = ["series", "bucket", *cols]
     grouped = (exp.select(*keys, exp.Sum(this=exp.column("n")).as_("n"),
                           exp.Sum(this=exp.column("mv")).as_("mv"))
                .from_(base.subquery("b")).group_by(*keys))
-    limit = bds.limit
+    limit = bds.limit if cut else None
     if limit is None:
         mapped = exp.select(*keys, exp.Literal.number(0).as_("bd_other"), "n", "mv").from_(
             grouped.subquery("g"))

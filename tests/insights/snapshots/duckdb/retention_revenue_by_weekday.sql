@@ -63,9 +63,9 @@ FROM (
         DATE_TRUNC('WEEK', e.event_time) AS b,
         CASE
           WHEN e.event_type = 'purchase'
-          THEN COALESCE(e.price, p.price) * e.quantity
+          THEN COALESCE(e.price, p.price, 0) * e.quantity
           WHEN e.event_type = 'refund'
-          THEN -COALESCE(e.price, p.price) * e.quantity
+          THEN -COALESCE(e.price, p.price, 0) * e.quantity
         END AS v
       FROM events AS e
       LEFT JOIN products AS p
@@ -162,9 +162,9 @@ FROM (
           DATE_TRUNC('WEEK', e.event_time) AS b,
           CASE
             WHEN e.event_type = 'purchase'
-            THEN COALESCE(e.price, p.price) * e.quantity
+            THEN COALESCE(e.price, p.price, 0) * e.quantity
             WHEN e.event_type = 'refund'
-            THEN -COALESCE(e.price, p.price) * e.quantity
+            THEN -COALESCE(e.price, p.price, 0) * e.quantity
           END AS v
         FROM events AS e
         LEFT JOIN products AS p
