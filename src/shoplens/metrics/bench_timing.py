@@ -40,7 +40,7 @@ def bench_query(engine: Engine, name: str, query: TrendsQuery, params: Any) -> B
             folder.mkdir(parents=True, exist_ok=True)
             plan = engine.explain(compiled.query(), compiled.params or None)
             (folder / f"{name}.{form}.txt").write_text(
-                f"-- {compiled.source}\n{compiled.rendered(engine)}\n\n{plan}\n",
+                f"-- {compiled.source}; {engine.explain_analyze}\n{compiled.rendered(engine)}\n\n{plan}\n",
                 encoding="utf-8")
         else:
             compiled.fetch_df(engine)  # warm-up
