@@ -60,17 +60,16 @@ def results(engine: Engine, report: BenchReport, rolling_days: int = 7) -> dict[
     normalized for comparison across engines: numbers to 6 decimals, times as text."""
     from datetime import timedelta
 
-    from shoplens.metrics.params import MetricsParams, bind_values
-    from shoplens.metrics.registry import BY_NAME, bound
+    from shoplens.metrics.bench import BenchParams, _query
+    from shoplens.metrics.queries import rows as query_rows
 
+    del timedelta
     assert report.first_day is not None and report.last_day is not None
-    values = bind_values(MetricsParams(), report.first_day, report.last_day)
-    values["roll_first"] = max(report.first_day,
-                               report.last_day - timedelta(days=rolling_days - 1))
+    params = BenchParams(rolling_days=rolling_days)
     out = {}
     for r in report.rows:
-        query = BY_NAME[r.metric].query("optimized")
-        rows = engine.fetch_all(query, bound(query, values))
+        query = _query(r.metric, report.first_day, report.last_day, params)
+        rows = sorted(query_rows(engine, query, "naive"), key=str)
         out[r.metric] = [[None if v is None else round(float(v), 6)
                           if isinstance(v, int | float | Decimal) else str(v) for v in row]
                          for row in rows]

@@ -28,8 +28,6 @@ from typing import Any
 from shoplens.engines import Engine, connect
 from shoplens.lake.export import ExportParams, export_lake
 from shoplens.metrics.compute import data_span
-from shoplens.metrics.params import MetricsParams, bind_values
-from shoplens.metrics.registry import BY_NAME, bound
 from shoplens.metrics.synthetic import write_shop
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -70,14 +68,16 @@ def run_size(n: int, repeat: int, work: Path, *, warm: bool) -> dict[str, Any]:
     events = int(duck.scalar("SELECT COUNT(*) FROM events"))
     first, last = data_span(duck, "naive")
     assert first is not None and last is not None
-    values = bind_values(MetricsParams(), first, last)
     hi = datetime.combine(last, datetime.min.time()) + timedelta(days=1)
     week = {"lo": hi - timedelta(days=7), "hi": hi}
     rows = []
     jobs: list[tuple[str, Any, dict | None]] = []
-    for name in METRICS:
-        q = BY_NAME[name].query("naive")
-        jobs.append((f"{name} (naive)", q, bound(q, values)))
+    for name in METRICS:  # each metric's raw statement (the lake has no rollups)
+        from shoplens.insights.trends.compile import compile_trends
+        from shoplens.metrics.bench import BenchParams, _query
+
+        c = compile_trends(duck, _query(name, first, last, BenchParams()))
+        jobs.append((f"{name} (naive)", c.query(), c.params or None))
     jobs += [(name, sql, week if ":lo" in sql else None) for name, sql in ADHOC.items()]
     for name, sql, params in jobs:
         d_s, d_rows = _best(duck, sql, params, repeat, warm=True)

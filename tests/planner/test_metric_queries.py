@@ -1,36 +1,33 @@
-"""The fixed metrics as insight queries: the planner answers them from the rollups and
-gives the metrics' numbers."""
+"""The fixed metrics as insight queries: the planner answers every one from the rollups
+with the raw statement's rows, and ``shoplens.insights.run`` reports the source."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from datetime import date
+
+import pytest
 
 from shoplens.engines import Engine
+from shoplens.insights.planner.check import rows_of_both
 from shoplens.insights.runner import run
-from shoplens.metrics import MetricsParams, compute_metrics
-from shoplens.metrics.queries import metric_query
+from shoplens.metrics.queries import METRIC_QUERY_NAMES, metric_query, units_query
+
+FIRST, LAST = date(2024, 1, 3), date(2024, 2, 27)  # partial weeks and months at both ends
 
 
-def test_metrics_as_queries(planner_engine: Engine) -> None:
-    m = compute_metrics(planner_engine, MetricsParams(grain="week"))
-    for name, key, rows in (("dau", "day", m.dau), ("wau", "week", m.wau),
-                            ("mau", "month", m.mau)):
-        r = run(planner_engine, metric_query(name))
-        assert r.source == "rollups", name
-        got = {p["date"]: p["value"] for p in r.payload["series"][0]["points"] if p["value"]}
-        assert got == {getattr(x, key).isoformat(): x.users for x in rows}, name
-    r = run(planner_engine, metric_query("revenue_by_category", grain="week"))
-    assert r.source == "rollups"
-    got = {(p["date"], s["breakdown_value"] or "(no category)"): round(p["value"], 4)
-           for s in r.payload["series"] for p in s["points"] if p["value"]}
-    want = {(x.period.isoformat(), x.category): round(float(x.revenue), 4)
-            for x in m.revenue_by_category if x.revenue}
-    assert got == want
-    r = run(planner_engine, metric_query("top_brands"))
-    assert r.source == "rollups"
-    totals: dict = defaultdict(float)
-    for s in r.payload["series"]:
-        totals[s["breakdown_value"] or "(no brand)"] += s["total"] or 0
-    top = sorted(totals.items(), key=lambda kv: -kv[1])[:3]
-    assert [(k, round(v, 4)) for k, v in top] == [
-        (b.brand, round(float(b.revenue), 4)) for b in m.top_brands[:3]]
+@pytest.mark.parametrize("name", METRIC_QUERY_NAMES)
+def test_metric_query_answered_from_rollups(planner_engine: Engine, name: str) -> None:
+    first, last = (None, None) if name in ("wau", "mau") else (FIRST, LAST)
+    query = metric_query(name, first=first, last=last, grain="week", top_n=3)
+    source, planned, raw = rows_of_both(planner_engine, query)
+    assert source == "rollups", name
+    assert planned == raw and raw, name
+    assert run(planner_engine, query).source == "rollups"
+
+
+def test_top_list_units_and_hostile_values(planner_engine: Engine) -> None:
+    """The units of a top list (a filter on the listed values, NULL as "not set"),
+    with a value carrying quotes, are read from the rollups as well."""
+    query = units_query("top_categories", [None, "O'Brien's \"best\"", "a"], FIRST, LAST)
+    source, planned, raw = rows_of_both(planner_engine, query)
+    assert source == "rollups" and planned == raw

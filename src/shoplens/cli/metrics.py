@@ -113,7 +113,8 @@ def register(app: typer.Typer) -> None:
         json_out: JsonOption = False,
         db: DbOption = None,
     ) -> None:
-        """Time every metric's naive and optimized SQL; check they return the same rows."""
+        """Time every metric's query read raw (naive) and by the planner from the rollups
+        (optimized); check they return the same rows."""
         from shoplens.metrics.bench import BenchParams, run_bench
 
         params = _params(BenchParams, events=events, repeat=repeat, plans=plans,

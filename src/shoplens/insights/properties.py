@@ -120,9 +120,11 @@ def _part(unit: str) -> Builder:
                               to=exp.DataType.build("INTEGER"))
 
 
+# a purchase or refund with no price anywhere (no event price, no list price) is worth 0,
+# so revenue is never NULL where there were purchases (the revenue rollups add it up)
 REVENUE_SQL = (
-    "CASE WHEN e.event_type = 'purchase' THEN COALESCE(e.price, p.price) * e.quantity "
-    "WHEN e.event_type = 'refund' THEN -COALESCE(e.price, p.price) * e.quantity END")
+    "CASE WHEN e.event_type = 'purchase' THEN COALESCE(e.price, p.price, 0) * e.quantity "
+    "WHEN e.event_type = 'refund' THEN -COALESCE(e.price, p.price, 0) * e.quantity END")
 
 
 @functools.cache  # parsing every fixed property once per process, not per lookup
@@ -146,8 +148,9 @@ def _static() -> list[Property]:
           _sql("COALESCE(t.stage, 'other')"), join="taxonomy", bounded=True),
         P("event", "action", "text", "action of the event taxonomy",
           _sql("COALESCE(t.action, 'other')"), join="taxonomy", bounded=True),
+        # a blank category is no category (as the catalogue and the revenue rollups read it)
         P("product", "category", "text", "category path (electronics.smartphone)",
-          _sql("p.category"), join="products"),
+          _sql("NULLIF(TRIM(p.category), '')"), join="products"),
         P("product", "category_id", "text", "category id", _sql("p.category_id"),
           join="products"),
         P("product", "brand", "text", "brand", _sql("p.brand"), join="products"),

@@ -168,6 +168,9 @@ class EventSeries(_Model):
     math: Math = "total"
     math_property: str | None = Field(None, max_length=200)
     filters: list[PropertyFilter | FilterGroup] = Field(default_factory=list, max_length=100)
+    rolling_days: int | None = Field(
+        None, ge=2, le=366, description="trends at a day interval: each day's value over the "
+        "N days ending on it (7 with unique_users: rolling weekly actives)")
 
     @field_validator("event")
     @classmethod
@@ -205,6 +208,9 @@ class Breakdown(_Model):
     limit: int = Field(10, ge=1, le=1000, description="top values kept; the rest is 'other'")
     bins: int | list[float] | None = Field(None, description="numeric bins: a count or edges")
     hide_other: bool = False
+    rank_by: Literal["events", "value"] = Field(
+        "events", description="trends: keep the top values by number of events, or by the "
+        "series' own value over the range (math total or sum: top products by revenue)")
 
     @field_validator("bins")
     @classmethod
@@ -261,6 +267,16 @@ class TrendsQuery(_Insight):
         if v is not None and not re.fullmatch(r"[A-T0-9\s+\-*/().]+", v):
             raise ValueError(f"formula {v!r}: use series letters A-T, numbers, + - * / and ()")
         return v
+
+    @model_validator(mode="after")
+    def _rank_and_rolling(self) -> TrendsQuery:
+        if any(b.rank_by == "value" for b in self.breakdowns) and any(
+                s.math not in ("total", "sum") for s in self.series):
+            raise ValueError("breakdowns.rank_by 'value' needs math total or sum in every series")
+        if any(s.rolling_days for s in self.series) and (
+                self.interval != "day" or self.display != "series"):
+            raise ValueError("series.rolling_days needs interval 'day' and display 'series'")
+        return self
 
 
 class RetentionQuery(_Insight):

@@ -9,23 +9,24 @@ every metric (the ``EXPLAIN ANALYZE`` run doubles as the warm-up), then times ea
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from shoplens.engines import Engine
 from shoplens.errors import ConfigError
 from shoplens.ingest.hooks import LoadScope
+from shoplens.insights.schema import TrendsQuery
 from shoplens.metrics import rollups
+from shoplens.metrics.bench_report import BenchReport, BenchRow, OptimizationCost
+from shoplens.metrics.bench_timing import bench_query
 from shoplens.metrics.compute import data_span
-from shoplens.metrics.params import MetricsParams, bind_values
-from shoplens.metrics.registry import BY_NAME, METRICS, bound
+from shoplens.metrics.params import period_bounds
+from shoplens.metrics.queries import METRIC_QUERY_NAMES, metric_query
 
 #: per-dialect statements that refresh planner statistics after a bulk build
 #: (PostgreSQL's VACUUM also sets the visibility map that index-only scans need)
@@ -112,47 +113,6 @@ class BenchParams(BaseModel):
     synthetic: bool = False
     seed: int = 42
     keep: bool = False
-
-
-class BenchRow(BaseModel):
-    metric: str
-    engine: str
-    naive_ms: float
-    optimized_ms: float
-    speedup: float
-    rows_equal: bool
-    naive_p95_ms: float
-    optimized_p95_ms: float
-    rows: int
-
-
-class OptimizationCost(BaseModel):
-    """What the optimization costs: build time, storage, and upkeep per load."""
-
-    access_paths_ms: float | None = Field(None, description="build of engine access paths")
-    access_paths_bytes: int | None = None
-    rollups_ms: float = Field(description="full build of every rollup from the events")
-    rollups_bytes: int | None = None
-    rollup_rows: int = 0
-    refresh_one_day_ms: float | None = Field(None, description="incremental refresh of one new day")
-    one_day_events: int = 0
-    recategorize_ms: float | None = Field(
-        None, description="catalogue update moving products to other categories, with the "
-                          "revenue rollups' refresh")
-    recategorized_products: int = 0
-
-
-class BenchReport(BaseModel):
-    engine: str
-    events: int
-    first_day: date | None
-    last_day: date | None
-    repeat: int
-    rows: list[BenchRow]
-    cost: OptimizationCost
-    plans: Path | None = None
-    settings: dict[str, str] = Field(default_factory=dict,
-                                     description="server settings the timings ran with")
 
 
 def _ms(seconds: float) -> float:
@@ -287,10 +247,6 @@ def server_settings(engine: Engine) -> dict[str, str]:
     return {str(k): str(v) for k, v in engine.fetch_all(sql, native=True)} if sql else {}
 
 
-def _percentile(values: list[float], q: float) -> float:
-    return float(np.percentile(values, q))
-
-
 def run_bench(engine: Engine, params: BenchParams | None = None, *,
               progress: Callable[[str], None] | None = None) -> BenchReport:
     """Benchmark every metric pair on ``engine``.
@@ -312,11 +268,11 @@ def run_bench(engine: Engine, params: BenchParams | None = None, *,
     """
     params = params or BenchParams()
     say = progress or (lambda _msg: None)
-    names = params.metrics or (*(m.name for m in METRICS), *BREAKDOWN_QUERIES)
-    unknown = [n for n in names if n not in BY_NAME and n not in BREAKDOWN_QUERIES]
+    names = params.metrics or (*METRIC_QUERY_NAMES, *BREAKDOWN_QUERIES)
+    unknown = [n for n in names if n not in METRIC_QUERY_NAMES and n not in BREAKDOWN_QUERIES]
     if unknown:
         raise ConfigError(f"unknown metric(s) {', '.join(unknown)}; "
-                          f"known: {', '.join([*BY_NAME, *BREAKDOWN_QUERIES])}")
+                          f"known: {', '.join([*METRIC_QUERY_NAMES, *BREAKDOWN_QUERIES])}")
     schema = None
     previous_schema = engine.scalar("SELECT current_schema()")
     cost = OptimizationCost(rollups_ms=0.0)
@@ -350,12 +306,10 @@ def run_bench(engine: Engine, params: BenchParams | None = None, *,
         n_events = int(engine.scalar("SELECT COUNT(*) FROM events") or 0)
         rows: list[BenchRow] = []
         if first is not None and last is not None:
-            values = bind_values(MetricsParams(), first, last)
-            values["roll_first"] = max(first, last - timedelta(days=params.rolling_days - 1))
             for name in names:
                 say(f"timing {name}")
-                rows.append(_bench_insight(engine, name, params) if name in BREAKDOWN_QUERIES
-                            else _bench_pair(engine, name, values, params))
+                rows.append(bench_query(engine, name, _query(name, first, last, params),
+                                        params))
         return BenchReport(engine=engine.name, events=n_events, first_day=first, last_day=last,
                            repeat=params.repeat, rows=rows, cost=cost, plans=params.plans,
                            settings=server_settings(engine))
@@ -366,67 +320,15 @@ def run_bench(engine: Engine, params: BenchParams | None = None, *,
                 engine.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
-def _bench_pair(engine: Engine, name: str, values: dict[str, Any],
-                params: BenchParams) -> BenchRow:
-    timings: dict[str, list[float]] = {}
-    results: dict[str, list[tuple]] = {}
-    for form in ("naive", "optimized"):
-        query = BY_NAME[name].query(form)
-        bind = bound(query, values)
-        plan = engine.explain(query, bind)
-        if params.plans is not None:
-            folder = params.plans / engine.name
-            folder.mkdir(parents=True, exist_ok=True)
-            rendered = engine.render(query)
-            (folder / f"{name}.{form}.txt").write_text(
-                f"-- {engine.explain_analyze}\n{rendered}\n\n{plan}\n", encoding="utf-8")
-        runs = []
-        for _ in range(params.repeat):
-            seconds, rows = _timed(lambda q=query, b=bind: engine.fetch_all(q, b))
-            runs.append(seconds * 1000)
-            results.setdefault(form, rows)
-        timings[form] = runs
-    naive, optimized = statistics.median(timings["naive"]), statistics.median(timings["optimized"])
-    return BenchRow(
-        metric=name, engine=engine.name, naive_ms=round(naive, 3), optimized_ms=round(optimized, 3),
-        speedup=round(naive / optimized, 1) if optimized > 0 else float("inf"),
-        rows_equal=results["naive"] == results["optimized"],
-        naive_p95_ms=round(_percentile(timings["naive"], 95), 3),
-        optimized_p95_ms=round(_percentile(timings["optimized"], 95), 3),
-        rows=len(results["naive"]))
-
-
-def _bench_insight(engine: Engine, name: str, params: BenchParams) -> BenchRow:
-    """One insight query of :data:`BREAKDOWN_QUERIES`: the raw statement against the
-    planner's (the raw one twice when the planner declines: speed-up about 1)."""
-    from shoplens.insights.planner.check import both_forms, canonical
-    from shoplens.insights.schema import TrendsQuery
-
-    raw, planned = both_forms(engine, TrendsQuery.model_validate(BREAKDOWN_QUERIES[name]))
-    forms = {"naive": raw, "optimized": planned or raw}
-    timings: dict[str, list[float]] = {}
-    results: dict[str, list[tuple]] = {}
-    for form, compiled in forms.items():
-        if params.plans is not None:
-            folder = params.plans / engine.name
-            folder.mkdir(parents=True, exist_ok=True)
-            plan = engine.explain(compiled.query(), compiled.params or None)
-            (folder / f"{name}.{form}.txt").write_text(
-                f"-- {compiled.source}\n{compiled.rendered(engine)}\n\n{plan}\n",
-                encoding="utf-8")
-        else:
-            compiled.fetch_df(engine)  # warm-up
-        runs = []
-        for _ in range(params.repeat):
-            seconds, df = _timed(lambda c=compiled: c.fetch_df(engine))
-            runs.append(seconds * 1000)
-            results.setdefault(form, canonical(df))
-        timings[form] = runs
-    naive, optimized = statistics.median(timings["naive"]), statistics.median(timings["optimized"])
-    return BenchRow(
-        metric=name, engine=engine.name, naive_ms=round(naive, 3), optimized_ms=round(optimized, 3),
-        speedup=round(naive / optimized, 1) if optimized > 0 else float("inf"),
-        rows_equal=results["naive"] == results["optimized"],
-        naive_p95_ms=round(_percentile(timings["naive"], 95), 3),
-        optimized_p95_ms=round(_percentile(timings["optimized"], 95), 3),
-        rows=len(results["naive"]))
+def _query(name: str, first: date, last: date, params: BenchParams) -> TrendsQuery:
+    """The query timed for ``name``: a metric's document over the data's span (whole
+    weeks / months for WAU / MAU; rolling actives over the last ``rolling_days`` days),
+    or one of :data:`BREAKDOWN_QUERIES`."""
+    if name in BREAKDOWN_QUERIES:
+        return TrendsQuery.model_validate(BREAKDOWN_QUERIES[name])
+    if name in ("wau", "mau"):
+        lo, hi = period_bounds("week" if name == "wau" else "month", first, last)
+        return metric_query(name, first=lo, last=hi - timedelta(days=1))
+    if name == "rolling_active":
+        first = max(first, last - timedelta(days=params.rolling_days - 1))
+    return metric_query(name, first=first, last=last)

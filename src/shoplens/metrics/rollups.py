@@ -65,6 +65,8 @@ LAYOUTS: dict[str, list[str]] = {
                         "revenue"],
     "rollup_state": ["events_covered", "events_fp", "built_at"],
     "rollup_revenue_changed": ["product_id", "price_changed"],
+    "rollup_revenue_total": ["grain", "period", "orders", "gross", "refunds", "units",
+                             "refunded_units"],
 }
 FINGERPRINT_SQL = ("SELECT COUNT(*), MIN(event_time), MAX(event_time), "
                    "CAST(COALESCE(SUM(event_id), 0) AS TEXT) FROM events")

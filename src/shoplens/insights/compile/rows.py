@@ -53,9 +53,10 @@ def series_rows(scope: Scope, index: int, interval: str, bds: Breakdowns,
     return cols
 
 
-def mapped_rows(base: exp.Select, bds: Breakdowns, extra: tuple[str, ...] = ("uid", "sid", "mv")
-                ) -> exp.Select:
-    """``series, bucket, bd_*, bd_other, uid, sid, mv`` with values past the top N grouped."""
+def mapped_rows(base: exp.Select, bds: Breakdowns, extra: tuple[str, ...] = ("uid", "sid", "mv"),
+                *, rank_value: exp.Expression | None = None) -> exp.Select:
+    """``series, bucket, bd_*, bd_other, uid, sid, mv`` with values past the top N grouped
+    (ranked by number of rows, or by the aggregate ``rank_value``)."""
     cols = bds.columns
     limit = bds.limit
     if limit is not None:
@@ -65,7 +66,7 @@ def mapped_rows(base: exp.Select, bds: Breakdowns, extra: tuple[str, ...] = ("ui
                        else exp.column(c).as_(c) for c in cols]
         other: exp.Expression = exp.Case().when(keep.copy(), exp.Literal.number(0)).else_(
             exp.Literal.number(1))
-        source = ranked(base, bds).subquery("r")
+        source = ranked(base, bds, rank_value).subquery("r")
     else:
         mapped_cols = [exp.column(c).as_(c) for c in cols]
         other = exp.Literal.number(0)

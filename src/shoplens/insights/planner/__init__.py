@@ -24,6 +24,8 @@ from typing import Any
 
 from shoplens.engines import Engine
 from shoplens.insights.compile.context import Binder, Compiled, Scope
+from shoplens.insights.planner.revenue import plan_revenue
+from shoplens.insights.planner.rolling import plan_rolling
 from shoplens.insights.planner.trends import plan_active_dims, plan_event_day
 from shoplens.insights.schema import TrendsQuery
 
@@ -57,15 +59,24 @@ def rollups_ready(engine: Engine) -> bool:
 def plan_trends(engine: Engine, query: TrendsQuery, resolved: Any) -> Compiled | None:
     """A statement over the rollups with the raw statement's rows, or None.
 
-    A whole-range value (``display="total"``) is not a sum of the rollups' periods: the
+    Rolling windows read ``rollup_rolling_active``; revenue questions the revenue
+    rollups (:mod:`.revenue`, whole-range totals included: sums add up). Any other
+    whole-range value (``display="total"``) is not a sum of the rollups' periods: the
     raw statement answers it."""
-    if (query.display == "total" or query.date_range.timezone != "UTC"
-            or not rollups_ready(engine)):
+    if query.date_range.timezone != "UTC" or not rollups_ready(engine):
         return None
-    scope = Scope(resolved.catalogue, Binder(prefix="r"), timezone="UTC")
+
+    def scope() -> Scope:
+        return Scope(resolved.catalogue, Binder(prefix="r"), timezone="UTC")
+
+    if any(s.rolling_days for s in query.series):
+        return plan_rolling(engine, query, resolved, scope())
+    planned = plan_revenue(engine, query, resolved, scope())
+    if planned is not None or query.display == "total":
+        return planned
     if all(s.math == "unique_users" for s in query.series):
-        return plan_active_dims(engine, query, resolved, scope)
-    return plan_event_day(query, resolved, scope)
+        return plan_active_dims(engine, query, resolved, scope())
+    return plan_event_day(query, resolved, scope())
 
 
 def plan_sources(engine: Engine, query: Any, **context: Any) -> Any | None:

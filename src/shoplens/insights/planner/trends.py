@@ -57,7 +57,7 @@ def _refs(scope: Scope, names: list[str]) -> set[str]:
     return {scope.catalogue.resolve(n).ref for n in names}
 
 
-def _whole_days(query: TrendsQuery, resolved: Any) -> tuple[dt.date, dt.date] | None:
+def whole_days(query: TrendsQuery, resolved: Any) -> tuple[dt.date, dt.date] | None:
     rng = resolved.range
     if query.date_range.timezone != "UTC":
         return None
@@ -69,7 +69,7 @@ def _whole_days(query: TrendsQuery, resolved: Any) -> tuple[dt.date, dt.date] | 
 
 def plan_event_day(query: TrendsQuery, resolved: Any, scope: Scope) -> Compiled | None:
     """``total`` and ``sum`` series from ``rollup_event_day`` (None: not covered)."""
-    days = _whole_days(query, resolved)
+    days = whole_days(query, resolved)
     if days is None or query.interval not in EVENT_INTERVALS:
         return None
     if any(b.bins is not None for b in query.breakdowns):
@@ -124,31 +124,35 @@ def _event_day_series(query: TrendsQuery, i: int, scope: Scope, bds: Breakdowns,
         base = base.join(exp.to_table("event_taxonomy").as_("t"),
                          on="t.raw_event = r.raw_event", join_type="left")
     value = exp.Sum(this=exp.column("mv" if s.math == "sum" else "n"))
-    return _finish(base, bds, value)
+    return finish(base, bds, value, rank="mv" if bds.by_value and s.math == "sum" else "n")
 
 
 def _reads_taxonomy(select: exp.Select) -> bool:
     return any(c.table == "t" for c in select.find_all(exp.Column))
 
 
-def _finish(base: exp.Select, bds: Breakdowns, value: exp.Expression) -> exp.Select:
+def finish(base: exp.Select, bds: Breakdowns, value: exp.Expression, *, rank: str = "n",
+           cut: bool = True) -> exp.Select:
     """Group per series, bucket and breakdown values; cut past the top N as the raw
-    statement does (rank by number of events, ties by value, NULL last)."""
+    statement does (rank by number of events ``n``, or by the value ``mv`` of a
+    breakdown ranked by value; ties by value, NULL last). ``cut=False``: the caller
+    knows there are no more values than the limit (nothing to rank)."""
     cols = bds.columns
     keys = ["series", "bucket", *cols]
     grouped = (exp.select(*keys, exp.Sum(this=exp.column("n")).as_("n"),
                           exp.Sum(this=exp.column("mv")).as_("mv"))
                .from_(base.subquery("b")).group_by(*keys))
-    limit = bds.limit
+    limit = bds.limit if cut else None
     if limit is None:
         mapped = exp.select(*keys, exp.Literal.number(0).as_("bd_other"), "n", "mv").from_(
             grouped.subquery("g"))
     else:
         cut = [exp.column(c) for c in bds.cut_columns]
         counted = exp.select("*", exp.Window(
-            this=exp.Sum(this=exp.column("n")), partition_by=[c.copy() for c in cut]
+            this=exp.Sum(this=exp.column(rank)), partition_by=[c.copy() for c in cut]
         ).as_("bd_n")).from_(grouped.subquery("g"))
-        order = [exp.Ordered(this=exp.column("bd_n"), desc=True)]
+        order = [exp.Ordered(this=exp.column("bd_n"), desc=True) if rank == "n" else
+                 exp.Ordered(this=exp.column("bd_n"), desc=True, nulls_first=False)]
         order += [exp.Ordered(this=c.copy(), nulls_first=False) for c in cut]
         ranked = exp.select("*", exp.Window(this=exp.func("DENSE_RANK"),
                                             order=exp.Order(expressions=order)).as_("bd_rank")
@@ -169,7 +173,7 @@ def plan_active_dims(engine: Engine, query: TrendsQuery, resolved: Any, scope: S
                      ) -> Compiled | None:
     """``unique_users`` of any event, by and filtered on ``user.country``, from
     ``rollup_active_dims`` when the range holds whole intervals."""
-    days = _whole_days(query, resolved)
+    days = whole_days(query, resolved)
     if days is None or query.interval not in ACTIVE_INTERVALS:
         return None
     if any(s.math != "unique_users" or s.event is not None or s.filters for s in query.series):
@@ -214,7 +218,7 @@ def plan_active_dims(engine: Engine, query: TrendsQuery, resolved: Any, scope: S
                            exp.column("events", "a").as_("n"),
                            exp.column("users", "a").as_("mv"))
                 .from_(exp.to_table("rollup_active_dims").as_("a")).where(where.copy()))
-        selects.append(_finish(base, bds, exp.Sum(this=exp.column("mv"))))
+        selects.append(finish(base, bds, exp.Sum(this=exp.column("mv"))))
     statement: exp.Expression = selects[0]
     for sel in selects[1:]:
         statement = exp.union(statement, sel, distinct=False)

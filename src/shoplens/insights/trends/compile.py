@@ -9,6 +9,7 @@ must return the same columns (see :mod:`shoplens.insights.runner`).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,7 +63,8 @@ def resolve_trends(engine: Engine, query: TrendsQuery, *, rng: ResolvedRange | N
     for i, s in enumerate(query.series):
         option = f"series[{i}]"
         mv = math_value(scope, s, option=option)
-        where = series_where(scope, rng, s, query.filters, option=option)
+        where = series_where(scope, _reach(rng, s.rolling_days), s, query.filters,
+                             option=option)
         parts.append((s, series_rows(scope, i, query.interval, bds, mv, where,
                                      bucket=_total_bucket(scope, rng, query)), where))
     selects = []
@@ -70,6 +72,8 @@ def resolve_trends(engine: Engine, query: TrendsQuery, *, rng: ResolvedRange | N
         base = from_events(scope, exp.select(*cols))
         if where is not None:
             base = base.where(where)
+        if s.rolling_days:
+            base = _rolling(scope, base, rng, s.rolling_days)
         selects.append(_series_select(base, bds, s.math, s.math_property is not None))
     statement: exp.Expression = selects[0]
     for sel in selects[1:]:
@@ -85,9 +89,37 @@ def _total_bucket(scope: Scope, rng: ResolvedRange, query: TrendsQuery) -> exp.E
     return exp.cast(scope.bind(rng.start), exp.DataType.build("TIMESTAMP"))
 
 
+def _reach(rng: ResolvedRange, days: int | None) -> ResolvedRange:
+    """The events a series reads: ``rolling_days`` reach back before the range."""
+    if not days:
+        return rng
+    return ResolvedRange(rng.start - dt.timedelta(days=days - 1), rng.end, rng.timezone)
+
+
+def _rolling(scope: Scope, base: exp.Select, rng: ResolvedRange, days: int) -> exp.Select:
+    """Each event row once in every day bucket of the ``days`` days starting on its own
+    day (inside the range): a day's value is then the math over the events of the
+    ``days`` days ending on it, any math (distinct users: rolling actives)."""
+    offsets = exp.values([(k,) for k in range(days)], alias="w", columns=["k"])
+    shifted = exp.DateAdd(this=exp.column("bucket", "rb"), expression=exp.column("k", "w"),
+                          unit=exp.var("DAY"))
+    shifted = exp.Cast(this=shifted, to=exp.DataType.build("TIMESTAMP"))
+    cols = [c.alias_or_name for c in base.expressions]
+    select = [shifted.as_("bucket") if c == "bucket" else exp.column(c, "rb").as_(c)
+              for c in cols]
+    return (exp.select(*select).from_(base.subquery("rb")).join(offsets, join_type="cross")
+            .where(exp.and_(exp.GTE(this=shifted.copy(), expression=exp.cast(
+                                scope.bind(rng.start), exp.DataType.build("TIMESTAMP"))),
+                            exp.LT(this=shifted.copy(), expression=exp.cast(
+                                scope.bind(rng.end), exp.DataType.build("TIMESTAMP"))))))
+
+
 def _series_select(base: exp.Select, bds: Breakdowns, math: str, has_property: bool
                    ) -> exp.Select:
-    mapped = mapped_rows(base, bds)
+    rank_value = None
+    if bds.by_value:  # validated: math total or sum
+        rank_value = exp.Sum(this=exp.column("mv")) if math == "sum" else None
+    mapped = mapped_rows(base, bds, rank_value=rank_value)
     keys = ["series", "bucket", *bds.columns, "bd_other"]
     if math == "per_user_avg":
         inner = (exp.select(*keys, "uid", per_user_value(has_property).as_("pu"))

@@ -87,7 +87,9 @@ CREATE TABLE IF NOT EXISTS rollup_revenue_total (
     period   DATE NOT NULL,
     orders   BIGINT NOT NULL,
     gross    NUMERIC(38, 4) NOT NULL,
-    refunds  NUMERIC(38, 4) NOT NULL
+    refunds  NUMERIC(38, 4) NOT NULL,
+    units    BIGINT NOT NULL,
+    refunded_units BIGINT NOT NULL
 );
 
 -- The catalogue as the revenue rollups saw it: one row per product with revenue rows.

@@ -24,6 +24,8 @@ def collect(ctx: ReportContext) -> BenchmarkSection:
              + (f" and {ms(cost.refresh_one_day_ms)} to refresh one new day "
                 f"({cost.one_day_events:,} events) incrementally" if cost.refresh_one_day_ms
                 is not None else "") + "."]
+    notes.append("Each metric is one query of the insight model: naive is its raw statement "
+                 "over the events, optimized the planner's statement over the rollups.")
     if report.plans is not None:
         notes.append(f"Executed plans of both forms are in {report.plans}.")
     section = BenchmarkSection(rows=rows, events=report.events, repeat=report.repeat, notes=notes)

@@ -23,9 +23,9 @@ FROM (
         e.session_id AS sid,
         CASE
           WHEN e.event_type = 'purchase'
-          THEN COALESCE(e.price, p.price) * e.quantity
+          THEN COALESCE(e.price, p.price, 0) * e.quantity
           WHEN e.event_type = 'refund'
-          THEN -COALESCE(e.price, p.price) * e.quantity
+          THEN -COALESCE(e.price, p.price, 0) * e.quantity
         END AS mv
       FROM events AS e
       LEFT JOIN products AS p

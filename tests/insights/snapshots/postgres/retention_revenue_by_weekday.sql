@@ -92,9 +92,9 @@ FROM (
             CAST(e.event_time AS DATE) AS d,
             CASE
               WHEN e.event_type = 'purchase'
-              THEN COALESCE(e.price, p.price) * e.quantity
+              THEN COALESCE(e.price, p.price, 0) * e.quantity
               WHEN e.event_type = 'refund'
-              THEN -COALESCE(e.price, p.price) * e.quantity
+              THEN -COALESCE(e.price, p.price, 0) * e.quantity
             END AS v,
             e.event_time AS et
           FROM events AS e

@@ -7,9 +7,9 @@ WITH b0 AS (
     e.session_id AS sid,
     CASE
       WHEN e.event_type = 'purchase'
-      THEN COALESCE(e.price, p.price) * e.quantity
+      THEN COALESCE(e.price, p.price, 0) * e.quantity
       WHEN e.event_type = 'refund'
-      THEN -COALESCE(e.price, p.price) * e.quantity
+      THEN -COALESCE(e.price, p.price, 0) * e.quantity
     END AS mv
   FROM events AS e
   LEFT JOIN products AS p

@@ -6,8 +6,8 @@ INSERT INTO rollup_event_day (day, raw_event, event_type, country, category, bra
                               revenue, price, quantity)
 SELECT CAST(e.event_time AS DATE), e.raw_event, e.event_type, u.country, p.category, p.brand,
        COUNT(*),
-       SUM(CASE WHEN e.event_type = 'purchase' THEN COALESCE(e.price, p.price) * e.quantity
-                WHEN e.event_type = 'refund' THEN -COALESCE(e.price, p.price) * e.quantity END),
+       SUM(CASE WHEN e.event_type = 'purchase' THEN COALESCE(e.price, p.price, 0) * e.quantity
+                WHEN e.event_type = 'refund' THEN -COALESCE(e.price, p.price, 0) * e.quantity END),
        SUM(COALESCE(e.price, p.price)),
        SUM(e.quantity)
 FROM events AS e

@@ -45,27 +45,27 @@ FROM (SELECT DISTINCT product_id FROM events
       WHERE event_time >= :day_lo AND event_time < :day_hi AND product_id IS NOT NULL) AS n
 LEFT JOIN products AS p ON p.product_id = n.product_id
 WHERE NOT EXISTS (SELECT 1 FROM rollup_revenue_catalogue AS c WHERE c.product_id = n.product_id);
--- Orders per day, from the purchase events.
+-- Orders per day: distinct sessions with a purchase (a query's unique_sessions).
 DELETE FROM rollup_revenue_total
 WHERE (grain = 'day' AND period >= :day_lo AND period < :day_hi)
    OR (grain = 'month' AND period >= :month_lo AND period < :month_hi);
-INSERT INTO rollup_revenue_total (grain, period, orders, gross, refunds)
+INSERT INTO rollup_revenue_total (grain, period, orders, gross, refunds, units, refunded_units)
 SELECT 'day', COALESCE(o.day, m.period), COALESCE(o.orders, 0), COALESCE(m.gross, 0),
-       COALESCE(m.refunds, 0)
-FROM (SELECT day, COUNT(*) AS orders
-      FROM (SELECT DISTINCT user_id, session_id, CAST(event_time AS DATE) AS day
-            FROM events
-            WHERE event_type = 'purchase'
-              AND event_time >= :day_lo AND event_time < :day_hi) AS u
-      GROUP BY day) AS o
-FULL OUTER JOIN (SELECT period, SUM(gross) AS gross, SUM(refunds) AS refunds
+       COALESCE(m.refunds, 0), COALESCE(m.units, 0), COALESCE(m.refunded_units, 0)
+FROM (SELECT CAST(event_time AS DATE) AS day, COUNT(DISTINCT session_id) AS orders
+      FROM events
+      WHERE event_type = 'purchase'
+        AND event_time >= :day_lo AND event_time < :day_hi
+      GROUP BY 1) AS o
+FULL OUTER JOIN (SELECT period, SUM(gross) AS gross, SUM(refunds) AS refunds,
+                        SUM(units) AS units, SUM(refunded_units) AS refunded_units
                  FROM rollup_revenue_product
                  WHERE grain = 'day' AND period >= :day_lo AND period < :day_hi
                  GROUP BY period) AS m ON m.period = o.day
 ORDER BY 2;
-INSERT INTO rollup_revenue_total (grain, period, orders, gross, refunds)
+INSERT INTO rollup_revenue_total (grain, period, orders, gross, refunds, units, refunded_units)
 SELECT 'month', CAST(date_trunc('month', CAST(period AS TIMESTAMP)) AS DATE), SUM(orders),
-       SUM(gross), SUM(refunds)
+       SUM(gross), SUM(refunds), SUM(units), SUM(refunded_units)
 FROM rollup_revenue_total
 WHERE grain = 'day' AND period >= :month_lo AND period < :month_hi
 GROUP BY 2

@@ -1,0 +1,60 @@
+"""Timing of one query in both forms: the raw statement and the planner's, side by side."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from shoplens.engines import Engine
+from shoplens.insights.schema import TrendsQuery
+from shoplens.metrics.bench_report import BenchRow
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q))
+
+
+def bench_query(engine: Engine, name: str, query: TrendsQuery, params: Any) -> BenchRow:
+    """One trends query: its raw statement (naive) against the planner's (optimized; the
+    raw one twice when the planner declines: speed-up about 1). ``params`` is a
+    :class:`~shoplens.metrics.bench.BenchParams` (repeat, plans)."""
+    from shoplens.insights.planner.check import both_forms, canonical
+
+    raw, planned = both_forms(engine, query)
+    forms = {"naive": raw, "optimized": planned or raw}
+    timings: dict[str, list[float]] = {}
+    results: dict[str, list[tuple]] = {}
+    for form, compiled in forms.items():
+        if params.plans is not None:
+            folder = params.plans / engine.name
+            folder.mkdir(parents=True, exist_ok=True)
+            plan = engine.explain(compiled.query(), compiled.params or None)
+            (folder / f"{name}.{form}.txt").write_text(
+                f"-- {compiled.source}; {engine.explain_analyze}\n{compiled.rendered(engine)}\n\n{plan}\n",
+                encoding="utf-8")
+        else:
+            compiled.fetch_df(engine)  # warm-up
+        runs = []
+        for _ in range(params.repeat):
+            seconds, df = _timed(lambda c=compiled: c.fetch_df(engine))
+            runs.append(seconds * 1000)
+            results.setdefault(form, canonical(df))
+        timings[form] = runs
+    naive, optimized = statistics.median(timings["naive"]), statistics.median(timings["optimized"])
+    return BenchRow(
+        metric=name, engine=engine.name, naive_ms=round(naive, 3), optimized_ms=round(optimized, 3),
+        speedup=round(naive / optimized, 1) if optimized > 0 else float("inf"),
+        rows_equal=results["naive"] == results["optimized"],
+        naive_p95_ms=round(_percentile(timings["naive"], 95), 3),
+        optimized_p95_ms=round(_percentile(timings["optimized"], 95), 3),
+        rows=len(results["naive"]))

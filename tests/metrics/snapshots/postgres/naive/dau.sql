@@ -1,1 +1,0 @@
-/* DAU, naive: distinct users per day, straight from the raw events. */ SELECT CAST(DATE_TRUNC('DAY', event_time) AS DATE) AS day, COUNT(DISTINCT user_id) AS users FROM events WHERE event_time >= %(day_lo)s AND event_time < %(day_hi)s GROUP BY 1 ORDER BY 1

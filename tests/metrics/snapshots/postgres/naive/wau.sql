@@ -1,1 +1,0 @@
-/* WAU, naive (the legacy platform's query): date_trunc('week') with COUNT(DISTINCT) over */ /* every raw event of the weeks asked for. */ SELECT CAST(DATE_TRUNC('WEEK', event_time) AS DATE) AS week, COUNT(DISTINCT user_id) AS users FROM events WHERE event_time >= %(week_lo)s AND event_time < %(week_hi)s GROUP BY 1 ORDER BY 1

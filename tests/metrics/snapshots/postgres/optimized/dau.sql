@@ -1,1 +1,0 @@
-/* DAU, optimized: one row per day read from the pre-aggregated distinct-user counts */ /* (rollup_active_counts, maintained by every load). */ SELECT period AS day, users FROM rollup_active_counts WHERE grain = 'day' AND period >= %(day_lo)s AND period < %(day_hi)s ORDER BY period

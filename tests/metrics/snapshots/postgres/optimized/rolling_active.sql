@@ -1,1 +1,0 @@
-/* Rolling 7- and 28-day actives, optimized: one pre-computed row per day of the data span */ /* (rollup_rolling_active, maintained by every load). */ SELECT day, active_7d, active_28d FROM rollup_rolling_active WHERE day >= %(roll_first)s AND day <= %(roll_last)s ORDER BY day
