@@ -70,6 +70,22 @@ def events(n: int, seed: int) -> pa.Table:
     })
 
 
+def cached_events(n: int, seed: int, cache: Path | None) -> pa.Table:
+    """The generated events, kept as Parquet in ``cache`` (generated once)."""
+    import pyarrow.parquet as pq
+
+    if cache is None:
+        return events(n, seed)
+    path = cache / f"events-{n}-{seed}.parquet"
+    if path.exists():
+        return pq.read_table(path)
+    cache.mkdir(parents=True, exist_ok=True)
+    data = events(n, seed)
+    pq.write_table(data, path.with_suffix(".part"))
+    path.with_suffix(".part").replace(path)
+    return data
+
+
 def naive_sql() -> str:
     """The textbook form: chained self-joins, every chain, distinct users per step."""
     day, window = 86400, 14 * 86400
@@ -91,6 +107,9 @@ def main() -> None:
     ap.add_argument("--engines", default="duckdb")
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--cache", type=Path, default=None,
+                    help="folder keeping the generated events (events-<N>.parquet) and the "
+                         "DuckDB database between runs (generated once, reused after)")
     args = ap.parse_args()
 
     from shoplens.engines import Query, connect
@@ -98,7 +117,7 @@ def main() -> None:
     from shoplens.insights.paths import run_paths
     from shoplens.insights.schema import FunnelsQuery, PathsQuery
 
-    data = events(args.events, args.seed)
+    data = cached_events(args.events, args.seed, args.cache)
     query = FunnelsQuery(steps=[{"event": STEPS[0]}] + [
         {"event": s, "window": STEP_WINDOW} for s in STEPS[1:]], window=WINDOW)
     paths = PathsQuery(steps=5, top_n=20)
@@ -107,7 +126,7 @@ def main() -> None:
     results: dict[str, object] = {"events": args.events, "steps": list(STEPS),
                                   "load_average_at_start": round(os.getloadavg()[0], 1),
                                   "step_window": STEP_WINDOW, "window": WINDOW, "engines": {}}
-    tmp = Path(tempfile.mkdtemp(prefix="shoplens-funnels-bench-"))
+    tmp = args.cache or Path(tempfile.mkdtemp(prefix="shoplens-funnels-bench-"))
     servers = []
     try:
         for name in args.engines.split(","):
@@ -118,10 +137,12 @@ def main() -> None:
                 servers.append(server)
                 url = server.create_database()
             else:
-                url = f"duckdb:{tmp / 'bench.duckdb'}"
+                url = f"duckdb:{tmp / f'bench-{args.events}-{args.seed}.duckdb'}"
             engine = connect(url)
-            log(f"{name}: loading {args.events:,} events")
-            engine.append_arrow("events", data)
+            if engine.scalar("SELECT COUNT(*) FROM events") != args.events:
+                log(f"{name}: loading {args.events:,} events")
+                engine.execute("DELETE FROM events")
+                engine.append_arrow("events", data)
             if name == "postgres":
                 engine.execute("ANALYZE events")
             t_f, res = timed(lambda: run_funnel(engine, query), args.repeat)  # noqa: B023

@@ -19,7 +19,7 @@ from shoplens.engines import Engine
 from shoplens.generate import GenerateParams, generate
 from shoplens.ingest import load
 from shoplens.insights.paths import run_paths
-from shoplens.insights.paths.sankey import top_links
+from shoplens.insights.paths.sankey import ENDED, flows
 from shoplens.insights.schema import PathsQuery
 from shoplens.report import ReportParams, build_report
 from shoplens.report.collectors.paths import SANKEY_STEPS
@@ -90,9 +90,9 @@ def test_report_numbers_on_generated_data(engine: Engine, shop: Path, tmp_path: 
     assert paths.total_sessions and sum(p.count for p in paths.paths) <= paths.total_sessions
     assert sum(p.share for p in paths.paths) <= 1 + 1e-9
     # the sankey: the paths insight's links (top events per step), drawn and embedded
-    expected = top_links(run_paths(engine, PathsQuery(steps=SANKEY_STEPS, top_n=10))
-                         .payload["links"])
+    expected = flows(run_paths(engine, PathsQuery(steps=SANKEY_STEPS, top_n=10)).payload)
     assert paths.sankey == expected and expected
+    assert any(lk["target"] == ENDED for lk in expected)  # sessions ending at a step
     assert (tmp_path / paths.charts["sankey"]).is_file()
     assert 'id="chart-sankey"' in files.html.read_text(encoding="utf-8")
 

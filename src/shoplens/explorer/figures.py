@@ -133,7 +133,9 @@ PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#EECA3B", "#B
 
 
 def paths(p: dict[str, Any]) -> list[Figure]:
-    links = p.get("links", [])
+    from shoplens.insights.paths.sankey import ENDED, ENDED_COLOR, flows
+
+    links = flows(p)  # the CLI's and the report's flows, with the sessions ending at a step
     nodes: dict[str, int] = {}
     names: list[str] = []
 
@@ -150,7 +152,8 @@ def paths(p: dict[str, Any]) -> list[Figure]:
         src.append(node(step, link.get("source")))
         tgt.append(node(step + 1, link.get("target")))
         val.append(link.get("count"))
-    color = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(sorted(set(names)))}
+    color = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(sorted(set(names) - {ENDED}))}
+    color[ENDED] = ENDED_COLOR
     return [_fig([{"type": "sankey", "arrangement": "snap",
                    "node": {"label": list(nodes), "pad": 12, "thickness": 14,
                             "color": [color[n] for n in names]},

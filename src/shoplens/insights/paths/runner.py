@@ -11,6 +11,9 @@ Outputs (``InsightResult.payload``)
     ``step`` to ``target`` at the next step (the sankey's links).
 ``dropoffs``
     Per step: actors there, how many go on, how many end there.
+``ends``
+    Per step before the last and node, the actors whose path ends there (the
+    ``(ended)`` flows of the sankey; per step they sum to ``dropoffs``' ``ended``).
 ``step_matrix``
     Per node, the share of actors whose ``i``-th node it is (retentioneering's step
     matrix), and ``(end)`` for paths already over; every column sums to 1.
@@ -82,8 +85,12 @@ def assemble(paths_df: pd.DataFrame, q: PathsQuery) -> dict[str, Any]:
     links: dict[tuple[int, str, str], int] = {}
     at: dict[tuple[int, str], int] = {}
     length: dict[int, int] = {}
+    ends: dict[tuple[int, str], int] = {}
     for nodes, n in paths:
         length[len(nodes)] = length.get(len(nodes), 0) + n
+        if nodes and len(nodes) < q.steps:
+            key = (len(nodes), nodes[-1])
+            ends[key] = ends.get(key, 0) + n
         for i, node in enumerate(nodes):
             at[(i + 1, node)] = at.get((i + 1, node), 0) + n
             if i + 1 < len(nodes):
@@ -110,5 +117,7 @@ def assemble(paths_df: pd.DataFrame, q: PathsQuery) -> dict[str, Any]:
         "links": [{"step": st, "source": a, "target": b, "count": n}
                   for (st, a, b), n in sorted(links.items(), key=lambda kv: (kv[0][0], -kv[1],
                                                                             kv[0][1:]))],
+        "ends": [{"step": st, "node": nd, "count": n}
+                 for (st, nd), n in sorted(ends.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1]))],
         "dropoffs": dropoffs, "step_matrix": matrix, "actors": total, "level": q.level,
         "distinct_paths": len(paths)}

@@ -11,22 +11,36 @@ from shoplens.errors import ConfigError
 #: nodes drawn per step; the rest of a step's nodes are merged into :data:`OTHER`
 PER_STEP = 8
 OTHER = "other"
+#: the node after a step for the sessions whose path ends there (the payload's ``ends``)
+ENDED = "(ended)"
+ENDED_COLOR = "#9A9A9A"
 PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#EECA3B", "#B279A2",
            "#FF9DA6", "#9D755D", "#BAB0AC")
+
+
+def flows(payload: dict[str, Any], per_step: int = PER_STEP) -> list[dict[str, Any]]:
+    """What a sankey draws: the payload's ``links`` and, from its ``ends``, a link from
+    each node to an :data:`ENDED` node of the next step for the sessions whose path ends
+    there; then :func:`top_links`. Every drawing (CLI, report, explorer) uses this."""
+    ended = [{"step": e["step"], "source": e["node"], "target": ENDED, "count": e["count"]}
+             for e in payload.get("ends") or []]
+    return top_links([*payload.get("links", []), *ended], per_step)
 
 
 def top_links(links: list[dict[str, Any]], per_step: int = PER_STEP) -> list[dict[str, Any]]:
     """The links with, per step, only the ``per_step`` nodes most actors pass through;
     the others become one node :data:`OTHER` (so a shop with hundreds of event names
-    still draws a readable sankey). Counts are kept: merged links are summed."""
+    still draws a readable sankey). Counts are kept: merged links are summed. The
+    :data:`ENDED` node is always kept and not counted among the ``per_step``."""
     size: dict[tuple[int, str], int] = {}
     for lk in links:
         for key in ((lk["step"], lk["source"]), (lk["step"] + 1, lk["target"])):
             size[key] = size.get(key, 0) + lk["count"]
     kept: set[tuple[int, str]] = set()
     for step in {s for s, _ in size}:
-        names = sorted((n for s, n in size if s == step), key=lambda n: (-size[(step, n)], n))
-        kept |= {(step, n) for n in names[:per_step]}
+        names = sorted((n for s, n in size if s == step and n != ENDED),
+                       key=lambda n: (-size[(step, n)], n))
+        kept |= {(step, n) for n in names[:per_step]} | {(step, ENDED)}
     merged: dict[tuple[int, str, str], int] = {}
     for lk in links:
         a = lk["source"] if (lk["step"], lk["source"]) in kept else OTHER
@@ -49,26 +63,62 @@ def _nodes(payload: dict[str, Any]) -> tuple[list[tuple[int, str]], dict[tuple[i
 
 
 def _colors(keys: list[tuple[int, str]]) -> dict[str, str]:
-    names = sorted({name for _, name in keys})
-    return {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
+    names = sorted({name for _, name in keys} - {ENDED})
+    out = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
+    return {**out, ENDED: ENDED_COLOR}
+
+
+def _layout(links: list[dict[str, Any]],
+            ) -> tuple[dict[tuple[int, str], float], dict[tuple[int, str], float], float]:
+    """Per node (step, name): its height (the larger of what enters and leaves) and the
+    top of its bar, stacked by size down each step's column with the :data:`ENDED`
+    node at the bottom; and the gap between bars."""
+    size: dict[tuple[int, str], float] = {}
+    inflow: dict[tuple[int, str], float] = {}
+    for lk in links:
+        a, b = (lk["step"], lk["source"]), (lk["step"] + 1, lk["target"])
+        size[a] = size.get(a, 0) + lk["count"]
+        inflow[b] = inflow.get(b, 0) + lk["count"]
+    for b, n in inflow.items():
+        size[b] = max(size.get(b, 0), n)
+    steps = sorted({s for s, _ in size})
+    total = max(sum(v for (s, _), v in size.items() if s == st) for st in steps)
+    gap = total * 0.04
+    pos: dict[tuple[int, str], float] = {}
+    for st in steps:
+        y = 0.0
+        for key in sorted((k for k in size if k[0] == st), key=lambda k: (k[1] == ENDED, -size[k])):
+            pos[key] = y
+            y += size[key] + gap
+    return size, pos, gap
 
 
 def figure(payload: dict[str, Any], title: str = "Paths") -> Any:
-    """A plotly ``Sankey`` figure: a node per (step, node), links weighted by actors."""
+    """A plotly ``Sankey`` figure: a node per (step, node), links weighted by actors, and
+    grey :data:`ENDED` nodes for the sessions whose path ends at a step."""
     import plotly.graph_objects as go
 
-    payload = {**payload, "links": top_links(payload["links"])}
+    payload = {**payload, "links": flows(payload)}
     keys, index = _nodes(payload)
     colors = _colors(keys)
     links = payload["links"]
+    # positions as the PNG stacks them: plotly would push every node without outgoing
+    # links (each step's (ended)) into the last column
+    size, pos, gap = _layout(links)
+    steps = sorted({s for s, _ in keys})
+    span = max(max(steps) - min(steps), 1)
+    height = max(pos[k] + size[k] for k in pos) + gap
     fig = go.Figure(go.Sankey(
         arrangement="snap",
         node={"label": [f"{name} ({step})" for step, name in keys], "pad": 14,
-              "color": [colors[name] for _, name in keys]},
+              "color": [colors[name] for _, name in keys],
+              "x": [0.01 + 0.98 * (step - min(steps)) / span for step, _ in keys],
+              "y": [min(0.99, max(0.01, (pos[k] + size[k] / 2) / height)) for k in keys]},
         link={"source": [index[(lk["step"], lk["source"])] for lk in links],
               "target": [index[(lk["step"] + 1, lk["target"])] for lk in links],
               "value": [lk["count"] for lk in links],
-              "color": [colors[lk["source"]] + "66" for lk in links]}))
+              "color": [colors[lk["target" if lk["target"] == ENDED else "source"]] + "66"
+                        for lk in links]}))
     fig.update_layout(title_text=title, font_size=12, width=1100, height=600)
     return fig
 
@@ -100,28 +150,11 @@ def draw_png(payload: dict[str, Any], path: Path, title: str = "Paths") -> None:
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path as MPath
 
-    payload = {**payload, "links": top_links(payload["links"])}
+    payload = {**payload, "links": flows(payload)}
     keys, _ = _nodes(payload)
     colors = _colors(keys)
-    size: dict[tuple[int, str], float] = {}
-    for lk in payload["links"]:
-        a, b = (lk["step"], lk["source"]), (lk["step"] + 1, lk["target"])
-        size[a] = size.get(a, 0) + lk["count"]
-        size[b] = max(size.get(b, 0), 0)
-    for lk in payload["links"]:  # a node's height: the larger of what enters and leaves
-        b = (lk["step"] + 1, lk["target"])
-        inflow = sum(x["count"] for x in payload["links"]
-                     if (x["step"] + 1, x["target"]) == b)
-        size[b] = max(size.get(b, 0), inflow)
+    size, pos, gap = _layout(payload["links"])
     steps = sorted({s for s, _ in keys})
-    total = max(sum(v for (s, _), v in size.items() if s == st) for st in steps)
-    gap = total * 0.04
-    pos: dict[tuple[int, str], float] = {}
-    for st in steps:
-        y = 0.0
-        for key in sorted((k for k in size if k[0] == st), key=lambda k: -size[k]):
-            pos[key] = y
-            y += size[key] + gap
     fig, ax = plt.subplots(figsize=(11, 6))
     width = 0.12
     out_off = dict.fromkeys(size, 0.0)
@@ -138,7 +171,8 @@ def draw_png(payload: dict[str, Any], path: Path, title: str = "Paths") -> None:
                  (xm, y0 + v), (x0, y0 + v), (x0, y0)]
         codes = [MPath.MOVETO, MPath.CURVE4, MPath.CURVE4, MPath.CURVE4, MPath.LINETO,
                  MPath.CURVE4, MPath.CURVE4, MPath.CURVE4, MPath.CLOSEPOLY]
-        ax.add_patch(PathPatch(MPath(verts, codes), facecolor=colors[lk["source"]], alpha=0.35,
+        band = colors[lk["target" if lk["target"] == ENDED else "source"]]
+        ax.add_patch(PathPatch(MPath(verts, codes), facecolor=band, alpha=0.35,
                                edgecolor="none"))
     for key, y in pos.items():
         ax.add_patch(plt.Rectangle((key[0] - width / 2, y), width, size[key],

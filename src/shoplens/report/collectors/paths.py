@@ -38,10 +38,10 @@ SANKEY_STEPS = 4
 def _sankey(ctx: ReportContext, section: PathsSection) -> None:
     """Run the paths insight and draw its sankey (PNG here, plotly in the HTML)."""
     paths = require("shoplens.insights.paths", "run_paths")
-    sankey = require("shoplens.insights.paths.sankey", "draw_png", "top_links")
+    sankey = require("shoplens.insights.paths.sankey", "draw_png", "flows")
     schema = require("shoplens.insights.schema", "PathsQuery")
     result = paths.run_paths(ctx.engine, schema.PathsQuery(steps=SANKEY_STEPS, top_n=10))
-    links = sankey.top_links(result.payload["links"])
+    links = sankey.flows(result.payload)  # with the sessions ending at each step
     if not links:
         return
     section.sankey = links
