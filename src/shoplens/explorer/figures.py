@@ -133,17 +133,20 @@ PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#EECA3B", "#B
 
 
 def paths(p: dict[str, Any]) -> list[Figure]:
-    from shoplens.insights.paths.sankey import ENDED, ENDED_COLOR, flows
+    from shoplens.insights.paths.sankey import ENDED, ENDED_COLOR, flows, positions
 
     links = flows(p)  # the CLI's and the report's flows, with the sessions ending at a step
     nodes: dict[str, int] = {}
     names: list[str] = []
+    xy = positions(links) if links else {}
+    where: list[tuple[float, float]] = []
 
     def node(step: Any, name: Any) -> int:
         key = f"{step}. {name}"
         if key not in nodes:
             nodes[key] = len(nodes)
             names.append(str(name))
+            where.append(xy[(step, name)])
         return nodes[key]
 
     src, tgt, val = [], [], []
@@ -156,7 +159,8 @@ def paths(p: dict[str, Any]) -> list[Figure]:
     color[ENDED] = ENDED_COLOR
     return [_fig([{"type": "sankey", "arrangement": "snap",
                    "node": {"label": list(nodes), "pad": 12, "thickness": 14,
-                            "color": [color[n] for n in names]},
+                            "color": [color[n] for n in names],
+                            "x": [x for x, _ in where], "y": [y for _, y in where]},
                    "link": {"source": src, "target": tgt, "value": val,
                             "color": [color[names[s]] + "55" for s in src]}}],
                  height=max(420, 14 * len(nodes)), hovermode="closest")]

@@ -93,6 +93,18 @@ def _layout(links: list[dict[str, Any]],
     return size, pos, gap
 
 
+def positions(links: list[dict[str, Any]]) -> dict[tuple[int, str], tuple[float, float]]:
+    """Plotly node positions (x, y in 0..1, the node's centre) per (step, name), stacked
+    as the PNG draws them. Without them plotly pushes every node with no outgoing link
+    (each step's :data:`ENDED`) into the last column."""
+    size, pos, gap = _layout(links)
+    steps = sorted({s for s, _ in size})
+    span = max(steps[-1] - steps[0], 1)
+    height = max(pos[k] + size[k] for k in pos) + gap
+    return {k: (0.01 + 0.98 * (k[0] - steps[0]) / span,
+                min(0.99, max(0.01, (pos[k] + size[k] / 2) / height))) for k in pos}
+
+
 def figure(payload: dict[str, Any], title: str = "Paths") -> Any:
     """A plotly ``Sankey`` figure: a node per (step, node), links weighted by actors, and
     grey :data:`ENDED` nodes for the sessions whose path ends at a step."""
@@ -102,18 +114,12 @@ def figure(payload: dict[str, Any], title: str = "Paths") -> Any:
     keys, index = _nodes(payload)
     colors = _colors(keys)
     links = payload["links"]
-    # positions as the PNG stacks them: plotly would push every node without outgoing
-    # links (each step's (ended)) into the last column
-    size, pos, gap = _layout(links)
-    steps = sorted({s for s, _ in keys})
-    span = max(max(steps) - min(steps), 1)
-    height = max(pos[k] + size[k] for k in pos) + gap
+    xy = positions(links)
     fig = go.Figure(go.Sankey(
         arrangement="snap",
         node={"label": [f"{name} ({step})" for step, name in keys], "pad": 14,
               "color": [colors[name] for _, name in keys],
-              "x": [0.01 + 0.98 * (step - min(steps)) / span for step, _ in keys],
-              "y": [min(0.99, max(0.01, (pos[k] + size[k] / 2) / height)) for k in keys]},
+              "x": [xy[k][0] for k in keys], "y": [xy[k][1] for k in keys]},
         link={"source": [index[(lk["step"], lk["source"])] for lk in links],
               "target": [index[(lk["step"] + 1, lk["target"])] for lk in links],
               "value": [lk["count"] for lk in links],
