@@ -17,7 +17,7 @@ import sqlglot
 from sqlglot import exp
 
 from shoplens.insights.funnels.context import FunnelContext
-from shoplens.insights.funnels.events import event_rows
+from shoplens.insights.funnels.events import event_rows, user_of
 
 
 def sql(text: str) -> exp.Expression:
@@ -72,7 +72,7 @@ class FunnelBase(ABC):
         ttc = (f"MIN(CASE WHEN step = {to} THEN k - tf END)" if q.view == "time_to_convert"
                else "CAST(NULL AS BIGINT)")
         out.append(("agg", select(
-            f"SELECT a, MIN(uid) AS uid, {flags}, {gaps}, {ttc} AS ttc FROM reach GROUP BY a")))
+            f"SELECT a, MIN({user_of(ctx)}) AS uid, {flags}, {gaps}, {ttc} AS ttc FROM reach GROUP BY a")))
         # attribution and the entry time only when a breakdown or the trends view reads them
         if not q.breakdowns and q.view != "trends":
             out.append(("actors", select(

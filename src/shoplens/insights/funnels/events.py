@@ -102,6 +102,15 @@ def _with_actor(ctx: FunnelContext, inner: exp.Select, *, with_previous: bool) -
     """Wrap the rows with the actor column ``a`` (and previous-event columns)."""
     names = ["uid", "ts", "en", "id", "k", *[f"s{i}" for i in range(ctx.n)],
              *[f"x{i}" for i in range(len(ctx.query.exclusions))], "bd"]
+    # Columns only some views read are NULL constants otherwise: the rows are
+    # materialized and sorted once per step, and narrower rows sort faster (PostgreSQL
+    # stores no bytes for a NULL). ``id`` orders attribution ties and links strict
+    # steps; ``ts`` dates the entries (breakdowns, trends); ``uid`` is ``a`` when the
+    # actors are users (see :func:`user_of`).
+    q = ctx.query
+    detail = bool(q.breakdowns) or q.view == "trends"
+    blank = {"id": (not detail and not with_previous, "bigint"), "ts": (not detail, "timestamp"),
+             "uid": (q.count_by == "users", "text")}
     src: exp.Expression = inner.subquery("r")
     if ctx.query.count_by == "sessions":
         src = _sessions(src)
@@ -110,7 +119,10 @@ def _with_actor(ctx: FunnelContext, inner: exp.Select, *, with_previous: bool) -
             expression=exp.column("skey"))
     else:
         actor = exp.column("uid")
-    cols: list[exp.Expression] = [exp.alias_(actor, "a"), *[exp.column(n) for n in names]]
+    cols: list[exp.Expression] = [exp.alias_(actor, "a")]
+    for n in names:
+        empty, kind = blank.get(n, (False, ""))
+        cols.append(exp.alias_(exp.cast(exp.null(), kind), n) if empty else exp.column(n))
     sel = exp.select(*cols).from_(src)
     if with_previous:
         sel = exp.select("*").from_(sel.subquery("w"))
@@ -120,6 +132,11 @@ def _with_actor(ctx: FunnelContext, inner: exp.Select, *, with_previous: bool) -
                              partition_by=[exp.column("a")], order=exp.Order(expressions=order))
             sel = sel.select(exp.alias_(win, name))
     return sel
+
+
+def user_of(ctx: FunnelContext) -> str:
+    """The column holding an actor's user id in the funnel's rows."""
+    return "a" if ctx.query.count_by == "users" else "uid"
 
 
 def _sessions(rows: exp.Expression) -> exp.Expression:
