@@ -115,14 +115,15 @@ def path_rows(ctx: PathsContext) -> list[tuple[str, exp.Expression]]:
        ``session_gap`` starts a session (``ns``), a node equal to the previous one in the
        session is a repeat (dropped when collapsing), and ``rn``, its index.
     2. ``pv``: over the kept events, the next (or previous) ``N - 1`` nodes with
-       ``LEAD``/``LAG`` and, per offset, whether a session starts in between (a frame
-       ``SUM(ns)``): the path of a session is read off the row it starts at, so no
-       per-session ``GROUP BY`` or ordered aggregate is needed. The start row is the
-       session's first event, its first start point (no start point since the session
-       began: ``MAX`` of start indices before the row against the session's first index),
-       or, for an end point alone, its first end point read backwards. With both, a path
-       runs from the first start to the first end at or after it (the session must have
-       one), cut at ``N`` nodes.
+       ``LEAD``/``LAG`` and whether a session starts in between (forwards: the node
+       read is NULL where a session starts; backwards: a frame ``SUM(ns)``): the path
+       of a session is read off the row it starts at, so no per-session ``GROUP BY`` or
+       ordered aggregate is needed. The start row is the session's first event, its
+       first start point (no start point since the session began: ``MAX`` of start
+       indices before the row against the session's first index), or, for an end point
+       alone, its first end point read backwards. With both, a path runs from the first
+       start to the first end at or after it (the session must have one), cut at ``N``
+       nodes.
     """
     q = ctx.query
     gap = parse_duration(q.session_gap) * 1_000_000
@@ -152,14 +153,19 @@ def path_rows(ctx: PathsContext) -> list[tuple[str, exp.Expression]]:
             wins += [f"LAG(node, {i}) OVER ({_ORDER}) AS v{i}",
                      f"SUM(ns) OVER ({_ORDER} {rows(f'{i - 1} PRECEDING', 'CURRENT ROW')}) AS b{i}"]
         else:
-            wins += [f"LEAD(node, {i}) OVER ({_ORDER}) AS v{i}",
-                     f"SUM(ns) OVER ({_ORDER} {rows('1 FOLLOWING', f'{i} FOLLOWING')}) AS b{i}"]
+            # the i-th next node, NULL where that event starts a session (nodes are never
+            # NULL): the path goes on while every next node up to the i-th is there, so
+            # no frame SUM of session starts is needed (one LEAD per offset, the cheapest
+            # window function: 8 functions in this pass became 4)
+            wins.append(f"LEAD(CASE WHEN ns = 1 THEN NULL ELSE node END, {i}) OVER ({_ORDER}) "
+                        f"AS v{i}")
             cut = ""
             if q.start and q.end:  # nothing after the first end point
                 wins.append(f"SUM(ef) OVER ({_ORDER} {rows('CURRENT ROW', f'{i - 1} FOLLOWING')}) "
                             f"AS e{i}")
                 cut = f" AND e{i} = 0"
-            cols.append(f"CASE WHEN b{i} = 0{cut} THEN v{i} END AS n{i + 1}")
+            there = " AND ".join(f"v{j} IS NOT NULL" for j in range(1, i + 1))
+            cols.append(f"CASE WHEN {there}{cut} THEN v{i} END AS n{i + 1}")
     if backwards:  # v{N-1} .. v1, node: the earliest node first, NULLs (none) at the end
         cols = []
         for pos in range(1, n + 1):
