@@ -45,13 +45,10 @@ def plan_retention(query: RetentionQuery, scope: Scope, rng: ResolvedRange, lo: 
         user_day.bucket(query.period).as_("cohort"), exp.null().as_("bd_0")), scope,
         since=since if query.retention_type == "recurring" else None, until=until,
         which=start)
-    # grouped although (user, day) is the rollup's key: PostgreSQL then hashes the join
-    # with the entries instead of probing the rollup's day index once per entry (it
-    # estimates a single entry past the window filter: 30x slower at 1M events)
+    # one row per (user, day): the rollup's key, so no grouping is needed (the entries
+    # are a CTE of the statement: PostgreSQL hashes them and scans the rollup once)
     returns = user_day.rows(exp.select(
         exp.column("user_id", r).as_("uid"), exp.column("day", r).as_("d"),
-        *money_columns(query, exp.func("SUM", exp.column("revenue", r)),
-                       exp.func("SUM", exp.column("orders", r)))), scope,
-        since=since, until=until, which=ret).group_by(exp.column("user_id", r),
-                                                      exp.column("day", r))
+        *money_columns(query, exp.column("revenue", r), exp.column("orders", r))), scope,
+        since=since, until=until, which=ret)
     return RetentionSources(starts, returns, source="rollups")

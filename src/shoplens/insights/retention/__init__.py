@@ -64,6 +64,10 @@ EPOCH = dt.date(1900, 1, 1)  # a Monday
 
 
 def _date(x: Any) -> dt.date:
+    if isinstance(x, dt.datetime):  # pandas Timestamps too: their wall-clock day
+        return x.date()
+    if isinstance(x, dt.date):
+        return x
     ts = pd.Timestamp(x)
     return (ts.tz_localize(None) if ts.tzinfo else ts).to_pydatetime().date()
 
@@ -77,16 +81,18 @@ def _shift(d: dt.date, period: str, k: int) -> dt.date:
     return d.replace(year=d.year + month // 12, month=month % 12 + 1, day=1)
 
 
-def run_retention(engine: Engine, query: RetentionQuery, *, plan: bool = True
-                  ) -> InsightResult:
+def run_retention(engine: Engine, query: RetentionQuery, *, plan: bool = True,
+                  rng: ResolvedRange | None = None) -> InsightResult:
     """Answer a retention query (see the module's definitions): ``cohorts`` with
     ``cohort``, ``breakdown_value``, ``size``, ``values`` (``None``: censored),
     ``rates``, ``denominators`` and ``observed``, plus ``average`` (the sum of the
     observed values over the sum of their denominators) and, for signup cohorts,
-    ``anchor_sources``. ``source`` is ``"rollups"`` when the planner answered."""
-    compiled, rng, scope, bds = compile_retention(engine, query, plan=plan)
+    ``anchor_sources``. ``source`` is ``"rollups"`` when the planner answered; ``rng``
+    (the resolved date range) spares the lookup of the data's bounds."""
+    compiled, rng, scope, bds = compile_retention(engine, query, plan=plan, rng=rng)
     check_engine(engine, scope)
-    df = compiled.fetch_df(engine)
+    statement = compiled.query()  # generated once: run and shown
+    df = engine.fetch_df(statement, compiled.params or None)
     n = query.total_intervals
     bd = bds.items[0] if bds.items else None  # type: ignore[attr-defined]
     sizes: dict[tuple[dt.date, Any], list[Any]] = {}
@@ -134,7 +140,7 @@ def run_retention(engine: Engine, query: RetentionQuery, *, plan: bool = True
         period_start(rng.start.date(), query.period))
     return InsightResult(
         kind="retention", query=query.model_dump(mode="json"), frame=frame, payload=payload,
-        source=compiled.source, sql=[compiled.rendered(engine)],
+        source=compiled.source, sql=[engine.render(statement)],
         date_from=date_from.isoformat(), date_to=rng.last_day.isoformat())
 
 
