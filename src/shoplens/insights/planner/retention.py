@@ -11,8 +11,6 @@ rollup's revenue nets purchases and refunds) and ``"orders"`` the purchases.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlglot import exp
 
 from shoplens.insights.compile.context import Scope
@@ -25,9 +23,11 @@ from shoplens.insights.schema import RetentionQuery
 _MONEY_SHAPE = {"revenue": user_day.ANY, "orders": user_day.PURCHASES}
 
 
-def plan_retention(query: RetentionQuery, scope: Scope, rng: ResolvedRange, lo: dt.datetime
+def plan_retention(query: RetentionQuery, scope: Scope, rng: ResolvedRange
                    ) -> RetentionSources | None:
     """The rollup relations of ``query``, or None when the rollup does not cover it."""
+    from shoplens.insights.retention.compile import lower_bound
+
     if query.breakdowns or not user_day.plain_utc(query):
         return None
     start, ret = user_day.shape(scope, query.start_event), user_day.shape(scope, query.return_event)
@@ -35,7 +35,7 @@ def plan_retention(query: RetentionQuery, scope: Scope, rng: ResolvedRange, lo: 
         return None
     if query.measure in _MONEY_SHAPE and ret != _MONEY_SHAPE[query.measure]:
         return None
-    days = user_day.day_bounds(lo, rng.end)
+    days = user_day.day_bounds(lower_bound(query, rng), rng.end)
     if days is None:
         return None
     since, until = days

@@ -32,8 +32,8 @@ from sqlglot import exp
 
 from shoplens.engines import Engine
 from shoplens.insights.compile.breakdowns import compile_breakdowns
-from shoplens.insights.compile.context import Binder, Compiled, Scope
-from shoplens.insights.compile.dates import ResolvedRange, buckets, resolve_range, trunc
+from shoplens.insights.compile.context import Compiled, Scope
+from shoplens.insights.compile.dates import ResolvedRange, buckets, trunc
 from shoplens.insights.properties import Catalogue
 from shoplens.insights.retention.sources import DATE, RetentionSources, raw_sources
 from shoplens.insights.schema import RetentionQuery
@@ -84,19 +84,12 @@ def compile_retention(engine: Engine, query: RetentionQuery, *,
                       plan: bool = True) -> tuple[Compiled, ResolvedRange, Scope, Any]:
     """The statement (rows as the module says), its range, scope and breakdowns; with
     ``plan`` the rollup planner supplies the relations when it covers the query."""
-    catalogue = catalogue or Catalogue(engine)
-    rng = rng or resolve_range(engine, query.date_range)
-    lo = lower_bound(query, rng)
-    sources: RetentionSources | None = None
-    if plan:
-        from shoplens.insights.runner import plan_sources
+    from shoplens.insights.runner import prologue
 
-        planned_scope = Scope(catalogue, Binder(prefix="r"), timezone=query.date_range.timezone)
-        sources = plan_sources(engine, query, scope=planned_scope, rng=rng, lo=lo)
-        if sources is not None:
-            scope = planned_scope
-    if sources is None:
-        scope = Scope(catalogue, Binder(), timezone=query.date_range.timezone)
+    start = prologue(engine, query, rng=rng, catalogue=catalogue, plan=plan)
+    scope, rng = start.scope, start.rng
+    sources: RetentionSources | None = start.planned
+    lo = lower_bound(query, rng)
     bds = compile_breakdowns(scope, query.breakdowns)
     if sources is None:
         bd = bds.items[0].expr.copy() if bds.items else exp.null()

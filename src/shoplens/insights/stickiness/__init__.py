@@ -17,8 +17,8 @@ from sqlglot import exp
 
 from shoplens.engines import Engine
 from shoplens.insights.compile.breakdowns import OTHER, compile_breakdowns
-from shoplens.insights.compile.context import Binder, Compiled, Scope, check_engine
-from shoplens.insights.compile.dates import ResolvedRange, buckets, resolve_range
+from shoplens.insights.compile.context import Compiled, Scope, check_engine
+from shoplens.insights.compile.dates import ResolvedRange, buckets
 from shoplens.insights.compile.rows import mapped_rows, series_rows, series_where
 from shoplens.insights.compile.sources import from_events
 from shoplens.insights.properties import Catalogue
@@ -32,16 +32,10 @@ def compile_stickiness(engine: Engine, query: StickinessQuery, *,
     """Rows ``series, bd_*, bd_other, intervals, users``; with ``plan`` each series'
     (user, interval) rows come from the rollup planner when it covers the query
     (:mod:`shoplens.insights.planner.stickiness`)."""
-    catalogue = catalogue or Catalogue(engine)
-    rng = rng or resolve_range(engine, query.date_range)
-    planned = None
-    if plan:
-        from shoplens.insights.runner import plan_sources
+    from shoplens.insights.runner import prologue
 
-        scope = Scope(catalogue, Binder(prefix="r"), timezone=query.date_range.timezone)
-        planned = plan_sources(engine, query, scope=scope, rng=rng)
-    if planned is None:
-        scope = Scope(catalogue, Binder(), timezone=query.date_range.timezone)
+    start = prologue(engine, query, rng=rng, catalogue=catalogue, plan=plan)
+    scope, rng, planned = start.scope, start.rng, start.planned
     bds = compile_breakdowns(scope, query.breakdowns)
     keys = ["series", *bds.columns, "bd_other"]
     selects = []
