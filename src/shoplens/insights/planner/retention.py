@@ -45,10 +45,19 @@ def plan_retention(query: RetentionQuery, scope: Scope, rng: ResolvedRange
         user_day.bucket(query.period).as_("cohort"), exp.null().as_("bd_0")), scope,
         since=since if query.retention_type == "recurring" else None, until=until,
         which=start)
-    # one row per (user, day): the rollup's key, so no grouping is needed (the entries
-    # are a CTE of the statement: PostgreSQL hashes them and scans the rollup once)
+    # the money measures' returns are grouped although (user, day) is the rollup's key:
+    # a grouped relation cannot be probed through the rollup's (day, user_id) index,
+    # which PostgreSQL does per entry when it underestimates the entries (no statistics
+    # yet after a load: 30 s instead of 0.2 s at 1M events); the users measure is
+    # grouped by (user, period) in the statement. Only days with money are grouped.
     returns = user_day.rows(exp.select(
         exp.column("user_id", r).as_("uid"), exp.column("day", r).as_("d"),
-        *money_columns(query, exp.column("revenue", r), exp.column("orders", r))), scope,
+        *money_columns(query, exp.func("SUM", exp.column("revenue", r)),
+                       exp.func("SUM", exp.column("orders", r)))), scope,
         since=since, until=until, which=ret)
+    if query.measure == "revenue":
+        returns = returns.where(exp.column("revenue", r).is_(exp.null()).not_(), copy=False)
+    if query.measure != "users":
+        returns = returns.group_by(exp.column("user_id", r), exp.column("day", r),
+                                   copy=False)
     return RetentionSources(starts, returns, source="rollups")

@@ -201,6 +201,15 @@ def _statement(scope: Scope, query: RetentionQuery, rng: ResolvedRange,
                        "revenue", "orders").from_(sources.returns.subquery("rt", copy=False), copy=False))
     if query.measure == "revenue":  # a day without revenue adds nothing to any cell
         rets = rets.where(exp.column("revenue").is_(exp.null()).not_(), copy=False)
+    elif query.measure == "users":
+        # a user returns in offset period p of an entry iff their last return day of p
+        # is on or after the entry's day: one row per (user, period) joins, not per day
+        # (and, grouped, the relation is never probed through an index per entry)
+        rets = (exp.select("uid", "pidx", exp.func("MAX", exp.column("d")).as_("d"),
+                           exp.func("MIN", exp.column("revenue")).as_("revenue"),
+                           exp.func("MIN", exp.column("orders")).as_("orders"))
+                .from_(rets.subquery("rd", copy=False), copy=False)
+                .group_by("uid", "pidx", copy=False))
     k = exp.Sub(this=exp.column("pidx", "a"), expression=exp.column("eidx", "en"))
     on = [exp.EQ(this=exp.column("uid", "a"), expression=exp.column("uid", "en")),
           exp.GTE(this=exp.column("d", "a"), expression=exp.column("entry_day", "en"))]
