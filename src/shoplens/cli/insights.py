@@ -73,7 +73,8 @@ def show(result: Any) -> None:
         series = d["series"]
         first = series[0]["points"] if series else []
         key = "date" if result.kind == "trends" else "intervals"
-        shown = first[-8:]
+        # trends: the latest dates; stickiness: the fewest intervals (where users are)
+        shown = first[-8:] if result.kind == "trends" else first[:8]
         table = Table(title=title, title_justify="left")
         table.add_column("series")
         table.add_column("breakdown")
@@ -83,7 +84,8 @@ def show(result: Any) -> None:
             table.add_column(escape(str(p[key])), justify="right")
         split = bool(result.query.get("breakdowns"))
         for s in series:
-            vals = s["points"][-len(shown):] if shown else []
+            vals = (s["points"][-len(shown):] if result.kind == "trends"
+                    else s["points"][:len(shown)]) if shown else []
             value_key = "value" if result.kind == "trends" else "users"
             label = s["label"] + (" (previous)" if s.get("compare") else "")
             bd = s.get("breakdown_value")

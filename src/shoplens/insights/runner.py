@@ -115,6 +115,15 @@ def prologue(engine: Engine, query: Any, *, rng: ResolvedRange | None = None,
     return Prologue(Scope(catalogue, Binder(), timezone=timezone), rng, None)
 
 
+def cut_note(index: int, item: Any, values: int | None = None) -> str:
+    """What a result says when breakdown ``index`` (a compiled breakdown) was cut to
+    its top values (``values``: how many there were, when known)."""
+    limit = item.breakdown.limit
+    many = f"{values:,} values" if values is not None else f"more than {limit} values"
+    rest = "hidden" if item.breakdown.hide_other else "grouped as '(other)'"
+    return f"breakdowns[{index}] {item.prop.ref}: {many}; the top {limit} are shown, the rest {rest}"
+
+
 def register_runner(kind: str, runner: Runner) -> None:
     """Answer queries of ``kind`` with ``runner(engine, query)`` (funnels, paths ...)."""
     _runners[kind] = runner

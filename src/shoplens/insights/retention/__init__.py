@@ -58,6 +58,7 @@ from shoplens.insights.compile.context import check_engine
 from shoplens.insights.compile.dates import ResolvedRange, bucket_start, label, period_start
 from shoplens.insights.result import InsightResult
 from shoplens.insights.retention.compile import compile_retention
+from shoplens.insights.runner import cut_note
 from shoplens.insights.schema import RetentionQuery
 
 EPOCH = dt.date(1900, 1, 1)  # a Monday
@@ -107,8 +108,12 @@ def run_retention(engine: Engine, query: RetentionQuery, *, plan: bool = True,
         cell = cells.setdefault(key, {}).setdefault(k, [0.0] * 5)
         for i, col in enumerate(("users", "first_users", "last_users", "orders", "revenue")):
             cell[i] += _num(r[col])
+    notes = []
     if bd is not None and bd.cut:
+        values = len({v for _, v in sizes})
         sizes, cells = _top_n(sizes, cells, bd.breakdown.limit, bd.breakdown.hide_other)
+        if values > bd.breakdown.limit:
+            notes.append(cut_note(0, bd, values))
     window = Window(query, rng)
     cohorts = []
     sources = {"signup_date": 0, "first_seen": 0, "first_event": 0}
@@ -140,7 +145,7 @@ def run_retention(engine: Engine, query: RetentionQuery, *, plan: bool = True,
         period_start(rng.start.date(), query.period))
     return InsightResult(
         kind="retention", query=query.model_dump(mode="json"), frame=frame, payload=payload,
-        source=compiled.source, sql=[engine.render(statement)],
+        source=compiled.source, sql=[engine.render(statement)], notes=notes,
         date_from=date_from.isoformat(), date_to=rng.last_day.isoformat())
 
 

@@ -23,6 +23,7 @@ from shoplens.insights.compile.rows import mapped_rows, series_rows, series_wher
 from shoplens.insights.compile.sources import from_events
 from shoplens.insights.properties import Catalogue
 from shoplens.insights.result import InsightResult
+from shoplens.insights.runner import cut_note
 from shoplens.insights.schema import StickinessQuery
 
 
@@ -99,13 +100,15 @@ def run_stickiness(engine: Engine, query: StickinessQuery, *, plan: bool = True
                        "breakdown_value": (None if not key else key[0] if len(key) == 1
                                            else list(key)),
                        "users": total, "points": points})
+    notes = [cut_note(0, b) for b in bds.items
+             if b.cut and any(key and key[0] == OTHER for _, key in groups)]
     frame = pd.DataFrame([{"series": s["label"], "breakdown_value": s["breakdown_value"],
                            **p} for s in series for p in s["points"]],
                          columns=["series", "breakdown_value", "intervals", "users", "share"])
     return InsightResult(kind="stickiness", query=query.model_dump(mode="json"), frame=frame,
                          payload={"interval": query.interval, "intervals": n, "series": series},
                          source=compiled.source, sql=[compiled.rendered(engine)],
-                         date_from=rng.start.date().isoformat(),
+                         notes=notes, date_from=rng.start.date().isoformat(),
                          date_to=rng.last_day.isoformat())
 
 
