@@ -110,3 +110,26 @@ def test_query_reads_standard_input_and_prints_its_schema(cli: Any, shop_url: st
                            input=json.dumps(doc))
     assert r.exit_code == 0, r.output
     assert cells(r.stdout)[0] == ("2026-01-05", 2, [2.0, 1.0, None])
+
+
+@pytest.mark.parametrize("kind", ["retention", "lifecycle", "stickiness"])
+def test_engine_that_cannot_answer_fails_before_running(shop_engine: Any, kind: str) -> None:
+    """An engine declaring regex unsupported (DuckDB itself runs regexes: the error can
+    only come from the check before running) fails naming the option and the engine."""
+    from typing import ClassVar
+
+    from shoplens.errors import UnsupportedOperationError
+    from shoplens.insights.runner import run
+
+    class NoRegex(type(shop_engine)):  # type: ignore[misc]
+        insight_unsupported: ClassVar[dict[str, str]] = {"regex": "a regular expression"}
+
+    shop_engine.__class__, cls = NoRegex, shop_engine.__class__
+    try:
+        with pytest.raises(UnsupportedOperationError,
+                           match=rf"filters \(utm_source regex\): a regular expression"
+                                 rf".*not supported on the {cls.name} engine"):
+            run(shop_engine, {"kind": kind, "filters": [
+                {"property": "utm_source", "operator": "regex", "value": "g"}]})
+    finally:
+        shop_engine.__class__ = cls
