@@ -45,6 +45,10 @@ def test_observed_window_up_to_cells(cli: Any, shop_url: str) -> None:
                                ("2026-01-05", 1, [1.0, 1.0, None]),
                                ("2026-01-12", 1, [0.0, None, None]),
                                ("2026-01-19", 1, [None, None, None])]
+    api = sl.retention(shop_url, cohort_by="signup", period="week", total_intervals=3,
+                       return_event="action:purchase", measure="orders",
+                       accumulation="up_to", censoring="observed").to_dict()
+    assert [(c["cohort"], c["size"], c["values"]) for c in api["cohorts"]] == cells(r.stdout)
 
 
 def test_offset_period_and_accumulation_match_the_query_document(cli: Any, shop_url: str
