@@ -8,7 +8,10 @@ Generates a shop in memory with ``shoplens.generate.generate_tables`` (same seed
 data every run), appends it to a fresh DuckDB file through the engine's bulk path, times
 ``compute_cohorts`` for the brief's default, the classic, weekly rolling and the LTV
 curve, times the tutorial-style pandas computation of the classic and checks both give
-the same numbers wherever the matrix is observable. Writes
+the same numbers wherever the matrix is observable. Each matrix is timed side by side
+with the dedicated cohort SQL the retention runner replaced (``cohorts_legacy.sql``,
+run as it was: freshness check, then the statement), whose cells must be the same.
+Writes
 ``benchmarks/results/cohorts-<N>.{json,md}``. ``--engines duckdb,postgres`` adds a
 throwaway PostgreSQL server (slow to fill at 10M rows; use a smaller ``--events``).
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -30,9 +34,13 @@ import pyarrow.compute as pc
 
 from shoplens.cohorts import CohortParams, CohortResult, compute_cohorts
 from shoplens.engines import Engine, connect
+from shoplens.engines.sql import Query
 from shoplens.metrics import rollups
 
 RESULTS = Path(__file__).resolve().parent / "results"
+#: the cohort statement before the matrices became retention queries (commit 8f3cd0c^)
+LEGACY_SQL = Query((Path(__file__).resolve().parent / "cohorts_legacy.sql").read_text(
+    encoding="utf-8"), name="cohorts_legacy")
 LEGACY = {"viewed": "view", "add-to-cart": "cart", "remove-from-cart": "remove_from_cart",
           "purchased": "purchase"}
 CASES = {
@@ -86,15 +94,46 @@ def fill(engine: Engine, tables: dict[str, pa.Table]) -> None:
                 engine.append_arrow(name, batch)
 
 
-def time_case(engine: Engine, params: CohortParams, repeat: int) -> tuple[list[float], CohortResult]:
-    times = []
-    result = None
+def legacy_cells(engine: Engine, params: CohortParams) -> pd.DataFrame:
+    """The dedicated statement as ``compute_cohorts`` ran it before: rollups checked,
+    then one statement (one row per cell)."""
+    with engine.transaction():
+        rollups.ensure_fresh(engine)
+    return engine.fetch_df(LEGACY_SQL, {
+        "cohort_by": params.cohort_by, "period": params.period,
+        "offset_unit": params.offset_unit, "periods": params.periods,
+        "measure": params.measure, "kind": params.kind, "activity": params.active_on,
+        "observed_from": params.observed_from, "observed_until": params.observed_until})
+
+
+def time_case(engine: Engine, params: CohortParams, repeat: int
+              ) -> tuple[list[float], list[float], CohortResult, pd.DataFrame]:
+    """Times of the retention runner and of the legacy statement, alternated."""
+    times, legacy = [], []
+    result = cells = None
     for _ in range(repeat):
         t0 = time.perf_counter()
         result = compute_cohorts(engine, params)
         times.append(time.perf_counter() - t0)
-    assert result is not None
-    return times, result
+        t0 = time.perf_counter()
+        cells = legacy_cells(engine, params)
+        legacy.append(time.perf_counter() - t0)
+    assert result is not None and cells is not None
+    return times, legacy, result, cells
+
+
+def compare_with_legacy(result: CohortResult, cells: pd.DataFrame) -> int:
+    """Cells whose value differs from the legacy statement's (censored = None)."""
+    theirs = {(pd.Timestamp(r.cohort).date(), int(r.offset)):
+              (None if pd.isna(r.value) else float(r.value)) for r in cells.itertuples()}
+    bad = 0
+    for row in result.rows:
+        for n, value in enumerate(row.values):
+            other = theirs.get((row.cohort, n), "missing")
+            same = (value is None and other is None) or (
+                value is not None and isinstance(other, float) and abs(value - other) < 1e-9)
+            bad += not same
+    return bad + abs(len(theirs) - sum(len(r.values) for r in result.rows))
 
 
 def tutorial_classic(events: pd.DataFrame, periods: int) -> pd.DataFrame:
@@ -144,6 +183,9 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--engines", default="duckdb")
+    ap.add_argument("--analyze", action="store_true",
+                    help="gather planner statistics after the load (as autovacuum does "
+                         "soon after one); without it the first matrices run without any")
     args = ap.parse_args()
     RESULTS.mkdir(exist_ok=True)
 
@@ -180,16 +222,24 @@ def main() -> int:
                 rollups.rebuild(engine)
                 rollup_s[name] = time.perf_counter() - t1
                 log(f"{name}: cohort rollup built in {rollup_s[name]:.2f} s")
+                if args.analyze:
+                    # the statistics autovacuum gathers a minute after a load
+                    engine.execute("ANALYZE")
                 t1 = time.perf_counter()
                 with engine.transaction():
                     rollups.ensure_fresh(engine)
                 check_s[name] = time.perf_counter() - t1
                 for label, params in CASES.items():
-                    times, result = time_case(engine, params, args.repeat)
-                    rows.append({"engine": name, "case": label, "median_s": statistics.median(times),
+                    times, legacy, result, cells = time_case(engine, params, args.repeat)
+                    rows.append({"engine": name, "case": label,
+                                 "median_s": statistics.median(times),
                                  "min_s": min(times), "max_s": max(times),
+                                 "legacy_median_s": statistics.median(legacy),
+                                 "legacy_differing_cells": compare_with_legacy(result, cells),
                                  "cohorts": len(result.rows)})
-                    log(f"{name}: {label}: median {statistics.median(times):.3f} s")
+                    log(f"{name}: {label}: median {statistics.median(times):.3f} s, legacy "
+                        f"{statistics.median(legacy):.3f} s, differing cells "
+                        f"{rows[-1]['legacy_differing_cells']}")
                     if name == engines[0][0]:
                         matrices[label] = matrix_markdown(result)
                     if label.startswith("classic"):
@@ -210,11 +260,20 @@ def main() -> int:
     mismatches = compare_with_tutorial(classic, tutorial)
     sql_classic = next(r["median_s"] for r in rows if r["case"].startswith("classic"))
 
+    load = os.getloadavg()
     md = [f"# Cohort retention on {n_events:,} events", "",
-          "| engine | matrix | median s | min s | max s | cohorts |",
-          "|---|---|---:|---:|---:|---:|"]
+          f"Load average at the end of the run (2 shared cores): {load[0]:.2f} {load[1]:.2f} "
+          f"{load[2]:.2f}. Retention runner (the matrices today) and the dedicated cohort "
+          "SQL it replaced (`cohorts_legacy.sql`), alternated in one run, each including "
+          "the rollup freshness check. Planner statistics gathered after the load: "
+          f"{'yes (--analyze)' if args.analyze else 'no (a fresh load)'}.", "",
+          "| engine | matrix | median s | min s | max s | legacy median s | legacy / runner "
+          "| cells differing | cohorts |",
+          "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     md += [f"| {r['engine']} | {r['case']} | {r['median_s']:.3f} | {r['min_s']:.3f} | "
-           f"{r['max_s']:.3f} | {r['cohorts']} |" for r in rows]
+           f"{r['max_s']:.3f} | {r['legacy_median_s']:.3f} | "
+           f"{r['legacy_median_s'] / r['median_s']:.2f}x | {r['legacy_differing_cells']} | "
+           f"{r['cohorts']} |" for r in rows]
     md += ["", f"pandas tutorial classic: {pandas_s:.3f} s; SQL on DuckDB {sql_classic:.3f} s "
            f"({pandas_s / sql_classic:.1f}x); observable cells differing: {mismatches}", "",
            "One-off cohort rollup build (loads maintain it incrementally): "
@@ -229,11 +288,13 @@ def main() -> int:
     (RESULTS / f"cohorts-{args.events}.json").write_text(json.dumps({
         "events": n_events, "rows": rows, "pandas_classic_s": pandas_s,
         "rollup_build_s": rollup_s, "freshness_check_s": check_s,
-        "classic_mismatches": mismatches}, indent=2), encoding="utf-8")
+        "classic_mismatches": mismatches, "load_average": load}, indent=2), encoding="utf-8")
     goal = all(r["median_s"] < 2.0 for r in rows if r["engine"] == "duckdb")
     log(f"goal (< 2 s per full matrix on DuckDB): {'met' if goal else 'MISSED'}; "
         f"tutorial mismatches: {mismatches}")
-    return 0 if goal and mismatches == 0 else 1
+    legacy_same = all(r["legacy_differing_cells"] == 0 for r in rows)
+    log(f"cells equal to the legacy statement: {'yes' if legacy_same else 'NO'}")
+    return 0 if goal and mismatches == 0 and legacy_same else 1
 
 
 if __name__ == "__main__":

@@ -23,3 +23,13 @@ def test_growth_section(shop_engine: Engine, tmp_path: Path) -> None:
     assert [p.users for p in g.stickiness[:4]] == [2, 1, 1, 0]
     assert {r.value: r.size for r in g.retention_by_channel} == {"google": 2, "newsletter": 1,
                                                                  "O'Hara ads": 1}
+
+
+def test_partial_last_week_is_marked(shop_engine: Engine, tmp_path: Path) -> None:
+    """The data ends on Wednesday 01-21: the lifecycle's last week is partial (drawn pale,
+    said in the title); a range ending on a Sunday is not."""
+    from shoplens.report.growth_charts import _partial_last
+
+    g = collect_section("growth", ReportContext(engine=shop_engine, out=tmp_path))
+    assert g.lifecycle_until == "2026-01-21" and _partial_last(g)
+    assert not _partial_last(g.model_copy(update={"lifecycle_until": "2026-01-25"}))

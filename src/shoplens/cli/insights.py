@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from shoplens.cli.common import DbOption, JsonOption, engine_from, out, print_json
+from shoplens.cli.common import DbOption, JsonOption, engine_from, out, params, print_json
 from shoplens.errors import ConfigError, InputError
 
 EventOpt = Annotated[list[str] | None, typer.Option(
@@ -41,11 +41,14 @@ def _date_range(date_from: str | None, date_to: str | None, tz: str, anchor: str
     return {"date_from": date_from, "date_to": date_to, "timezone": tz, "anchor": anchor}
 
 
-def _answer(db: str | None, doc: dict[str, Any], json_out: bool) -> None:
+def _answer(db: str | None, doc: dict[str, Any], json_out: bool,
+            model: type[Any] | None = None) -> None:
+    """Validate ``doc`` (as ``model``: a bad value is an error naming its option), run it
+    and print the table or, with ``--json``, the result document."""
     from shoplens.insights.api import _dump
     from shoplens.insights.runner import run, validate
 
-    query = validate(_dump(doc))
+    query = params(model, **_dump(doc)) if model is not None else validate(_dump(doc))
     with engine_from(db) as engine:
         result = run(engine, query)
     if json_out:
@@ -70,7 +73,8 @@ def show(result: Any) -> None:
         series = d["series"]
         first = series[0]["points"] if series else []
         key = "date" if result.kind == "trends" else "intervals"
-        shown = first[-8:]
+        # trends: the latest dates; stickiness: the fewest intervals (where users are)
+        shown = first[-8:] if result.kind == "trends" else first[:8]
         table = Table(title=title, title_justify="left")
         table.add_column("series")
         table.add_column("breakdown")
@@ -80,7 +84,8 @@ def show(result: Any) -> None:
             table.add_column(escape(str(p[key])), justify="right")
         split = bool(result.query.get("breakdowns"))
         for s in series:
-            vals = s["points"][-len(shown):] if shown else []
+            vals = (s["points"][-len(shown):] if result.kind == "trends"
+                    else s["points"][:len(shown)]) if shown else []
             value_key = "value" if result.kind == "trends" else "users"
             label = s["label"] + (" (previous)" if s.get("compare") else "")
             bd = s.get("breakdown_value")
@@ -117,6 +122,11 @@ def show(result: Any) -> None:
         out.print(f"note: {escape(note)}", style="dim")
 
 
+def _users_only(kind: str, math: str) -> None:
+    if math != "unique_users":
+        raise ConfigError(f"--math {math!r}: {kind} counts users; only unique_users applies")
+
+
 def register(app: typer.Typer) -> None:
     @app.command("trends")
     def trends_cmd(
@@ -124,7 +134,7 @@ def register(app: typer.Typer) -> None:
         math: Annotated[str, typer.Option(
             "--math", "-m", help="total, unique_users, unique_sessions, sum, avg, median, "
                                  "p90, min, max, per_user_avg.")] = "total",
-        prop: Annotated[str | None, typer.Option(
+        math_property: Annotated[str | None, typer.Option(
             "--property", "-p", help="Property of sum/avg/median/p90/min/max "
                                      "(revenue, price, quantity ...).")] = None,
         where: WhereOpt = None,
@@ -141,45 +151,61 @@ def register(app: typer.Typer) -> None:
         compare: Annotated[bool, typer.Option(
             "--compare", help="Add the previous period.")] = False,
         cumulative: Annotated[bool, typer.Option("--cumulative")] = False,
-        tz: TzOpt = "UTC",
+        timezone: TzOpt = "UTC",
         anchor: AnchorOpt = "data",
         json_out: JsonOption = False,
         db: DbOption = None,
     ) -> None:
         """Events, users or sums of a property over time, split and filtered at will."""
         from shoplens.insights.api import _breakdowns, _series
+        from shoplens.insights.schema import TrendsQuery
         from shoplens.insights.where import parse_where
 
-        doc = {"kind": "trends", "series": _series(event or [None], math, prop),
+        doc = {"kind": "trends", "series": _series(event or [None], math, math_property),
                "filters": parse_where(where), "breakdowns": _breakdowns(breakdown, limit, bins),
-               "date_range": _date_range(date_from, date_to, tz, anchor), "interval": interval,
-               "formula": formula, "compare": compare, "cumulative": cumulative}
-        _answer(db, doc, json_out)
+               "date_range": _date_range(date_from, date_to, timezone, anchor),
+               "interval": interval, "formula": formula, "compare": compare,
+               "cumulative": cumulative}
+        _answer(db, doc, json_out, TrendsQuery)
 
     @app.command("lifecycle")
     def lifecycle_cmd(
         event: Annotated[str | None, typer.Option(
             "--event", "-e", help="Event that makes a user active (default: any).")] = None,
+        math: Annotated[str, typer.Option(
+            "--math", "-m", help="unique_users (lifecycle counts users).")] = "unique_users",
         where: WhereOpt = None,
+        breakdown: Annotated[list[str] | None, typer.Option(
+            "--breakdown", "-b", help="Not available: a lifecycle is not split (filter "
+                                      "with --where).")] = None,
         date_from: FromOpt = None,
         date_to: ToOpt = None,
         interval: Annotated[str, typer.Option("--interval", "-i",
                                               help="day, week or month.")] = "week",
-        tz: TzOpt = "UTC",
+        timezone: TzOpt = "UTC",
         anchor: AnchorOpt = "data",
         json_out: JsonOption = False,
         db: DbOption = None,
     ) -> None:
         """New, returning, resurrecting and dormant users per interval."""
+        from shoplens.insights.schema import LifecycleQuery
         from shoplens.insights.where import parse_where
 
+        _users_only("lifecycle", math)
+        if breakdown:
+            raise ConfigError("--breakdown: a lifecycle is not split by a property (as in "
+                              "PostHog); filter it instead, e.g. --where "
+                              f"'{breakdown[0]}=VALUE'")
         doc = {"kind": "lifecycle", "series": {"event": event}, "filters": parse_where(where),
-               "date_range": _date_range(date_from, date_to, tz, anchor), "interval": interval}
-        _answer(db, doc, json_out)
+               "date_range": _date_range(date_from, date_to, timezone, anchor),
+               "interval": interval}
+        _answer(db, doc, json_out, LifecycleQuery)
 
     @app.command("stickiness")
     def stickiness_cmd(
         event: EventOpt = None,
+        math: Annotated[str, typer.Option(
+            "--math", "-m", help="unique_users (stickiness counts users).")] = "unique_users",
         where: WhereOpt = None,
         breakdown: BreakdownOpt = None,
         limit: LimitOpt = 10,
@@ -187,19 +213,22 @@ def register(app: typer.Typer) -> None:
         date_to: ToOpt = None,
         interval: Annotated[str, typer.Option("--interval", "-i",
                                               help="day, week or month.")] = "day",
-        tz: TzOpt = "UTC",
+        timezone: TzOpt = "UTC",
         anchor: AnchorOpt = "data",
         json_out: JsonOption = False,
         db: DbOption = None,
     ) -> None:
         """Users by the number of intervals they were active in."""
         from shoplens.insights.api import _breakdowns
+        from shoplens.insights.schema import StickinessQuery
         from shoplens.insights.where import parse_where
 
+        _users_only("stickiness", math)
         doc = {"kind": "stickiness", "series": [{"event": e} for e in (event or [None])],
                "filters": parse_where(where), "breakdowns": _breakdowns(breakdown, limit, None),
-               "date_range": _date_range(date_from, date_to, tz, anchor), "interval": interval}
-        _answer(db, doc, json_out)
+               "date_range": _date_range(date_from, date_to, timezone, anchor),
+               "interval": interval}
+        _answer(db, doc, json_out, StickinessQuery)
 
     @app.command("retention")
     def retention_cmd(
@@ -207,41 +236,60 @@ def register(app: typer.Typer) -> None:
             "--event", "-e", help="Start event (default: any).")] = None,
         return_event: Annotated[str | None, typer.Option(
             "--return-event", "-r", help="Return event (default: the start event).")] = None,
-        period: Annotated[str, typer.Option("--interval", "-i",
-                                            help="day, week or month.")] = "week",
-        intervals: Annotated[int, typer.Option("--intervals", "-n",
-                                               help="Periods followed.")] = 8,
+        period: Annotated[str, typer.Option(
+            "--interval", "-i", help="Cohort width: day, week or month.")] = "week",
+        total_intervals: Annotated[int, typer.Option(
+            "--intervals", "-n", help="Periods followed (1-400).")] = 8,
         retention_type: Annotated[str, typer.Option(
             "--type", help="first_time (cohort by first start event) or recurring.")
         ] = "first_time",
         measure: Annotated[str, typer.Option(
-            "--measure", help="users or revenue (revenue retention).")] = "users",
+            "--math", "--measure", "-m",
+            help="users, orders (distinct purchase times) or revenue (revenue retention)."
+        )] = "users",
         cumulative: Annotated[bool, typer.Option(
             "--cumulative", help="Returned in period N or later (users); with revenue: "
                                  "cumulative revenue per user (LTV).")] = False,
+        cohort_by: Annotated[str, typer.Option(
+            "--cohort-by", help="start_event, or signup (users.signup_date, else first "
+                                "seen, else the first start event).")] = "start_event",
+        offset_period: Annotated[str | None, typer.Option(
+            "--offset-period", help="Column step: day, week or month (default: "
+                                    "--interval), from each member's own entry day.")
+        ] = None,
+        accumulation: Annotated[str | None, typer.Option(
+            "--accumulation", help="Cells: period (in k), on_or_after (k or later), up_to "
+                                   "(0..k). Default from --cumulative.")] = None,
+        censoring: Annotated[str, typer.Option(
+            "--censoring", help="started (cohorts of the range) or observed (the range is "
+                                "the data's window: a cell needs its periods wholly in "
+                                "it).")] = "started",
         where: WhereOpt = None,
         breakdown: Annotated[str | None, typer.Option(
             "--breakdown", "-b", help="Split cohorts by a property.")] = None,
         limit: LimitOpt = 10,
         date_from: FromOpt = None,
         date_to: ToOpt = None,
-        tz: TzOpt = "UTC",
+        timezone: TzOpt = "UTC",
         anchor: AnchorOpt = "data",
         json_out: JsonOption = False,
         db: DbOption = None,
     ) -> None:
         """Retention: of the users who started in a period, who came back later."""
         from shoplens.insights.api import _breakdowns
+        from shoplens.insights.schema import RetentionQuery
         from shoplens.insights.where import parse_where
 
         doc = {"kind": "retention", "start_event": {"event": start_event},
                "return_event": {"event": return_event if return_event else start_event},
-               "period": period, "total_intervals": intervals,
+               "period": period, "total_intervals": total_intervals,
                "retention_type": retention_type, "measure": measure,
-               "cumulative": cumulative, "filters": parse_where(where),
+               "cumulative": cumulative, "cohort_by": cohort_by,
+               "offset_period": offset_period, "accumulation": accumulation,
+               "censoring": censoring, "filters": parse_where(where),
                "breakdowns": _breakdowns(breakdown, limit, None),
-               "date_range": _date_range(date_from, date_to, tz, anchor)}
-        _answer(db, doc, json_out)
+               "date_range": _date_range(date_from, date_to, timezone, anchor)}
+        _answer(db, doc, json_out, RetentionQuery)
 
     @app.command("query")
     def query_cmd(

@@ -25,10 +25,12 @@ always counted them; an unknown type (NULL) is activity.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from shoplens.cohorts.params import CohortParams
 from shoplens.engines import Engine
+from shoplens.insights.planner import user_day
 from shoplens.insights.result import InsightResult
 from shoplens.insights.schema import DateRange, EventSeries, PropertyFilter, RetentionQuery
 
@@ -65,10 +67,29 @@ def retention_query(params: CohortParams) -> RetentionQuery:
 
 def run_query(engine: Engine, params: CohortParams) -> InsightResult:
     """Run the matrix's retention query (the rollups brought up to date first, so that
-    the planner can answer from them: a no-op when they already are)."""
+    the planner can answer from them: a no-op when they already are).
+
+    The observed window's default bounds are the first and last day of the user-day
+    rollup, which holds a row for every day with events (as the dedicated cohort SQL
+    read them): two index lookups where the first and last event time scan ``events``.
+    """
+    from shoplens.insights.compile.dates import resolve_range
     from shoplens.insights.retention import run_retention
     from shoplens.metrics import rollups
 
     with engine.transaction():
         rollups.ensure_fresh(engine)
-    return run_retention(engine, retention_query(params))
+    query = retention_query(params)
+    lo, hi = engine.fetch_all(f"SELECT MIN(day), MAX(day) FROM {user_day.TABLE}")[0]
+    bounds = tuple(None if d is None else dt.datetime.combine(_day(d), dt.time())
+                   for d in (lo, hi))
+    rng = resolve_range(engine, query.date_range, bounds=bounds)  # type: ignore[arg-type]
+    return run_retention(engine, query, rng=rng)
+
+
+def _day(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])

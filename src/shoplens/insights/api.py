@@ -169,18 +169,24 @@ def retention(db: Db = None, *, start_event: str | None = None,
               total_intervals: int = 8, retention_type: str = "first_time",
               measure: str = "users", cumulative: bool = False, where: Any = None,
               breakdown: Any = None, breakdown_limit: int = 10, date_from: str | None = None,
-              date_to: str | None = None, timezone: str = "UTC", anchor: str = "data"
+              date_to: str | None = None, timezone: str = "UTC", anchor: str = "data",
+              cohort_by: str = "start_event", offset_period: str | None = None,
+              accumulation: str | None = None, censoring: str = "started"
               ) -> InsightResult:
     """Of the users who did ``start_event`` in a period, who did ``return_event`` later.
 
-    See :func:`shoplens.insights.retention.run_retention` for the definitions.
+    See :func:`shoplens.insights.retention.run_retention` for the definitions (the
+    cohort options ``cohort_by``, ``offset_period``, ``accumulation``, ``censoring``
+    are those of :class:`~shoplens.insights.schema.RetentionQuery`).
     """
     doc = {"kind": "retention", "start_event": {"event": start_event},
            "return_event": {"event": return_event}, "period": period,
            "total_intervals": total_intervals, "retention_type": retention_type,
            "measure": measure, "cumulative": cumulative, "filters": as_filters(where),
            "breakdowns": _breakdowns(breakdown, breakdown_limit, None),
-           "date_range": _date_range(date_from, date_to, timezone, anchor)}
+           "date_range": _date_range(date_from, date_to, timezone, anchor),
+           "cohort_by": cohort_by, "offset_period": offset_period,
+           "accumulation": accumulation, "censoring": censoring}
     return _run(db, _dump(doc))
 
 

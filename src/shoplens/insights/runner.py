@@ -20,18 +20,24 @@ see :mod:`shoplens.insights.trends.compile`) and the same values; ``None`` means
 the raw events". By default there is no planner (:data:`None`): the rollup planner
 installs itself with :func:`set_planner`. The raw statement of a query is
 :func:`~shoplens.insights.trends.compile.compile_trends`, for equality tests.
+
+Retention, lifecycle and stickiness start from :func:`prologue`: the resolved range
+and either the planner's relations over the user-day rollup (:func:`plan_sources`) or
+a scope for the raw statement; everything past those relations is shared.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
 from shoplens.engines import Engine
 from shoplens.errors import ConfigError
-from shoplens.insights.compile.context import Compiled
+from shoplens.insights.compile.context import Binder, Compiled, Scope
+from shoplens.insights.compile.dates import ResolvedRange
 from shoplens.insights.result import InsightResult
 from shoplens.insights.schema import TrendsQuery, parse_query
 
@@ -64,12 +70,58 @@ def plan(engine: Engine, query: TrendsQuery, resolved: Any) -> Compiled | None:
 def plan_sources(engine: Engine, query: Any, **context: Any) -> Any | None:
     """The rollup relations answering a retention, lifecycle or stickiness ``query``
     (:func:`shoplens.insights.planner.plan_sources`), or None to read the raw events;
-    None too while no planner is installed (:func:`set_planner`)."""
+    None too while no planner is installed (:func:`set_planner`). Compiles call it
+    through :func:`prologue`."""
     if _planner is None:
         return None
     from shoplens.insights.planner import plan_sources as planned
 
     return planned(engine, query, **context)
+
+
+@dataclass(frozen=True)
+class Prologue:
+    """Where a retention, lifecycle or stickiness statement starts: its scope (binder
+    and time zone), the resolved date range, and the planner's relations (``planned``)
+    or None, when the statement reads the raw events."""
+
+    scope: Scope
+    rng: ResolvedRange
+    planned: Any | None
+
+    @property
+    def source(self) -> str:
+        """``"rollups"`` when the planner answered, else ``"raw"``."""
+        return "raw" if self.planned is None else "rollups"
+
+
+def prologue(engine: Engine, query: Any, *, rng: ResolvedRange | None = None,
+             catalogue: Any | None = None, plan: bool = True) -> Prologue:
+    """The shared start of the user-day insights' compiles: resolve the range, ask the
+    planner for rollup relations (:func:`plan_sources`, with ``plan``) and otherwise
+    hand back a fresh scope for the raw statement. A planned scope's parameters are
+    named apart (``r0, r1 ..``) so that a raw and a planned statement never mix."""
+    from shoplens.insights.compile.dates import resolve_range
+    from shoplens.insights.properties import Catalogue
+
+    catalogue = catalogue or Catalogue(engine)
+    rng = rng or resolve_range(engine, query.date_range)
+    timezone = query.date_range.timezone
+    if plan:
+        scope = Scope(catalogue, Binder(prefix="r"), timezone=timezone)
+        planned = plan_sources(engine, query, scope=scope, rng=rng)
+        if planned is not None:
+            return Prologue(scope, rng, planned)
+    return Prologue(Scope(catalogue, Binder(), timezone=timezone), rng, None)
+
+
+def cut_note(index: int, item: Any, values: int | None = None) -> str:
+    """What a result says when breakdown ``index`` (a compiled breakdown) was cut to
+    its top values (``values``: how many there were, when known)."""
+    limit = item.breakdown.limit
+    many = f"{values:,} values" if values is not None else f"more than {limit} values"
+    rest = "hidden" if item.breakdown.hide_other else "grouped as '(other)'"
+    return f"breakdowns[{index}] {item.prop.ref}: {many}; the top {limit} are shown, the rest {rest}"
 
 
 def register_runner(kind: str, runner: Runner) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from shoplens.report.format import axis_money, num
 from shoplens.report.model import BreakdownRow, GrowthSection
@@ -39,22 +39,50 @@ def draw_lifecycle(ax: Axes, g: GrowthSection) -> None:
     new = np.array([p.new for p in pts])
     ret = np.array([p.returning for p in pts])
     res = np.array([p.resurrecting for p in pts])
-    ax.bar(x, new, color=GREEN, label="new")
-    ax.bar(x, ret, bottom=new, color=BLUE, label="returning")
-    ax.bar(x, res, bottom=new + ret, color=PURPLE, label="resurrecting")
-    ax.bar(x, [p.dormant for p in pts], color=RED, label="dormant")
+    # a last interval the data covers only in part is drawn pale: its dormant users
+    # may still come back before it ends
+    partial = _partial_last(g)
+    alpha = [0.35 if partial and i == len(pts) - 1 else 1.0 for i in range(len(pts))]
+    for ys, bottom, color, label in ((new, 0, GREEN, "new"), (ret, new, BLUE, "returning"),
+                                     (res, new + ret, PURPLE, "resurrecting"),
+                                     ([p.dormant for p in pts], 0, RED, "dormant")):
+        bars = ax.bar(x, ys, bottom=bottom, color=color, label=label)
+        for bar, a in zip(bars, alpha, strict=True):
+            bar.set_alpha(a)
     ax.axhline(0, color="#111827", lw=0.6)
     step = max(1, len(pts) // 12)
     ax.set_xticks(x[::step], [p.date[5:] for p in pts][::step])
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: num(v)))
     ax.legend(frameon=False, ncols=4, loc="upper left", fontsize=8)
-    ax.set_title(f"Lifecycle per {g.lifecycle_interval or 'week'} (dormant below zero)")
+    title = f"Lifecycle per {g.lifecycle_interval or 'week'} (dormant below zero)"
+    if partial:
+        title += f"; last {g.lifecycle_interval or 'week'} partial (data to {g.lifecycle_until})"
+    ax.set_title(title)
+
+
+def _partial_last(g: GrowthSection) -> bool:
+    """The last lifecycle interval ends after the data's last day."""
+    import datetime as dt
+
+    if not g.lifecycle or not g.lifecycle_until:
+        return False
+    start = dt.date.fromisoformat(g.lifecycle[-1].date[:10])
+    unit = g.lifecycle_interval or "week"
+    if unit == "day":
+        last = start
+    elif unit == "week":
+        last = start + dt.timedelta(days=6)
+    else:
+        nxt = start.replace(day=28) + dt.timedelta(days=4)
+        last = nxt - dt.timedelta(days=nxt.day)
+    return last > dt.date.fromisoformat(g.lifecycle_until)
 
 
 def draw_stickiness(ax: Axes, g: GrowthSection) -> None:
     pts = g.stickiness
     ax.bar([p.intervals for p in pts], [p.share or 0 for p in pts], color=ORANGE)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    # decimals as the ticks need them (2.5% steps read "2%, 5%, 8%" with none)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
     ax.set_xlabel("days active")
     ax.set_title(f"Stickiness: {g.stickiness_note or 'users by days active'}")
 
@@ -66,6 +94,7 @@ def draw_retention_by_channel(ax: Axes, g: GrowthSection) -> None:
                 color=[BLUE, ORANGE, GREEN, PURPLE, RED, "#6b7280"][i % 6],
                 label=f"{_label(row.value)} (n={num(row.size)})")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole periods, never 0.2
     ax.set_xlabel(f"{g.retention_period or 'week'}s after the first event")
     ax.legend(frameon=False, fontsize=8)
     ax.set_title("Retention by acquisition channel")

@@ -153,6 +153,8 @@ class GrowthSection(Section):
     retention_period: str | None = None
     lifecycle: list[LifecyclePoint] = Field(default_factory=list)
     lifecycle_interval: str | None = None
+    #: the data's last day: a last interval ending after it is partial
+    lifecycle_until: str | None = None
     stickiness: list[StickinessPoint] = Field(default_factory=list)
     stickiness_note: str | None = None
 

@@ -24,8 +24,8 @@ import pandas as pd
 from sqlglot import exp
 
 from shoplens.engines import Engine
-from shoplens.insights.compile.context import Binder, Compiled, Scope, check_engine
-from shoplens.insights.compile.dates import ResolvedRange, buckets, label, resolve_range, trunc
+from shoplens.insights.compile.context import Compiled, Scope, check_engine
+from shoplens.insights.compile.dates import ResolvedRange, buckets, label, trunc
 from shoplens.insights.compile.rows import series_where
 from shoplens.insights.compile.sources import from_events
 from shoplens.insights.properties import Catalogue
@@ -46,17 +46,12 @@ def compile_lifecycle(engine: Engine, query: LifecycleQuery, *, rng: ResolvedRan
     """Rows ``bucket, status, users`` (dormant negative) for the range's intervals; with
     ``plan`` the active (user, interval) pairs come from the rollup planner when it
     covers the query (:mod:`shoplens.insights.planner.lifecycle`)."""
-    catalogue = catalogue or Catalogue(engine)
-    rng = rng or resolve_range(engine, query.date_range)
-    interval = query.interval
-    acts = None
-    if plan:
-        from shoplens.insights.runner import plan_sources
+    from shoplens.insights.runner import prologue
 
-        scope = Scope(catalogue, Binder(prefix="r"), timezone=query.date_range.timezone)
-        acts = plan_sources(engine, query, scope=scope, rng=rng)
+    start = prologue(engine, query, rng=rng, catalogue=catalogue, plan=plan)
+    scope, rng, acts, source = start.scope, start.rng, start.planned, start.source
+    interval = query.interval
     if acts is None:
-        scope = Scope(catalogue, Binder(), timezone=query.date_range.timezone)
         # the whole history up to the range's end: "new" means first ever
         where = series_where(scope, None, query.series, query.filters, option="series")
         before_end = exp.LT(this=exp.column("event_time", "e"),
@@ -65,9 +60,6 @@ def compile_lifecycle(engine: Engine, query: LifecycleQuery, *, rng: ResolvedRan
         acts = from_events(scope, exp.select(
             exp.column("user_id", "e").as_("uid"),
             trunc(scope.local_time(), interval).as_("bucket")).distinct()).where(where)
-        source = "raw"
-    else:
-        source = "rollups"
     b = exp.column("bucket")
     by_user = {"partition_by": [exp.column("uid")], "order": exp.Order(expressions=[b.copy()])}
     linked = exp.select(

@@ -83,7 +83,7 @@ def plan_sources(engine: Engine, query: Any, **context: Any) -> Any | None:
     """The relations a retention, lifecycle or stickiness statement reads, from the
     user-day rollup (:mod:`shoplens.insights.planner.retention`, ``.lifecycle``,
     ``.stickiness``), or None: the raw events answer. ``context`` is what the runner's
-    compile hands over (its ``scope``, ``rng`` and, for retention, ``lo``)."""
+    compile hands over (its ``scope`` and ``rng``: :func:`shoplens.insights.runner.prologue`)."""
     from shoplens.insights.planner.lifecycle import plan_lifecycle
     from shoplens.insights.planner.retention import plan_retention
     from shoplens.insights.planner.stickiness import plan_stickiness

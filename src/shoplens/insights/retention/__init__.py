@@ -58,12 +58,17 @@ from shoplens.insights.compile.context import check_engine
 from shoplens.insights.compile.dates import ResolvedRange, bucket_start, label, period_start
 from shoplens.insights.result import InsightResult
 from shoplens.insights.retention.compile import compile_retention
+from shoplens.insights.runner import cut_note
 from shoplens.insights.schema import RetentionQuery
 
 EPOCH = dt.date(1900, 1, 1)  # a Monday
 
 
 def _date(x: Any) -> dt.date:
+    if isinstance(x, dt.datetime):  # pandas Timestamps too: their wall-clock day
+        return x.date()
+    if isinstance(x, dt.date):
+        return x
     ts = pd.Timestamp(x)
     return (ts.tz_localize(None) if ts.tzinfo else ts).to_pydatetime().date()
 
@@ -77,32 +82,43 @@ def _shift(d: dt.date, period: str, k: int) -> dt.date:
     return d.replace(year=d.year + month // 12, month=month % 12 + 1, day=1)
 
 
-def run_retention(engine: Engine, query: RetentionQuery, *, plan: bool = True
-                  ) -> InsightResult:
+def run_retention(engine: Engine, query: RetentionQuery, *, plan: bool = True,
+                  rng: ResolvedRange | None = None) -> InsightResult:
     """Answer a retention query (see the module's definitions): ``cohorts`` with
     ``cohort``, ``breakdown_value``, ``size``, ``values`` (``None``: censored),
     ``rates``, ``denominators`` and ``observed``, plus ``average`` (the sum of the
     observed values over the sum of their denominators) and, for signup cohorts,
-    ``anchor_sources``. ``source`` is ``"rollups"`` when the planner answered."""
-    compiled, rng, scope, bds = compile_retention(engine, query, plan=plan)
+    ``anchor_sources``. ``source`` is ``"rollups"`` when the planner answered; ``rng``
+    (the resolved date range) spares the lookup of the data's bounds."""
+    compiled, rng, scope, bds = compile_retention(engine, query, plan=plan, rng=rng)
     check_engine(engine, scope)
-    df = compiled.fetch_df(engine)
+    statement = compiled.query()  # generated once: run and shown
+    df = engine.fetch_df(statement, compiled.params or None)
     n = query.total_intervals
     bd = bds.items[0] if bds.items else None  # type: ignore[attr-defined]
     sizes: dict[tuple[dt.date, Any], list[Any]] = {}
     cells: dict[tuple[dt.date, Any], dict[int, list[float]]] = {}
-    for r in df.to_dict("records"):
-        key = (_date(r["cohort"]), bd.label(r["bd_0"]) if bd else None)
-        k = int(r["k"])
-        if k < 0:
-            sizes[key] = [int(r["users"]), _date(r["entry_min"]), _date(r["entry_max"]),
-                          int(r["from_signup_date"] or 0), int(r["from_first_seen"] or 0)]
+    # column lists, not records: a matrix has a few thousand rows (records cost 2x more)
+    amounts = list(zip(*(df[c].tolist() for c in (
+        "users", "first_users", "last_users", "orders", "revenue")), strict=True))
+    for cohort, bd_0, k, amount, e_min, e_max, signups, seen in zip(
+            df["cohort"].tolist(), df["bd_0"].tolist(), df["k"].tolist(), amounts,
+            df["entry_min"].tolist(), df["entry_max"].tolist(),
+            df["from_signup_date"].tolist(), df["from_first_seen"].tolist(), strict=True):
+        key = (_date(cohort), bd.label(bd_0) if bd else None)
+        if int(k) < 0:
+            sizes[key] = [int(amount[0]), _date(e_min), _date(e_max),
+                          int(_num(signups)), int(_num(seen))]
             continue
-        cell = cells.setdefault(key, {}).setdefault(k, [0.0] * 5)
-        for i, col in enumerate(("users", "first_users", "last_users", "orders", "revenue")):
-            cell[i] += _num(r[col])
+        cell = cells.setdefault(key, {}).setdefault(int(k), [0.0] * 5)
+        for i, value in enumerate(amount):
+            cell[i] += _num(value)
+    notes = []
     if bd is not None and bd.cut:
+        values = len({v for _, v in sizes})
         sizes, cells = _top_n(sizes, cells, bd.breakdown.limit, bd.breakdown.hide_other)
+        if values > bd.breakdown.limit:
+            notes.append(cut_note(0, bd, values))
     window = Window(query, rng)
     cohorts = []
     sources = {"signup_date": 0, "first_seen": 0, "first_event": 0}
@@ -134,7 +150,7 @@ def run_retention(engine: Engine, query: RetentionQuery, *, plan: bool = True
         period_start(rng.start.date(), query.period))
     return InsightResult(
         kind="retention", query=query.model_dump(mode="json"), frame=frame, payload=payload,
-        source=compiled.source, sql=[compiled.rendered(engine)],
+        source=compiled.source, sql=[engine.render(statement)], notes=notes,
         date_from=date_from.isoformat(), date_to=rng.last_day.isoformat())
 
 

@@ -21,6 +21,9 @@ else the day of ``first_seen``, else of the first start event. A return event co
 from the entry's day on; its offset is the calendar difference of ``offset_unit``
 periods between its day and the entry's day. Period indexes are whole days, Monday
 weeks (days since Monday 1900-01-01 over 7) or ``12 * year + month``.
+
+The SQLGlot builders run with ``copy=False``: each relation is built once and used
+once, and copying the growing trees at every step was most of the compile's time.
 """
 
 from __future__ import annotations
@@ -32,8 +35,8 @@ from sqlglot import exp
 
 from shoplens.engines import Engine
 from shoplens.insights.compile.breakdowns import compile_breakdowns
-from shoplens.insights.compile.context import Binder, Compiled, Scope
-from shoplens.insights.compile.dates import ResolvedRange, buckets, resolve_range, trunc
+from shoplens.insights.compile.context import Compiled, Scope
+from shoplens.insights.compile.dates import ResolvedRange, buckets, trunc
 from shoplens.insights.properties import Catalogue
 from shoplens.insights.retention.sources import DATE, RetentionSources, raw_sources
 from shoplens.insights.schema import RetentionQuery
@@ -61,9 +64,13 @@ def period_index(bucket: exp.Expression, period: str) -> exp.Expression:
 
 
 def day_index(day: exp.Expression, unit: str) -> exp.Expression:
-    """The ``unit`` period index of a DATE (weeks via their Monday: an exact division)."""
+    """The ``unit`` period index of a DATE. Weeks: the whole weeks since Monday
+    1900-01-01, ``FLOOR(days / 7)`` (a ``DATE_TRUNC`` to the Monday per row cost more
+    than the rest of the offset's arithmetic)."""
     if unit == "week":
-        return period_index(trunc(exp.Cast(this=day, to=TIMESTAMP.copy()), "week"), "week")
+        days = exp.Cast(this=period_index(day, "day"), to=DOUBLE.copy())
+        return exp.Cast(this=exp.Floor(this=exp.Div(this=days, expression=exp.Literal.number(7))),
+                        to=exp.DataType.build("INTEGER"))
     return period_index(day, unit)
 
 
@@ -80,19 +87,12 @@ def compile_retention(engine: Engine, query: RetentionQuery, *,
                       plan: bool = True) -> tuple[Compiled, ResolvedRange, Scope, Any]:
     """The statement (rows as the module says), its range, scope and breakdowns; with
     ``plan`` the rollup planner supplies the relations when it covers the query."""
-    catalogue = catalogue or Catalogue(engine)
-    rng = rng or resolve_range(engine, query.date_range)
-    lo = lower_bound(query, rng)
-    sources: RetentionSources | None = None
-    if plan:
-        from shoplens.insights.runner import plan_sources
+    from shoplens.insights.runner import prologue
 
-        planned_scope = Scope(catalogue, Binder(prefix="r"), timezone=query.date_range.timezone)
-        sources = plan_sources(engine, query, scope=planned_scope, rng=rng, lo=lo)
-        if sources is not None:
-            scope = planned_scope
-    if sources is None:
-        scope = Scope(catalogue, Binder(), timezone=query.date_range.timezone)
+    start = prologue(engine, query, rng=rng, catalogue=catalogue, plan=plan)
+    scope, rng = start.scope, start.rng
+    sources: RetentionSources | None = start.planned
+    lo = lower_bound(query, rng)
     bds = compile_breakdowns(scope, query.breakdowns)
     if sources is None:
         bd = bds.items[0].expr.copy() if bds.items else exp.null()
@@ -110,21 +110,29 @@ def _entries(scope: Scope, query: RetentionQuery, rng: ResolvedRange,
     d = exp.column("d")
     if query.cohort_by == "signup":
         entries = _signup_entries(scope, query, starts)
+    elif query.retention_type == "first_time" and not query.breakdowns:
+        # the first start day's period is the earliest period: one grouping, no window
+        entries = (exp.select("uid", exp.func("MIN", c.copy()).as_("cohort"),
+                              exp.func("MIN", d.copy()).as_("entry_day"),
+                              exp.func("MIN", exp.column("bd_0")).as_("bd_0"),
+                              exp.Literal.string("event").as_("src"))
+                   .from_(starts.subquery("s", copy=False), copy=False).group_by("uid", copy=False))
     elif query.retention_type == "first_time":
+        # the breakdown value is the smallest of the first period's start events
         ranked = exp.select("uid", "d", "cohort", "bd_0", exp.Window(
             this=exp.func("MIN", c.copy()), partition_by=[exp.column("uid")]
-        ).as_("first_cohort")).from_(starts.subquery("s"))
+        ).as_("first_cohort")).from_(starts.subquery("s", copy=False), copy=False)
         entries = (exp.select("uid", "cohort", exp.func("MIN", d.copy()).as_("entry_day"),
                               exp.func("MIN", exp.column("bd_0")).as_("bd_0"),
                               exp.Literal.string("event").as_("src"))
-                   .from_(ranked.subquery("r"))
-                   .where(exp.EQ(this=c.copy(), expression=exp.column("first_cohort")))
-                   .group_by("uid", "cohort"))
+                   .from_(ranked.subquery("r", copy=False), copy=False)
+                   .where(exp.EQ(this=c.copy(), expression=exp.column("first_cohort")), copy=False)
+                   .group_by("uid", "cohort", copy=False))
     else:
         entries = (exp.select("uid", "cohort", exp.func("MIN", d.copy()).as_("entry_day"),
                               exp.func("MIN", exp.column("bd_0")).as_("bd_0"),
                               exp.Literal.string("event").as_("src"))
-                   .from_(starts.subquery("s")).group_by("uid", "cohort"))
+                   .from_(starts.subquery("s", copy=False), copy=False).group_by("uid", "cohort", copy=False))
     if query.censoring == "observed":
         keep = exp.LTE(this=exp.column("entry_day"), expression=scope.bind(rng.last_day))
     else:
@@ -132,14 +140,14 @@ def _entries(scope: Scope, query: RetentionQuery, rng: ResolvedRange,
                         exp.LT(this=c.copy(), expression=scope.bind(rng.end)))
     return (exp.select("uid", "cohort", "entry_day", "bd_0", "src",
                        day_index(exp.column("entry_day"), query.offset_unit).as_("eidx"))
-            .from_(entries.subquery("en0")).where(keep))
+            .from_(entries.subquery("en0", copy=False), copy=False).where(keep, copy=False))
 
 
 def _signup_entries(scope: Scope, query: RetentionQuery, starts: exp.Select) -> exp.Select:
     """Every user on their signup day, else the day they were first seen, else the day
     of their first start event (users without a ``users`` row too)."""
     first = (exp.select("uid", exp.func("MIN", exp.column("d")).as_("first_day"))
-             .from_(starts.subquery("s")).group_by("uid"))
+             .from_(starts.subquery("s", copy=False), copy=False).group_by("uid", copy=False))
     signup, seen = exp.column("signup_date", "u"), exp.column("first_seen", "u")
     seen_day = exp.Cast(this=_local(scope, seen), to=DATE.copy())
     anchors = (exp.select(
@@ -149,14 +157,14 @@ def _signup_entries(scope: Scope, query: RetentionQuery, starts: exp.Select) -> 
         exp.Case().when(signup.copy().is_(exp.null()).not_(), exp.Literal.string("signup_date"))
         .when(seen.copy().is_(exp.null()).not_(), exp.Literal.string("first_seen"))
         .else_(exp.Literal.string("first_event")).as_("src"))
-        .from_(exp.to_table("users").as_("u"))
-        .join(first.subquery("f"), on="f.uid = u.user_id", join_type="full outer"))
+        .from_(exp.to_table("users").as_("u"), copy=False)
+        .join(first.subquery("f", copy=False), on="f.uid = u.user_id", join_type="full outer", copy=False))
     cohort = trunc(exp.Cast(this=exp.column("entry_day"), to=TIMESTAMP.copy()), query.period)
     return (exp.select("uid", cohort.as_("cohort"), "entry_day",
                        exp.Cast(this=exp.null(), to=exp.DataType.build("TEXT")).as_("bd_0"),
                        "src")
-            .from_(anchors.subquery("an"))
-            .where(exp.column("entry_day").is_(exp.null()).not_()))
+            .from_(anchors.subquery("an", copy=False), copy=False)
+            .where(exp.column("entry_day").is_(exp.null()).not_(), copy=False))
 
 
 def _local(scope: Scope, column: exp.Expression) -> exp.Expression:
@@ -193,7 +201,18 @@ def _statement(scope: Scope, query: RetentionQuery, rng: ResolvedRange,
     n = query.total_intervals
     entries = _entries(scope, query, rng, sources.starts)
     rets = (exp.select("uid", "d", day_index(exp.column("d"), query.offset_unit).as_("pidx"),
-                       "revenue", "orders").from_(sources.returns.subquery("rt")))
+                       "revenue", "orders").from_(sources.returns.subquery("rt", copy=False), copy=False))
+    if query.measure == "revenue":  # a day without revenue adds nothing to any cell
+        rets = rets.where(exp.column("revenue").is_(exp.null()).not_(), copy=False)
+    elif query.measure == "users":
+        # a user returns in offset period p of an entry iff their last return day of p
+        # is on or after the entry's day: one row per (user, period) joins, not per day
+        # (and, grouped, the relation is never probed through an index per entry)
+        rets = (exp.select("uid", "pidx", exp.func("MAX", exp.column("d")).as_("d"),
+                           exp.func("MIN", exp.column("revenue")).as_("revenue"),
+                           exp.func("MIN", exp.column("orders")).as_("orders"))
+                .from_(rets.subquery("rd", copy=False), copy=False)
+                .group_by("uid", "pidx", copy=False))
     k = exp.Sub(this=exp.column("pidx", "a"), expression=exp.column("eidx", "en"))
     on = [exp.EQ(this=exp.column("uid", "a"), expression=exp.column("uid", "en")),
           exp.GTE(this=exp.column("d", "a"), expression=exp.column("entry_day", "en"))]
@@ -205,23 +224,24 @@ def _statement(scope: Scope, query: RetentionQuery, rng: ResolvedRange,
     offsets = (exp.select(exp.column("uid", "en"), exp.column("cohort", "en"),
                           exp.column("bd_0", "en"), k.as_("k"), exp.column("revenue", "a"),
                           exp.column("orders", "a"))
-               .from_(entries.subquery("en"))
-               .join(rets.subquery("a"), on=exp.and_(*on), join_type="inner"))
+               .from_(exp.to_table("entries").as_("en"), copy=False)
+               .join(rets.subquery("a", copy=False), on=exp.and_(*on), join_type="inner", copy=False))
     keys = ("uid", "cohort", "bd_0", "k")
     per_entry = (exp.select(*keys, exp.func("SUM", exp.column("revenue")).as_("revenue"),
                             exp.func("SUM", exp.column("orders")).as_("orders"))
-                 .from_(offsets.subquery("o")).group_by(*keys))
+                 .from_(offsets.subquery("o", copy=False), copy=False).group_by(*keys, copy=False))
     group = ("cohort", "bd_0", "k")
     count = exp.Count(this=exp.Star())
     parts = [exp.select(*_row("cohort", "k", users=count, orders=exp.func(
         "SUM", exp.column("orders")), revenue=exp.func("SUM", exp.column("revenue"))))
-        .from_(per_entry.subquery("pe")).group_by(*group)]
+        .from_(exp.to_table("per_entry").as_("pe"), copy=False).group_by(*group, copy=False)]
     which = {"on_or_after": ("MAX", "last"), "up_to": ("MIN", "first")}.get(query.cells)
     if which is not None and query.measure == "users":
         span = (exp.select("uid", "cohort", "bd_0", exp.func(which[0], exp.column("k")).as_("k"))
-                .from_(per_entry.subquery("pe")).group_by("uid", "cohort", "bd_0"))
+                .from_(exp.to_table("per_entry").as_("pe"), copy=False)
+                .group_by("uid", "cohort", "bd_0", copy=False))
         parts.append(exp.select(*_row("cohort", "k", **{which[1]: count.copy()}))
-                     .from_(span.subquery("sp")).group_by(*group))
+                     .from_(span.subquery("sp", copy=False), copy=False).group_by(*group, copy=False))
     src = exp.column("src")
 
     def from_src(name: str) -> exp.Expression:
@@ -233,8 +253,12 @@ def _statement(scope: Scope, query: RetentionQuery, rng: ResolvedRange,
                   from_src("signup_date"), from_src("first_seen"))
     parts.append(exp.select(*_row("cohort", exp.Literal.number(-1), users=count.copy(),
                                   entries=entry_cols))
-                 .from_(entries.subquery("en")).group_by("cohort", "bd_0"))
-    statement: exp.Expression = parts[0]
+                 .from_(exp.to_table("entries").as_("en"), copy=False).group_by("cohort", "bd_0", copy=False))
+    statement: exp.Query = parts[0]
     for part in parts[1:]:
-        statement = exp.union(statement, part, distinct=False)
-    return statement
+        statement = exp.union(statement, part, distinct=False, copy=False)
+    # named once and read by several parts: PostgreSQL (12+) and DuckDB compute a CTE
+    # referenced more than once a single time, where repeated subqueries ran per part
+    # (3x the entries, 2x the join: most of the statement's time at 1M events)
+    return (statement.with_("entries", as_=entries, copy=False)
+            .with_("per_entry", as_=per_entry, copy=False))

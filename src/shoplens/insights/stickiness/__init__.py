@@ -17,12 +17,13 @@ from sqlglot import exp
 
 from shoplens.engines import Engine
 from shoplens.insights.compile.breakdowns import OTHER, compile_breakdowns
-from shoplens.insights.compile.context import Binder, Compiled, Scope, check_engine
-from shoplens.insights.compile.dates import ResolvedRange, buckets, resolve_range
+from shoplens.insights.compile.context import Compiled, Scope, check_engine
+from shoplens.insights.compile.dates import ResolvedRange, buckets
 from shoplens.insights.compile.rows import mapped_rows, series_rows, series_where
 from shoplens.insights.compile.sources import from_events
 from shoplens.insights.properties import Catalogue
 from shoplens.insights.result import InsightResult
+from shoplens.insights.runner import cut_note
 from shoplens.insights.schema import StickinessQuery
 
 
@@ -32,16 +33,10 @@ def compile_stickiness(engine: Engine, query: StickinessQuery, *,
     """Rows ``series, bd_*, bd_other, intervals, users``; with ``plan`` each series'
     (user, interval) rows come from the rollup planner when it covers the query
     (:mod:`shoplens.insights.planner.stickiness`)."""
-    catalogue = catalogue or Catalogue(engine)
-    rng = rng or resolve_range(engine, query.date_range)
-    planned = None
-    if plan:
-        from shoplens.insights.runner import plan_sources
+    from shoplens.insights.runner import prologue
 
-        scope = Scope(catalogue, Binder(prefix="r"), timezone=query.date_range.timezone)
-        planned = plan_sources(engine, query, scope=scope, rng=rng)
-    if planned is None:
-        scope = Scope(catalogue, Binder(), timezone=query.date_range.timezone)
+    start = prologue(engine, query, rng=rng, catalogue=catalogue, plan=plan)
+    scope, rng, planned = start.scope, start.rng, start.planned
     bds = compile_breakdowns(scope, query.breakdowns)
     keys = ["series", *bds.columns, "bd_other"]
     selects = []
@@ -105,13 +100,15 @@ def run_stickiness(engine: Engine, query: StickinessQuery, *, plan: bool = True
                        "breakdown_value": (None if not key else key[0] if len(key) == 1
                                            else list(key)),
                        "users": total, "points": points})
+    notes = [cut_note(0, b) for b in bds.items
+             if b.cut and any(key and key[0] == OTHER for _, key in groups)]
     frame = pd.DataFrame([{"series": s["label"], "breakdown_value": s["breakdown_value"],
                            **p} for s in series for p in s["points"]],
                          columns=["series", "breakdown_value", "intervals", "users", "share"])
     return InsightResult(kind="stickiness", query=query.model_dump(mode="json"), frame=frame,
                          payload={"interval": query.interval, "intervals": n, "series": series},
                          source=compiled.source, sql=[compiled.rendered(engine)],
-                         date_from=rng.start.date().isoformat(),
+                         notes=notes, date_from=rng.start.date().isoformat(),
                          date_to=rng.last_day.isoformat())
 
 

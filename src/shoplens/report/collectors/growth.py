@@ -61,11 +61,13 @@ def collect(ctx: ReportContext) -> GrowthSection:
     section.by_country = _by(engine, "user.country")
     if _has(engine, "user.channel"):
         section.by_channel = _by(engine, "user.channel")
+        # whole weeks only: a week the data covers in part would show as a drop
         ret = sl.retention(engine, period="week", total_intervals=6, breakdown="user.channel",
-                           breakdown_limit=5)
+                           breakdown_limit=5, censoring="observed")
         section.retention_by_channel = _retention_rows(ret.to_dict()["cohorts"], 6)
     life = sl.lifecycle(engine, interval="week")
     section.lifecycle = [LifecyclePoint(**p) for p in life.to_dict()["points"]]
+    section.lifecycle_until = life.date_to
     stick = sl.stickiness(engine, interval="day", date_from="-27d")
     (series,) = stick.to_dict()["series"]
     section.stickiness = [StickinessPoint(**p) for p in series["points"]]

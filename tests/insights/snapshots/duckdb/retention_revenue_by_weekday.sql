@@ -1,17 +1,47 @@
-SELECT
-  cohort AS cohort,
-  bd_0 AS bd_0,
-  k AS k,
-  COUNT(*) AS users,
-  0 AS first_users,
-  0 AS last_users,
-  CAST(SUM(orders) AS BIGINT) AS orders,
-  CAST(SUM(revenue) AS DOUBLE) AS revenue,
-  CAST(NULL AS DATE) AS entry_min,
-  CAST(NULL AS DATE) AS entry_max,
-  0 AS from_signup_date,
-  0 AS from_first_seen
-FROM (
+WITH entries AS (
+  SELECT
+    uid,
+    cohort,
+    entry_day,
+    bd_0,
+    src,
+    CAST(FLOOR(
+      CAST(CAST(CAST(entry_day AS DATE) - CAST('1900-01-01' AS DATE) AS INT) AS DOUBLE) / 7
+    ) AS INT) AS eidx
+  FROM (
+    SELECT
+      uid,
+      cohort,
+      MIN(d) AS entry_day,
+      MIN(bd_0) AS bd_0,
+      'event' AS src
+    FROM (
+      SELECT
+        uid,
+        d,
+        cohort,
+        bd_0,
+        MIN(cohort) OVER (PARTITION BY uid) AS first_cohort
+      FROM (
+        SELECT DISTINCT
+          e.user_id AS uid,
+          CAST(e.event_time AS DATE) AS d,
+          DATE_TRUNC('WEEK', e.event_time) AS cohort,
+          CAST(EXTRACT(ISODOW FROM e.event_time) AS INT) AS bd_0
+        FROM events AS e
+        WHERE
+          e.event_time < $p0
+      ) AS s
+    ) AS r
+    WHERE
+      cohort = first_cohort
+    GROUP BY
+      uid,
+      cohort
+  ) AS en0
+  WHERE
+    cohort >= $p4 AND cohort < $p5
+), per_entry AS (
   SELECT
     uid,
     cohort,
@@ -27,57 +57,12 @@ FROM (
       a.pidx - en.eidx AS k,
       a.revenue,
       a.orders
-    FROM (
-      SELECT
-        uid,
-        cohort,
-        entry_day,
-        bd_0,
-        src,
-        CAST(CAST((
-          CAST(DATE_TRUNC('WEEK', CAST(entry_day AS TIMESTAMP)) AS DATE) - CAST('1900-01-01' AS DATE)
-        ) AS DOUBLE) / 7 AS INT) AS eidx
-      FROM (
-        SELECT
-          uid,
-          cohort,
-          MIN(d) AS entry_day,
-          MIN(bd_0) AS bd_0,
-          'event' AS src
-        FROM (
-          SELECT
-            uid,
-            d,
-            cohort,
-            bd_0,
-            MIN(cohort) OVER (PARTITION BY uid) AS first_cohort
-          FROM (
-            SELECT DISTINCT
-              e.user_id AS uid,
-              CAST(e.event_time AS DATE) AS d,
-              DATE_TRUNC('WEEK', e.event_time) AS cohort,
-              CAST(EXTRACT(ISODOW FROM e.event_time) AS INT) AS bd_0
-            FROM events AS e
-            WHERE
-              e.event_time < $p0
-          ) AS s
-        ) AS r
-        WHERE
-          cohort = first_cohort
-        GROUP BY
-          uid,
-          cohort
-      ) AS en0
-      WHERE
-        cohort >= $p4 AND cohort < $p5
-    ) AS en
+    FROM entries AS en
     INNER JOIN (
       SELECT
         uid,
         d,
-        CAST(CAST((
-          CAST(DATE_TRUNC('WEEK', CAST(d AS TIMESTAMP)) AS DATE) - CAST('1900-01-01' AS DATE)
-        ) AS DOUBLE) / 7 AS INT) AS pidx,
+        CAST(FLOOR(CAST(CAST(CAST(d AS DATE) - CAST('1900-01-01' AS DATE) AS INT) AS DOUBLE) / 7) AS INT) AS pidx,
         revenue,
         orders
       FROM (
@@ -112,6 +97,8 @@ FROM (
           uid,
           d
       ) AS rt
+      WHERE
+        NOT revenue IS NULL
     ) AS a
       ON a.uid = en.uid AND a.d >= en.entry_day AND a.pidx < en.eidx + 8
   ) AS o
@@ -120,7 +107,21 @@ FROM (
     cohort,
     bd_0,
     k
-) AS pe
+)
+SELECT
+  cohort AS cohort,
+  bd_0 AS bd_0,
+  k AS k,
+  COUNT(*) AS users,
+  0 AS first_users,
+  0 AS last_users,
+  CAST(SUM(orders) AS BIGINT) AS orders,
+  CAST(SUM(revenue) AS DOUBLE) AS revenue,
+  CAST(NULL AS DATE) AS entry_min,
+  CAST(NULL AS DATE) AS entry_max,
+  0 AS from_signup_date,
+  0 AS from_first_seen
+FROM per_entry AS pe
 GROUP BY
   cohort,
   bd_0,
@@ -139,50 +140,7 @@ SELECT
   MAX(entry_day) AS entry_max,
   SUM(CASE WHEN src = 'signup_date' THEN 1 ELSE 0 END) AS from_signup_date,
   SUM(CASE WHEN src = 'first_seen' THEN 1 ELSE 0 END) AS from_first_seen
-FROM (
-  SELECT
-    uid,
-    cohort,
-    entry_day,
-    bd_0,
-    src,
-    CAST(CAST((
-      CAST(DATE_TRUNC('WEEK', CAST(entry_day AS TIMESTAMP)) AS DATE) - CAST('1900-01-01' AS DATE)
-    ) AS DOUBLE) / 7 AS INT) AS eidx
-  FROM (
-    SELECT
-      uid,
-      cohort,
-      MIN(d) AS entry_day,
-      MIN(bd_0) AS bd_0,
-      'event' AS src
-    FROM (
-      SELECT
-        uid,
-        d,
-        cohort,
-        bd_0,
-        MIN(cohort) OVER (PARTITION BY uid) AS first_cohort
-      FROM (
-        SELECT DISTINCT
-          e.user_id AS uid,
-          CAST(e.event_time AS DATE) AS d,
-          DATE_TRUNC('WEEK', e.event_time) AS cohort,
-          CAST(EXTRACT(ISODOW FROM e.event_time) AS INT) AS bd_0
-        FROM events AS e
-        WHERE
-          e.event_time < $p0
-      ) AS s
-    ) AS r
-    WHERE
-      cohort = first_cohort
-    GROUP BY
-      uid,
-      cohort
-  ) AS en0
-  WHERE
-    cohort >= $p4 AND cohort < $p5
-) AS en
+FROM entries AS en
 GROUP BY
   cohort,
   bd_0
