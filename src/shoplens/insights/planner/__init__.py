@@ -23,6 +23,7 @@ import weakref
 from typing import Any
 
 from shoplens.engines import Engine
+from shoplens.insights.compile import cache
 from shoplens.insights.compile.context import Binder, Compiled, Scope
 from shoplens.insights.planner.revenue import plan_revenue
 from shoplens.insights.planner.rolling import plan_rolling
@@ -65,7 +66,13 @@ def plan_trends(engine: Engine, query: TrendsQuery, resolved: Any) -> Compiled |
     raw statement answers it."""
     if query.date_range.timezone != "UTC" or not rollups_ready(engine):
         return None
+    # kept while the data is unchanged (shoplens.insights.compile.cache): a plan reads
+    # only the query, its range and the rollups' catalogue
+    return cache.cached(engine, ("plan", query.model_dump_json(), resolved.range),
+                        lambda _: _plan(engine, query, resolved))
 
+
+def _plan(engine: Engine, query: TrendsQuery, resolved: Any) -> Compiled | None:
     def scope() -> Scope:
         return Scope(resolved.catalogue, Binder(prefix="r"), timezone="UTC")
 

@@ -16,9 +16,10 @@ from typing import Any
 import pandas as pd
 
 from shoplens.engines import Engine
+from shoplens.insights.compile import cache
 from shoplens.insights.compile.breakdowns import OTHER, Breakdowns
 from shoplens.insights.compile.context import Compiled, check_engine
-from shoplens.insights.compile.dates import ResolvedRange, buckets, label
+from shoplens.insights.compile.dates import ResolvedRange, buckets, label, resolve_range
 from shoplens.insights.properties import Catalogue
 from shoplens.insights.result import InsightResult
 from shoplens.insights.schema import TrendsQuery
@@ -46,8 +47,14 @@ def _value(x: Any) -> float | None:
 
 
 def fetch(engine: Engine, query: TrendsQuery, rng: ResolvedRange | None, planner: Planner,
-          catalogue: Catalogue) -> tuple[ResolvedTrends, Compiled, pd.DataFrame]:
-    resolved, raw = resolve_trends(engine, query, rng=rng, catalogue=catalogue)
+          catalogue: Catalogue | None) -> tuple[ResolvedTrends, Compiled, pd.DataFrame]:
+    if catalogue is None:  # the compile is kept while the data is unchanged
+        rng = rng or resolve_range(engine, query.date_range)
+        resolved, raw = cache.cached(
+            engine, ("trends", query.model_dump_json(), rng),
+            lambda cat: resolve_trends(engine, query, rng=rng, catalogue=cat))
+    else:
+        resolved, raw = resolve_trends(engine, query, rng=rng, catalogue=catalogue)
     check_engine(engine, resolved.scope)
     compiled = planner(engine, query, resolved) or raw
     return resolved, compiled, compiled.fetch_df(engine)
@@ -147,7 +154,6 @@ def run_trends(engine: Engine, query: TrendsQuery, *, planner: Planner | None = 
     planner = planner or plan
     if query.formula:  # a bad formula fails before anything runs
         parse_formula(query.formula, len(query.series))
-    catalogue = catalogue or Catalogue(engine)
     resolved, compiled, df = fetch(engine, query, None, planner, catalogue)
     series = shape_series(query, resolved, df)
     sql = [compiled.rendered(engine)]
