@@ -47,6 +47,7 @@ class _EngineCache:
     entries: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
 
 
+_enabled = True
 _CACHES: weakref.WeakKeyDictionary[Engine, _EngineCache] = weakref.WeakKeyDictionary()
 #: engines whose ``rollup_state`` table was seen (never dropped once created)
 _STATE_SEEN: weakref.WeakSet[Engine] = weakref.WeakSet()
@@ -77,8 +78,17 @@ def _tables(engine: Engine) -> tuple[bool, bool]:
     return "user_segments" in found, "event_taxonomy" in found
 
 
+def set_enabled(enabled: bool) -> bool:
+    """Turn the cache on or off (benchmarks compare both); returns the previous state."""
+    global _enabled
+    previous, _enabled = _enabled, enabled
+    if not enabled:
+        clear()
+    return previous
+
+
 def _current(engine: Engine) -> _EngineCache | None:
-    version = data_version(engine)
+    version = data_version(engine) if _enabled else None
     if version is None:
         return None
     with _LOCK:
