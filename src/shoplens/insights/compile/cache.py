@@ -28,6 +28,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from shoplens.engines import Engine
@@ -42,7 +43,7 @@ _LOCK = threading.Lock()
 
 @dataclass
 class _EngineCache:
-    version: Hashable
+    version: tuple[Any, ...]
     catalogue: Catalogue
     entries: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
 
@@ -53,7 +54,7 @@ _CACHES: weakref.WeakKeyDictionary[Engine, _EngineCache] = weakref.WeakKeyDictio
 _STATE_SEEN: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
-def data_version(engine: Engine) -> Hashable | None:
+def data_version(engine: Engine) -> tuple[Any, ...] | None:
     """What a compile depends on, in three small reads; None: no rollups, no caching."""
     if engine not in _STATE_SEEN:
         if not engine.table_exists("rollup_state"):
@@ -102,30 +103,58 @@ def _current(engine: Engine) -> _EngineCache | None:
         return entry
 
 
-def catalogue(engine: Engine) -> Catalogue:
-    """The engine's property catalogue, shared by the queries of one data version (its
-    event names and property sample are read once); a fresh one without rollups."""
-    entry = _current(engine)
-    return entry.catalogue if entry is not None else Catalogue(engine)
+@dataclass
+class View:
+    """One engine's cache at its current data version (read once per query)."""
+
+    engine: Engine
+    entry: _EngineCache | None
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The property catalogue shared by the queries of this data version (its event
+        names and property sample are read once); a fresh one without rollups."""
+        return self.entry.catalogue if self.entry is not None else Catalogue(self.engine)
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime] | None:
+        """The first and last event time as the rollups' fingerprint recorded them (what
+        relative dates are anchored on), or None: ``MIN``/``MAX`` over ``events``
+        answers (a full scan on PostgreSQL without an index on ``event_time``)."""
+        if self.entry is None:
+            return None
+        parts = str(self.entry.version[0][0]).split("|")  # count|first|last|ids
+        if len(parts) != 4 or not parts[1] or not parts[2]:
+            return None
+        return datetime.fromisoformat(parts[1]), datetime.fromisoformat(parts[2])
+
+    def cached(self, key: Hashable, build: Callable[[Catalogue], T]) -> T:
+        """``build(catalogue)``'s result for ``key`` in this data version, built once.
+        ``key`` names everything else the result depends on (the query document, the
+        resolved range, the planner)."""
+        entry = self.entry
+        if entry is None:
+            return build(Catalogue(self.engine))
+        with _LOCK:
+            if key in entry.entries:
+                entry.entries.move_to_end(key)
+                return entry.entries[key]
+        value = build(entry.catalogue)
+        with _LOCK:
+            entry.entries[key] = value
+            while len(entry.entries) > MAX_ENTRIES:
+                entry.entries.popitem(last=False)
+        return value
+
+
+def view(engine: Engine) -> View:
+    """The engine's cache at its current data version (see :class:`View`)."""
+    return View(engine, _current(engine))
 
 
 def cached(engine: Engine, key: Hashable, build: Callable[[Catalogue], T]) -> T:
-    """``build(catalogue)``'s result for ``key`` in the engine's current data version,
-    built once. ``key`` names everything else the result depends on (the query
-    document, the resolved range, the planner)."""
-    entry = _current(engine)
-    if entry is None:
-        return build(Catalogue(engine))
-    with _LOCK:
-        if key in entry.entries:
-            entry.entries.move_to_end(key)
-            return entry.entries[key]
-    value = build(entry.catalogue)
-    with _LOCK:
-        entry.entries[key] = value
-        while len(entry.entries) > MAX_ENTRIES:
-            entry.entries.popitem(last=False)
-    return value
+    """:meth:`View.cached` at the engine's current data version."""
+    return view(engine).cached(key, build)
 
 
 def clear(engine: Engine | None = None) -> None:

@@ -49,9 +49,10 @@ def _value(x: Any) -> float | None:
 def fetch(engine: Engine, query: TrendsQuery, rng: ResolvedRange | None, planner: Planner,
           catalogue: Catalogue | None) -> tuple[ResolvedTrends, Compiled, pd.DataFrame]:
     if catalogue is None:  # the compile is kept while the data is unchanged
-        rng = rng or resolve_range(engine, query.date_range)
-        resolved, raw = cache.cached(
-            engine, ("trends", query.model_dump_json(), rng),
+        kept = cache.view(engine)
+        rng = rng or resolve_range(engine, query.date_range, bounds=kept.bounds)
+        resolved, raw = kept.cached(
+            ("trends", query.model_dump_json(), rng),
             lambda cat: resolve_trends(engine, query, rng=rng, catalogue=cat))
     else:
         resolved, raw = resolve_trends(engine, query, rng=rng, catalogue=catalogue)
@@ -63,13 +64,22 @@ def fetch(engine: Engine, query: TrendsQuery, rng: ResolvedRange | None, planner
 def _keyed(df: pd.DataFrame, bds: Breakdowns) -> dict[tuple[int, Key], dict[dt.datetime, Any]]:
     """(series, breakdown key) -> bucket -> value."""
     out: dict[tuple[int, Key], dict[dt.datetime, Any]] = {}
-    cols = bds.columns
-    for row in df.itertuples(index=False):
-        r = row._asdict()
-        other = int(r.get("bd_other") or 0) == 1
-        key = tuple(OTHER if (other and b.cut) else b.label(r[c])
-                    for b, c in zip(bds.items, cols, strict=True))
-        out.setdefault((int(r["series"]), key), {})[_bucket(r["bucket"])] = _value(r["value"])
+    if df.empty:
+        return out
+    # column-wise: a per-row Timestamp and dict cost more than the rollups' read
+    buckets: dict[Any, dt.datetime] = {}
+    for b in pd.unique(df["bucket"]):
+        buckets[b] = _bucket(b)
+    others = (df["bd_other"].fillna(0).astype(int) == 1).tolist() if "bd_other" in df \
+        else [False] * len(df)
+    labels = [[b.label(v) for v in df[c].tolist()]
+              for b, c in zip(bds.items, bds.columns, strict=True)]
+    cut = [b.cut for b in bds.items]
+    for i, (series, bucket, value, other) in enumerate(zip(
+            df["series"].tolist(), df["bucket"].tolist(), df["value"].tolist(), others,
+            strict=True)):
+        key = tuple(OTHER if (other and c) else col[i] for col, c in zip(labels, cut, strict=True))
+        out.setdefault((int(series), key), {})[buckets[bucket]] = _value(value)
     return out
 
 
