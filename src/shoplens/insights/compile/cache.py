@@ -23,10 +23,12 @@ writes ``rollup_state``. Without rollups there is no version and nothing is cach
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -147,9 +149,27 @@ class View:
         return value
 
 
+_ACTIVE: contextvars.ContextVar[View | None] = contextvars.ContextVar("compile_view",
+                                                                    default=None)
+
+
 def view(engine: Engine) -> View:
-    """The engine's cache at its current data version (see :class:`View`)."""
+    """The engine's cache at its current data version (see :class:`View`); inside
+    :func:`active`, the view it holds (the version is read once per query)."""
+    held = _ACTIVE.get()
+    if held is not None and held.engine is engine:
+        return held
     return View(engine, _current(engine))
+
+
+@contextlib.contextmanager
+def active(held: View) -> Iterator[View]:
+    """Answer :func:`view` with ``held`` inside the block (one query's compile and plan)."""
+    token = _ACTIVE.set(held)
+    try:
+        yield held
+    finally:
+        _ACTIVE.reset(token)
 
 
 def cached(engine: Engine, key: Hashable, build: Callable[[Catalogue], T]) -> T:

@@ -48,16 +48,18 @@ def _value(x: Any) -> float | None:
 
 def fetch(engine: Engine, query: TrendsQuery, rng: ResolvedRange | None, planner: Planner,
           catalogue: Catalogue | None) -> tuple[ResolvedTrends, Compiled, pd.DataFrame]:
-    if catalogue is None:  # the compile is kept while the data is unchanged
-        kept = cache.view(engine)
-        rng = rng or resolve_range(engine, query.date_range, bounds=kept.bounds)
-        resolved, raw = kept.cached(
-            ("trends", query.model_dump_json(), rng),
-            lambda cat: resolve_trends(engine, query, rng=rng, catalogue=cat))
+    if catalogue is None:  # the compile and the plan are kept while the data is unchanged
+        with cache.active(cache.view(engine)) as kept:
+            rng = rng or resolve_range(engine, query.date_range, bounds=kept.bounds)
+            resolved, raw = kept.cached(
+                ("trends", query.model_dump_json(), rng),
+                lambda cat: resolve_trends(engine, query, rng=rng, catalogue=cat))
+            check_engine(engine, resolved.scope)
+            compiled = planner(engine, query, resolved) or raw
     else:
         resolved, raw = resolve_trends(engine, query, rng=rng, catalogue=catalogue)
-    check_engine(engine, resolved.scope)
-    compiled = planner(engine, query, resolved) or raw
+        check_engine(engine, resolved.scope)
+        compiled = planner(engine, query, resolved) or raw
     return resolved, compiled, compiled.fetch_df(engine)
 
 
