@@ -82,11 +82,10 @@ def _tables(engine: Engine) -> tuple[bool, bool]:
 
 
 def set_enabled(enabled: bool) -> bool:
-    """Turn the cache on or off (benchmarks compare both); returns the previous state."""
+    """Turn the cache on or off (benchmarks compare both); returns the previous state.
+    What was kept stays for when it is on again (each entry still checks its version)."""
     global _enabled
     previous, _enabled = _enabled, enabled
-    if not enabled:
-        clear()
     return previous
 
 
