@@ -5,9 +5,9 @@ prints the trees; the property catalogue scans ``events`` for its event names wh
 taxonomy is not stored), often more than reading the answer from the rollups. What a
 compile reads from the database changes only when data is loaded, the catalogue or the
 taxonomy changes or segments are stored, so the compiled statement of one query
-document is the same until then: :func:`cached` keeps it, keyed by the document, the
-resolved date range and the planner, per engine and **data version**
-(:func:`data_version`):
+document is the same until then: :func:`cached` keeps it, keyed by the document and
+its resolved date range (the trends runner's raw statement; the planner keeps its own
+plans the same way), per engine and **data version** (:func:`data_version`):
 
 - ``rollup_state`` (fingerprint of the events and the time the rollups were last
   brought up to date): every ``shoplens load``, taxonomy re-application and catalogue
@@ -19,6 +19,8 @@ resolved date range and the planner, per engine and **data version**
 Events written without ``shoplens load`` leave the version unchanged: they are not seen
 by the planner either until :func:`shoplens.metrics.rollups.ensure_fresh` runs, which
 writes ``rollup_state``. Without rollups there is no version and nothing is cached.
+The same fingerprint holds the first and last event time, which anchors relative dates
+(:attr:`View.bounds`) without a ``MIN``/``MAX`` scan of ``events`` per query.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ _STATE_SEEN: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def data_version(engine: Engine) -> tuple[Any, ...] | None:
-    """What a compile depends on, in three small reads; None: no rollups, no caching."""
+    """What a compile depends on, in two small reads; None: no rollups, no caching."""
     if engine not in _STATE_SEEN:
         if not engine.table_exists("rollup_state"):
             return None

@@ -14,7 +14,8 @@ first folds in any catalogue or user change still pending
 (:func:`shoplens.metrics.rollups.apply_pending`). Events written without
 ``shoplens load`` are not seen until :func:`shoplens.metrics.rollups.ensure_fresh` runs
 (``shoplens metrics`` does): checking every event before each query would cost what the
-rollups save.
+rollups save. A plan is kept per query document, range and data version
+(:mod:`shoplens.insights.compile.cache`): asked again, only the readiness check runs.
 """
 
 from __future__ import annotations
