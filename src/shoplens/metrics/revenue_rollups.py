@@ -15,7 +15,7 @@ and inside :func:`shoplens.metrics.catalogue.update_catalogue`'s.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from shoplens.engines import Engine
@@ -71,6 +71,11 @@ def refresh_catalogue(engine: Engine) -> int:
             return 0
         run_script(engine, "sql/refresh/revenue_catalogue.sql")
         _reprice_user_days(engine)
+        # a new data version: statements compiled against the old catalogue (the top-N
+        # cut depends on how many categories and brands there are) are compiled again
+        # (shoplens.insights.compile.cache)
+        engine.execute("UPDATE rollup_state SET built_at = :at",
+                       {"at": datetime.now(UTC).replace(tzinfo=None)})
         return int(engine.scalar("SELECT COUNT(*) FROM rollup_revenue_changed") or 0)
 
 

@@ -9,6 +9,7 @@ engine declares it cannot do, before anything runs.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,9 +48,15 @@ class Compiled:
     source: str = "raw"
     name: str = "insight"
 
+    @functools.cached_property
+    def _text(self) -> str:
+        # generated once: a statement is run, rendered for the result's ``sql`` and
+        # explained from the same tree (SQLGlot's generator costs milliseconds a call)
+        return self.expression.sql(SOURCE_DIALECT)
+
     def sql(self) -> str:
         """The statement as source-dialect text (placeholders, not values)."""
-        return self.expression.sql(SOURCE_DIALECT)
+        return self._text
 
     def query(self) -> Query:
         return Query(self.sql(), name=self.name)

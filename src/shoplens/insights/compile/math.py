@@ -3,6 +3,7 @@
 ``total`` counts events; ``unique_users`` / ``unique_sessions`` count distinct users /
 sessions (events without a session do not count); ``sum``, ``avg``, ``min``, ``max``,
 ``median`` and ``p90`` aggregate ``math_property`` (a number property; NULLs ignored;
+``avg`` is the exact sum over the count (the same value on every run),
 ``median``/``p90`` are the continuous percentiles, PostgreSQL's ``PERCENTILE_CONT``,
 exact on every engine); ``per_user_avg`` is the mean over the active users of their
 number of events (or of their sum of ``math_property``).
@@ -49,7 +50,12 @@ def aggregate(math: str, has_property: bool) -> exp.Expression:
     elif math == "sum":
         agg = exp.Sum(this=mv)
     elif math == "avg":
-        agg = exp.Avg(this=exp.Cast(this=mv, to=DOUBLE))
+        # the exact sum over the exact count, not AVG over doubles: a parallel sum of
+        # doubles changes its last bits from run to run (DuckDB, Spark), while a
+        # NUMERIC or integer sum is exact, so every run and form gives the same value
+        agg = exp.Div(this=exp.Cast(this=exp.Sum(this=mv), to=DOUBLE),
+                      expression=exp.Cast(this=exp.func("NULLIF", exp.Count(this=mv.copy()),
+                                                        exp.Literal.number(0)), to=DOUBLE))
     elif math == "min":
         agg = exp.Min(this=mv)
     elif math == "max":

@@ -14,7 +14,8 @@ first folds in any catalogue or user change still pending
 (:func:`shoplens.metrics.rollups.apply_pending`). Events written without
 ``shoplens load`` are not seen until :func:`shoplens.metrics.rollups.ensure_fresh` runs
 (``shoplens metrics`` does): checking every event before each query would cost what the
-rollups save.
+rollups save. A plan is kept per query document, range and data version
+(:mod:`shoplens.insights.compile.cache`): asked again, only the readiness check runs.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import weakref
 from typing import Any
 
 from shoplens.engines import Engine
+from shoplens.insights.compile import cache
 from shoplens.insights.compile.context import Binder, Compiled, Scope
 from shoplens.insights.planner.revenue import plan_revenue
 from shoplens.insights.planner.rolling import plan_rolling
@@ -65,7 +67,13 @@ def plan_trends(engine: Engine, query: TrendsQuery, resolved: Any) -> Compiled |
     raw statement answers it."""
     if query.date_range.timezone != "UTC" or not rollups_ready(engine):
         return None
+    # kept while the data is unchanged (shoplens.insights.compile.cache): a plan reads
+    # only the query, its range and the rollups' catalogue
+    return cache.cached(engine, ("plan", query.model_dump_json(), resolved.range),
+                        lambda _: _plan(engine, query, resolved))
 
+
+def _plan(engine: Engine, query: TrendsQuery, resolved: Any) -> Compiled | None:
     def scope() -> Scope:
         return Scope(resolved.catalogue, Binder(prefix="r"), timezone="UTC")
 

@@ -230,7 +230,8 @@ def _series(query: TrendsQuery, i: int, s: EventSeries, scope: Scope, bds: Any,
                            *bd_cols, exp.Cast(this=exp.null(), to=exp.DataType.build("BIGINT"))
                            .as_("n"), exp.maybe_parse(value, dialect="postgres").as_("mv"))
                 .from_(exp.to_table(rollup.table).as_("r")).where(cond))
-        return finish(base, bds, exp.Sum(this=exp.column("mv")), rank="mv", cut=cut)
+        return finish(base, bds, exp.Sum(this=exp.column("mv")), rank="mv", cut=cut,
+                      one_bucket=interval is None)
     raise _Declined
 
 

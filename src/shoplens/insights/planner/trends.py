@@ -132,38 +132,47 @@ def _reads_taxonomy(select: exp.Select) -> bool:
 
 
 def finish(base: exp.Select, bds: Breakdowns, value: exp.Expression, *, rank: str = "n",
-           cut: bool = True) -> exp.Select:
+           cut: bool = True, one_bucket: bool = False) -> exp.Select:
     """Group per series, bucket and breakdown values; cut past the top N as the raw
     statement does (rank by number of events ``n``, or by the value ``mv`` of a
     breakdown ranked by value; ties by value, NULL last). ``cut=False``: the caller
-    knows there are no more values than the limit (nothing to rank)."""
+    knows there are no more values than the limit (nothing to rank). ``one_bucket``:
+    every row has the same bucket (a whole-range total), so when every breakdown is cut
+    a group's own sum is its ranking total.
+
+    ``value`` is a sum over the base rows' ``n`` or ``mv``: a sum of sums is the sum, so
+    without a cut one aggregation answers, and with one the ranking total is a window
+    over the groups' own sums (no level of its own): every level costs a pass over
+    rows that a few-millisecond read cannot spare."""
     cols = bds.columns
     keys = ["series", "bucket", *cols]
-    grouped = (exp.select(*keys, exp.Sum(this=exp.column("n")).as_("n"),
-                          exp.Sum(this=exp.column("mv")).as_("mv"))
-               .from_(base.subquery("b")).group_by(*keys))
     limit = bds.limit if cut else None
     if limit is None:
-        mapped = exp.select(*keys, exp.Literal.number(0).as_("bd_other"), "n", "mv").from_(
-            grouped.subquery("g"))
-    else:
-        cut = [exp.column(c) for c in bds.cut_columns]
-        counted = exp.select("*", exp.Window(
-            this=exp.Sum(this=exp.column(rank)), partition_by=[c.copy() for c in cut]
-        ).as_("bd_n")).from_(grouped.subquery("g"))
-        order = [exp.Ordered(this=exp.column("bd_n"), desc=True) if rank == "n" else
-                 exp.Ordered(this=exp.column("bd_n"), desc=True, nulls_first=False)]
-        order += [exp.Ordered(this=c.copy(), nulls_first=False) for c in cut]
-        ranked = exp.select("*", exp.Window(this=exp.func("DENSE_RANK"),
-                                            order=exp.Order(expressions=order)).as_("bd_rank")
-                            ).from_(counted.subquery("b1"))
-        keep = exp.LTE(this=exp.column("bd_rank"), expression=exp.Literal.number(limit))
-        cut_names = set(bds.cut_columns)
-        mapped_cols = [exp.Case().when(keep.copy(), exp.column(c)).as_(c) if c in cut_names
-                       else exp.column(c).as_(c) for c in cols]
-        other = exp.Case().when(keep.copy(), exp.Literal.number(0)).else_(exp.Literal.number(1))
-        mapped = exp.select("series", "bucket", *mapped_cols, other.as_("bd_other"), "n", "mv"
-                            ).from_(ranked.subquery("r2"))
+        return (exp.select(*keys, exp.Literal.number(0).as_("bd_other"),
+                           exp.Cast(this=value, to=DOUBLE).as_("value"))
+                .from_(base.subquery("b")).group_by(*keys))
+    cut_cols = [exp.column(c) for c in bds.cut_columns]
+    # qualified: DuckDB would read a bare ``n`` as the select list's own ``n`` alias
+    total: exp.Expression = exp.Sum(this=exp.column(rank, "b"))
+    if not (one_bucket and len(cut_cols) == len(cols)):
+        total = exp.Window(this=exp.Sum(this=total), partition_by=[c.copy() for c in cut_cols])
+    grouped = exp.select(
+        *keys, exp.Sum(this=exp.column("n")).as_("n"), exp.Sum(this=exp.column("mv")).as_("mv"),
+        total.as_("bd_n"),
+    ).from_(base.subquery("b")).group_by(*keys)
+    order = [exp.Ordered(this=exp.column("bd_n"), desc=True) if rank == "n" else
+             exp.Ordered(this=exp.column("bd_n"), desc=True, nulls_first=False)]
+    order += [exp.Ordered(this=c.copy(), nulls_first=False) for c in cut_cols]
+    ranked = exp.select("*", exp.Window(this=exp.func("DENSE_RANK"),
+                                        order=exp.Order(expressions=order)).as_("bd_rank")
+                        ).from_(grouped.subquery("g"))
+    keep = exp.LTE(this=exp.column("bd_rank"), expression=exp.Literal.number(limit))
+    cut_names = set(bds.cut_columns)
+    mapped_cols = [exp.Case().when(keep.copy(), exp.column(c)).as_(c) if c in cut_names
+                   else exp.column(c).as_(c) for c in cols]
+    other = exp.Case().when(keep.copy(), exp.Literal.number(0)).else_(exp.Literal.number(1))
+    mapped = exp.select("series", "bucket", *mapped_cols, other.as_("bd_other"), "n", "mv"
+                        ).from_(ranked.subquery("r2"))
     out_keys = [*keys, "bd_other"]
     return (exp.select(*out_keys, exp.Cast(this=value, to=DOUBLE).as_("value"))
             .from_(mapped.subquery("m")).group_by(*out_keys))

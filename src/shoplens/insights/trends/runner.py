@@ -16,9 +16,10 @@ from typing import Any
 import pandas as pd
 
 from shoplens.engines import Engine
+from shoplens.insights.compile import cache
 from shoplens.insights.compile.breakdowns import OTHER, Breakdowns
 from shoplens.insights.compile.context import Compiled, check_engine
-from shoplens.insights.compile.dates import ResolvedRange, buckets, label
+from shoplens.insights.compile.dates import ResolvedRange, buckets, label, resolve_range
 from shoplens.insights.properties import Catalogue
 from shoplens.insights.result import InsightResult
 from shoplens.insights.schema import TrendsQuery
@@ -46,23 +47,41 @@ def _value(x: Any) -> float | None:
 
 
 def fetch(engine: Engine, query: TrendsQuery, rng: ResolvedRange | None, planner: Planner,
-          catalogue: Catalogue) -> tuple[ResolvedTrends, Compiled, pd.DataFrame]:
-    resolved, raw = resolve_trends(engine, query, rng=rng, catalogue=catalogue)
-    check_engine(engine, resolved.scope)
-    compiled = planner(engine, query, resolved) or raw
+          catalogue: Catalogue | None) -> tuple[ResolvedTrends, Compiled, pd.DataFrame]:
+    if catalogue is None:  # the compile and the plan are kept while the data is unchanged
+        with cache.active(cache.view(engine)) as kept:
+            rng = rng or resolve_range(engine, query.date_range, bounds=kept.bounds)
+            resolved, raw = kept.cached(
+                ("trends", query.model_dump_json(), rng),
+                lambda cat: resolve_trends(engine, query, rng=rng, catalogue=cat))
+            check_engine(engine, resolved.scope)
+            compiled = planner(engine, query, resolved) or raw
+    else:
+        resolved, raw = resolve_trends(engine, query, rng=rng, catalogue=catalogue)
+        check_engine(engine, resolved.scope)
+        compiled = planner(engine, query, resolved) or raw
     return resolved, compiled, compiled.fetch_df(engine)
 
 
 def _keyed(df: pd.DataFrame, bds: Breakdowns) -> dict[tuple[int, Key], dict[dt.datetime, Any]]:
     """(series, breakdown key) -> bucket -> value."""
     out: dict[tuple[int, Key], dict[dt.datetime, Any]] = {}
-    cols = bds.columns
-    for row in df.itertuples(index=False):
-        r = row._asdict()
-        other = int(r.get("bd_other") or 0) == 1
-        key = tuple(OTHER if (other and b.cut) else b.label(r[c])
-                    for b, c in zip(bds.items, cols, strict=True))
-        out.setdefault((int(r["series"]), key), {})[_bucket(r["bucket"])] = _value(r["value"])
+    if df.empty:
+        return out
+    # column-wise: a per-row Timestamp and dict cost more than the rollups' read
+    buckets: dict[Any, dt.datetime] = {}
+    for b in pd.unique(df["bucket"]):
+        buckets[b] = _bucket(b)
+    others = (df["bd_other"].fillna(0).astype(int) == 1).tolist() if "bd_other" in df \
+        else [False] * len(df)
+    labels = [[b.label(v) for v in df[c].tolist()]
+              for b, c in zip(bds.items, bds.columns, strict=True)]
+    cut = [b.cut for b in bds.items]
+    for i, (series, bucket, value, other) in enumerate(zip(
+            df["series"].tolist(), df["bucket"].tolist(), df["value"].tolist(), others,
+            strict=True)):
+        key = tuple(OTHER if (other and c) else col[i] for col, c in zip(labels, cut, strict=True))
+        out.setdefault((int(series), key), {})[buckets[bucket]] = _value(value)
     return out
 
 
@@ -147,7 +166,6 @@ def run_trends(engine: Engine, query: TrendsQuery, *, planner: Planner | None = 
     planner = planner or plan
     if query.formula:  # a bad formula fails before anything runs
         parse_formula(query.formula, len(query.series))
-    catalogue = catalogue or Catalogue(engine)
     resolved, compiled, df = fetch(engine, query, None, planner, catalogue)
     series = shape_series(query, resolved, df)
     sql = [compiled.rendered(engine)]
