@@ -37,7 +37,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shoplens.alerts import Holiday, detect
-from shoplens.alerts.detect import BLOCK
 from shoplens.alerts.model import SeasonalForecaster
 from shoplens.engines import Engine, connect
 from shoplens.metrics import rollups
@@ -49,6 +48,8 @@ WATCHED = ["revenue", "orders", "buyers", "dau", "conversion", "events", "events
 TEN = [*WATCHED[:6], "events:viewed", "events:add-to-cart", "events:purchased",
        "events:remove-from-cart"]
 JUDGE_FROM = 70
+#: days ahead each model forecasts in the model comparison
+BLOCK = 7
 #: days after an injected drift ends whose alerts are about the recovery
 RECOVERY_DAYS = 14
 
@@ -264,6 +265,7 @@ def main() -> None:
     ap.add_argument("--held-out", type=int, nargs="*", default=[200, 201, 202],
                     help="seeds never looked at while the model was designed")
     ap.add_argument("--models", action="store_true", help="also compare STL with statsforecast")
+    ap.add_argument("--out", default="alerts", help="results file name (results/NAME.{json,md})")
     args = ap.parse_args()
     RESULTS.mkdir(exist_ok=True)
     runs, models, speed = [], [], {}
@@ -301,7 +303,7 @@ def main() -> None:
     summary = {"sizes": args.sizes, "seeds": args.seeds, "held_out": args.held_out,
                "groups": {k: summarize(v) for k, v in groups.items() if v},
                "models": models, "speed": speed, "runs": runs}
-    (RESULTS / "alerts.json").write_text(json.dumps(summary, indent=2) + "\n")
+    (RESULTS / f"{args.out}.json").write_text(json.dumps(summary, indent=2) + "\n")
     md = [f"# Alerts benchmark (12-month shops of {', '.join(f'{u:,}' for u in args.sizes)} "
           f"users, seeds {', '.join(map(str, args.seeds))})", "",
           "| shops | recall of injected days (>= 0.9) | (metric, day) pairs | false alerts / "
@@ -331,7 +333,7 @@ def main() -> None:
                "| --- | --- | --- | --- |"]
         md += [f"| {m['model']} | {m['mape']:.3f} | {m['coverage_99']:.3f} | "
                f"{m['ms_per_fit']:.1f} |" for m in models]
-    (RESULTS / "alerts.md").write_text("\n".join(md) + "\n")
+    (RESULTS / f"{args.out}.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
 
 
