@@ -225,10 +225,11 @@ def _too_small(f: pd.DataFrame, metric: Metric, opts: DetectOptions) -> str | No
     smallest = float(np.median(reach))
     if smallest <= SMALL_DROP:
         return None
-    return (f"too small for reliable detection: about {float(ok['expected'].median()):,.0f} "
-            f"a day, so only drops beyond {smallest:.0%} (spikes beyond "
-            f"{float(np.median(ok['upper'] / ok['expected'])) - 1:.0%}) can be told from "
-            "noise; watch a larger total or a weekly series")
+    spikes = float(np.median(ok["upper"] / ok["expected"])) - 1
+    what = (f"too small for reliable detection: about {float(ok['expected'].median()):,.0f} "
+            "a day" if metric.unit == "count" else "too noisy for reliable detection")
+    return (f"{what}, so only drops beyond {smallest:.0%} (spikes beyond {spikes:.0%}) can "
+            "be told from noise; watch a larger total or a weekly series")
 
 
 def _anomaly(metric: Metric, day: pd.Timestamp, row: pd.Series, kind: str) -> Anomaly:
