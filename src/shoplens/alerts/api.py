@@ -54,8 +54,9 @@ def detect(engine: Engine, params: AlertParams | None = None, *,
 
     Notes
     -----
-    Each metric's daily series is forecast week by week from the days before (robust STL:
-    trend plus weekly season, yearly from two years of history), on the log scale; a day
+    Each metric's daily series is forecast day by day from the days before (a robust
+    local trend plus weekday effects; MSTL with a yearly season from two years of
+    history), on the log scale; a day
     outside the prediction interval ``exp(mean ± z·sigma)`` by at least the sensitivity's
     smallest deviation is an anomaly, and a one-sided run of smaller deviations is a drift
     (CUSUM). See :mod:`shoplens.alerts.detect` and docs/alerts.md.
