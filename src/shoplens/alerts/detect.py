@@ -1,7 +1,7 @@
 """Anomalous days of one daily series: forecasts day by day, iterative masking, CUSUM.
 
 For every day of the watched period, the model is fitted on the days before it (history
-anomalies already masked) and forecasts the day (a fit costs well under a millisecond, so
+anomalies already masked) and forecasts the day (a fit costs about a millisecond, so
 the forecast never lags a moving trend by a week); a day whose value falls outside the
 prediction interval by at least the sensitivity's smallest deviation is a ``drop`` or a
 ``spike``. Flagged days, declared holidays and days without data are then replaced by
