@@ -88,3 +88,15 @@ def test_python_api_gaps_quarantine_and_holidays(shop: Engine, labels) -> None:
     # events deleted behind the rollups' back: the series come from the raw events
     assert report.sources == ["raw"]
     assert any("rollups are behind the events" in n for n in report.notes)
+
+
+def test_a_series_too_small_to_watch_says_so(shop: Engine, labels) -> None:
+    """A rare event (tens a day in this small shop) cannot show a drop of 40 %: the
+    metric's notes say so and what can be told from noise; a larger series (events) gets
+    no such note."""
+    report = detect(shop, metrics=["events:remove-from-cart", "orders", "events"],
+                    since="2024-02-26", data_quality=False)
+    notes = {m.metric: " ".join(m.notes) for m in report.metrics}
+    assert "too small for reliable detection" in notes["events:remove-from-cart"]
+    assert "can be told from noise" in notes["events:remove-from-cart"]
+    assert "too small" not in notes["events"] and "too noisy" not in notes["events"]

@@ -51,7 +51,8 @@ def test_masking_keeps_an_anomaly_out_of_the_next_weeks_expectations() -> None:
 
 
 def test_a_slow_drift_is_reported_as_drift() -> None:
-    mult = {d: 1 - 0.025 * (d - 70) for d in range(70, 98)}  # to -67 % over four weeks
+    # to -40 % over three weeks, then held for a week
+    mult = {d: 1 - 0.02 * min(d - 70, 20) for d in range(70, 98)}
     f = detect_series(series(multipliers=mult), START + pd.Timedelta(days=56), OPTS).frame
     kinds = flagged(f)
     assert any(k in ("drift", "drop") for d, k in kinds.items() if 70 <= d < 98)

@@ -9,9 +9,10 @@ Python API::
         print(a.message)   # "Revenue on 2024-06-12 was 41 % below the expected 1,210 ..."
 
 Every watched metric is a trends query of the insight query model
-(:mod:`shoplens.alerts.metrics`); expected values come from robust STL
-(:mod:`shoplens.alerts.model`), days are judged by :mod:`shoplens.alerts.detect`, explained
-by :mod:`shoplens.alerts.rootcause` (Adtributor), checked for data quality by
+(:mod:`shoplens.alerts.metrics`); expected values come from a robust local
+trend + weekday fit (:mod:`shoplens.alerts.model`), days are judged by
+:mod:`shoplens.alerts.detect`, explained by :mod:`shoplens.alerts.rootcause`
+(Adtributor), checked for data quality by
 :mod:`shoplens.alerts.quality` and worded by :mod:`shoplens.alerts.wording`. See
 docs/alerts.md.
 """

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from shoplens.alerts.detect import DetectOptions, detect_series
+from shoplens.alerts.detect import POISSON_SD, DetectOptions, detect_series
 from shoplens.alerts.metrics import DEFAULT_METRICS, Metric, from_query, resolve
 from shoplens.alerts.model import MIN_DAYS
 from shoplens.alerts.params import DEFAULT_BREAKDOWNS, AlertParams
@@ -27,6 +27,8 @@ from shoplens.llm import Provider, get_provider
 
 #: default watched period: the last days with data
 DEFAULT_SINCE_DAYS = 14
+#: a series where a drop of this size stays inside the noise is called too small
+SMALL_DROP = 0.4
 
 
 def detect(engine: Engine, params: AlertParams | None = None, *,
@@ -52,8 +54,9 @@ def detect(engine: Engine, params: AlertParams | None = None, *,
 
     Notes
     -----
-    Each metric's daily series is forecast week by week from the days before (robust STL:
-    trend plus weekly season, yearly from two years of history), on the log scale; a day
+    Each metric's daily series is forecast day by day from the days before (a robust
+    local trend plus weekday effects; MSTL with a yearly season from two years of
+    history), on the log scale; a day
     outside the prediction interval ``exp(mean ± z·sigma)`` by at least the sensitivity's
     smallest deviation is an anomaly, and a one-sided run of smaller deviations is a drift
     (CUSUM). See :mod:`shoplens.alerts.detect` and docs/alerts.md.
@@ -176,6 +179,9 @@ def _watch(reader: SeriesReader, metric: Metric, frame: pd.DataFrame, lo: date,
     flagged = f.loc[f["kind"].notna()]
     summary = MetricSummary(metric.key, metric.label, res.model, len(f), len(flagged),
                             notes=[f"{metric.label}: {n}" for n in res.notes])
+    note = _too_small(f, metric, opts)
+    if note:
+        summary.notes.append(f"{metric.label}: {note}")
     last = f.loc[f["actual"].notna()]
     if not last.empty:
         summary.last_day = last.index[-1].date().isoformat()
@@ -206,6 +212,25 @@ def _watch(reader: SeriesReader, metric: Metric, frame: pd.DataFrame, lo: date,
                                   actual_total=float(row["actual"]))
         a.message = offline_message(a)
         report.anomalies.append(a)
+
+
+def _too_small(f: pd.DataFrame, metric: Metric, opts: DetectOptions) -> str | None:
+    """Say so when a series is too small or noisy for a drop of :data:`SMALL_DROP` to be
+    told from noise (the interval's lower edge, or counting noise, is further away)."""
+    ok = f.loc[f["expected"] > 0]
+    if ok.empty:
+        return None
+    reach = np.maximum(1.0 - ok["lower"] / ok["expected"], opts.min_deviation)
+    if metric.unit == "count":
+        reach = np.maximum(reach, POISSON_SD / np.sqrt(ok["expected"].clip(lower=1.0)))
+    smallest = float(np.median(reach))
+    if smallest <= SMALL_DROP:
+        return None
+    spikes = float(np.median(ok["upper"] / ok["expected"])) - 1
+    what = (f"too small for reliable detection: about {float(ok['expected'].median()):,.0f} "
+            "a day" if metric.unit == "count" else "too noisy for reliable detection")
+    return (f"{what}, so only drops beyond {smallest:.0%} (spikes beyond {spikes:.0%}) can "
+            "be told from noise; watch a larger total or a weekly series")
 
 
 def _anomaly(metric: Metric, day: pd.Timestamp, row: pd.Series, kind: str) -> Anomaly:

@@ -1,7 +1,8 @@
-"""Anomalous days of one daily series: forecasts week by week, iterative masking, CUSUM.
+"""Anomalous days of one daily series: forecasts day by day, iterative masking, CUSUM.
 
-For every week of the watched period, the model is fitted on the days before it (history
-anomalies already masked) and forecasts the week; a day whose value falls outside the
+For every day of the watched period, the model is fitted on the days before it (history
+anomalies already masked) and forecasts the day (a fit costs about a millisecond, so
+the forecast never lags a moving trend by a week); a day whose value falls outside the
 prediction interval by at least the sensitivity's smallest deviation is a ``drop`` or a
 ``spike``. Flagged days, declared holidays and days without data are then replaced by
 their expected value before the next fit, so that an anomaly never becomes the model's
@@ -30,6 +31,7 @@ import pandas as pd
 
 from shoplens.alerts.model import (
     MIN_DAYS,
+    PHI,
     SPREAD_DAYS,
     WEEKLY_MIN_DAYS,
     WEEKLY_WINDOW,
@@ -38,8 +40,9 @@ from shoplens.alerts.model import (
     robust_scale,
 )
 
-#: days forecast from one fit
-BLOCK = 7
+#: days forecast from one fit (1: refit every day; a week-ahead forecast lagged the
+#: November growth and the CUSUM called that lag a drift)
+BLOCK = 1
 #: CUSUM allowance (in standard deviations): shifts smaller than this are ignored
 CUSUM_K = 0.5
 #: a level is accepted as the new normal after this many days in a row flagged on one side
@@ -54,6 +57,10 @@ INFLATE = 1.8
 POISSON_SD = 2.0
 #: history remainder beyond this many standard deviations is masked before fitting
 HISTORY_Z = 3.5
+#: days after a change's last flagged day during which a move back is a return
+RETURN_DAYS = 10
+#: widest span of a change a return is looked for (older levels are forgotten)
+RETURN_SPAN = 42
 #: days away from the level before a change after which that level is forgotten
 PERMANENT_DAYS = 28
 
@@ -102,6 +109,29 @@ def _fill(z: np.ndarray, mask: np.ndarray) -> np.ndarray:
             vals = [float(np.median(near))] if len(near) else [0.0]
         out[i] = float(np.median(vals))
     return out
+
+
+def _level(model: SeasonalForecaster, horizon: int) -> np.ndarray:
+    """The fitted level carried flat, plus the season, ``horizon`` days ahead."""
+    fc = model.predict(horizon)
+    k = np.arange(1, horizon + 1)
+    return fc.mean - model.slope_ * np.cumsum(PHI ** k)
+
+
+def _returns(change: tuple[int, int, int], i: int, zi: float, z: np.ndarray,
+             clean: np.ndarray, sigma: float, zmax: float, yearly: bool) -> bool:
+    """Whether day ``i``, flagged against the change's side, is back at the level the
+    series had before the change began: between that level carried flat and carried on
+    with its slope (a model fitted on the days before the change)."""
+    side, start, last = change
+    if zi * side >= 0 or i - last > RETURN_DAYS or i - start > RETURN_SPAN \
+            or start < MIN_DAYS:
+        return False
+    ref = SeasonalForecaster(yearly=yearly).fit(clean[:start])
+    flat = _level(ref, i - start + 1)[-1]
+    trend = ref.predict(i - start + 1).mean[-1]
+    # between the level carried flat and the level's trend carried on
+    return min(flat, trend) - zmax * sigma <= z[i] <= max(flat, trend) + zmax * sigma
 
 
 def detect_series(values: pd.Series, start: pd.Timestamp, opts: DetectOptions, *,
@@ -169,6 +199,10 @@ def detect_series(values: pd.Series, start: pd.Timestamp, opts: DetectOptions, *
     errors: list[float] = []  # out-of-sample errors of normal days: the interval's spread
     flags = np.zeros(n, dtype=np.int8)  # -1 / +1 on flagged days, while masked
     s_lo = s_hi = 0.0
+    # where the current one-sided run of low (high) residuals began, and the last change
+    # reported: (side, first day of its run, last flagged day)
+    run_lo = run_hi = 0
+    change_at: tuple[int, int, int] | None = None
     # the series as it was before a disturbance (an accepted level, a drift): its days
     # stay masked here, so that a return to the old level is known as one
     held = clean.copy()
@@ -214,11 +248,40 @@ def detect_series(values: pd.Series, start: pd.Timestamp, opts: DetectOptions, *
             if abs(zi) > opts.z and abs(dev) >= opts.min_deviation and not noise:
                 kind[i] = "drop" if zi < 0 else "spike"
             else:  # point anomalies stay out of the drift's running sums
+                run_lo = i if s_lo == 0.0 else run_lo
+                run_hi = i if s_hi == 0.0 else run_hi
                 s_lo = max(0.0, s_lo - zi - CUSUM_K)
                 s_hi = max(0.0, s_hi + zi - CUSUM_K)
                 if (s_lo > opts.cusum_h and dev <= -opts.min_deviation) or (
                         s_hi > opts.cusum_h and dev >= opts.min_deviation):
                     kind[i] = "drift"  # not masked: the model may follow a slow change
+            if kind[i] is not None and change_at is not None and _returns(
+                    change_at, i, zi, z, clean, sigma[i], opts.z, yearly):
+                # back at the level from before a change the model had followed (a drift,
+                # an accepted level): not an anomaly; the change's days leave the model
+                lo_c = change_at[1]
+                ref = SeasonalForecaster(yearly=yearly).fit(clean[:lo_c])
+                clean[lo_c:i] = _level(ref, i - lo_c)
+                held[:i] = clean[:i]
+                kind[i], change_at = None, None
+                flags[:] = 0
+                s_lo = s_hi = 0.0
+                notes.append(f"{days[i].date()}: back at the level before the change of "
+                             f"{days[lo_c].date()}; the days of the change are left out of "
+                             "the model again")
+                errors.append(0.0)
+                h = i + 1 - b
+                break
+            if kind[i] is not None and i >= first:
+                side_i = 1 if zi > 0 else -1
+                # a drift crept in before its first flagged day: its change begins
+                # where its one-sided run of residuals began
+                start_i = (run_hi if side_i > 0 else run_lo) if kind[i] == "drift" else i
+                if change_at is not None and change_at[0] == side_i \
+                        and i - change_at[2] <= RETURN_DAYS:
+                    change_at = (side_i, change_at[1], i)
+                else:
+                    change_at = (side_i, start_i, i)
             zh = (z[i] - mean_h[i]) / sigma_h[i] if disturbed else zi
             if disturbed and kind[i] is not None and zi * change < 0 and abs(zh) <= opts.z:
                 # back at the level before the disturbance: not an anomaly, and the

@@ -1,13 +1,16 @@
 """Expected values: trend plus weekly (and yearly) seasonality, with prediction intervals.
 
-The model is statsmodels' STL with robust fitting (Cleveland et al. 1990, "STL: A
-Seasonal-Trend Decomposition Procedure Based on Loess"), or MSTL (Bandara, Hyndman and
-Bergmeir 2021) with a yearly period once two years of history exist, fitted on the log
-of the metric so that a weekly or yearly season scales with the level. A forecast is the
-trend's last value carried on with a damped slope, plus the last cycle of each seasonal
-component; its spread is the robust (MAD) scale of the recent remainder, widened with the
-horizon. Why STL and not statsforecast's MSTL/AutoETS: docs/alerts.md (measured in
-benchmarks/alerts_bench.py).
+The weekly model is a robust local regression in numpy: a trend line weighted towards the
+last day (tricube kernel, as LOESS at its boundary; Cleveland 1979) plus weekday effects,
+fitted by iteratively reweighted least squares with Tukey's bisquare as robust STL does
+(Cleveland et al. 1990). It is fitted on the log of the metric so that the weekly season
+scales with the level. With two years of history, statsmodels' MSTL (Bandara, Hyndman and
+Bergmeir 2021) adds the yearly season (imported only then: statsmodels and the scipy.signal
+it pulls in cost 1.5 to 3 s of import on every cold ``shoplens alerts``). A forecast is the
+trend's last value carried on with the (damped) slope, plus the last cycle of each
+seasonal component; its spread is the robust (MAD) scale of the recent remainder, widened
+with the horizon. Why not STL or statsforecast's MSTL/AutoETS: docs/alerts.md (measured
+in benchmarks/alerts_bench.py).
 
 Fitted models follow scikit-learn: :meth:`fit` returns the model, learned values end in
 ``_``.
@@ -27,18 +30,21 @@ YEARLY_MIN_DAYS = 730
 MIN_DAYS = 7
 #: days of history each weekly fit reads (older days no longer say much about next week)
 WEEKLY_WINDOW = 112
-#: damping of the trend's slope per day ahead
-PHI = 0.8
+#: damping of the trend's slope per day ahead (1: none; forecasts are one day ahead)
+PHI = 1.0
 #: days of remainder the spread is measured on (noise changes with the level)
 SPREAD_DAYS = 56
 #: growth of the spread's variance per day ahead (the trend's end is uncertain too)
 HORIZON_VARIANCE = 0.08
 MAD = 1.4826
-#: STL smoothers (odd, in days for the trend, in cycles for the season)
-SEASONAL = 13
-TREND = 43
-#: LOESS passes: 2 inner, 4 robustness (statsmodels' 15 cost 5x for no gain measured)
-INNER_ITER, OUTER_ITER = 2, 4
+#: days the local trend line reads (tricube weights, heaviest on the last day)
+TREND_SPAN = 28
+#: weight every day of the window keeps, so the weekday effects read all of it
+KERNEL_FLOOR = 0.05
+#: reweighting passes of the robust fit (the first one is plain least squares)
+ROBUST_PASSES = 5
+#: tiny ridge so a window of constant values still solves
+RIDGE = 1e-9
 
 
 def robust_scale(x: np.ndarray, floor: float = 1e-3) -> float:
@@ -59,7 +65,7 @@ class Forecast:
 
 
 class SeasonalForecaster:
-    """Robust STL/MSTL on a daily series, forecasting the next days.
+    """Robust local trend + weekday (MSTL with 2 years) on a daily series, forecasting ahead.
 
     Parameters
     ----------
@@ -103,9 +109,9 @@ class SeasonalForecaster:
             self.fitted_ = np.full(n, self.level_)
             self.weights_ = np.ones(n)
             return self
-        from statsmodels.tsa.seasonal import MSTL, STL
-
         if kind == "mstl":
+            from statsmodels.tsa.seasonal import MSTL  # imported only for 2 years of data
+
             self.model_ = "MSTL robust, weekly+yearly"
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -114,14 +120,10 @@ class SeasonalForecaster:
             seasonal = np.asarray(res.seasonal).reshape(n, -1)
             self.seasons_ = [seasonal[-p:, i] for i, p in enumerate((self.period, 365))]
         else:
-            self.model_ = "STL robust, weekly"
             if window is not None:
                 y = y[-window:]
             self.window_ = len(y)
-            n = len(y)
-            res = STL(y, period=self.period, robust=True, seasonal=SEASONAL, seasonal_deg=0,
-                      trend=TREND).fit(inner_iter=INNER_ITER, outer_iter=OUTER_ITER)
-            self.seasons_ = [np.asarray(res.seasonal)[-self.period:]]
+            return self._fit_local(y)
         trend = np.asarray(res.trend)
         self.level_ = float(trend[-1])
         self.slope_ = float(trend[-1] - trend[-1 - self.period]) / self.period
@@ -130,6 +132,49 @@ class SeasonalForecaster:
         self.fitted_ = y - self.resid_
         self.weights_ = np.asarray(res.weights) if res.weights is not None else np.ones(n)
         self.sigma_ = robust_scale(self.resid_[-SPREAD_DAYS:], floor=0.02)
+        return self
+
+    def _fit_local(self, y: np.ndarray) -> SeasonalForecaster:
+        """Robust local-linear trend plus weekday effects, by backfitting: the weekday
+        effects (summing to zero) are read from the whole window of detrended values, the
+        trend is a line through the deseasonalized values weighted towards the window's end
+        (tricube kernel over :data:`TREND_SPAN` days, as LOESS at its boundary), and each
+        pass down-weights days far from the fit with Tukey's bisquare (6 MAD, as robust
+        STL)."""
+        n = len(y)
+        p = self.period
+        t = np.arange(n, dtype=float) - (n - 1)  # 0 on the last day
+        span = max(float(TREND_SPAN), 2.0 * p)
+        u = np.clip(-t / span, 0.0, 1.0)
+        kernel = (1.0 - u ** 3) ** 3 + KERNEL_FLOOR  # the line still sees old days a little
+        dow = (np.arange(n) - (n - 1)) % p  # 0: the last day's weekday
+        onehot = np.zeros((n, p))
+        onehot[np.arange(n), dow] = 1.0
+        x = np.column_stack([np.ones(n), t])
+        robust = np.ones(n)
+        trend = np.full(n, float(np.median(y)))
+        for _ in range(ROBUST_PASSES):
+            for _ in range(2):  # backfitting: season given trend, trend given season
+                wr = onehot * robust[:, None]
+                effects = (wr.T @ (y - trend)) / np.maximum(wr.sum(axis=0), 1e-9)
+                effects -= effects.mean()
+                season = effects[dow]
+                w = kernel * robust
+                xw = x * w[:, None]
+                beta = np.linalg.solve(xw.T @ x + RIDGE * np.eye(2), xw.T @ (y - season))
+                trend = x @ beta
+            resid = y - trend - season
+            h = 6.0 * max(float(np.median(np.abs(resid[robust > 0]))), 1e-9)
+            robust = np.clip(1.0 - (resid / h) ** 2, 0.0, None) ** 2
+        self.model_ = "robust local trend + weekday"
+        self.level_ = float(beta[0])
+        self.slope_ = float(beta[1])
+        # the season of the next cycle: day k ahead has weekday offset k mod p
+        self.seasons_ = [effects[np.arange(1, p + 1) % p]]
+        self.resid_ = resid
+        self.fitted_ = y - resid
+        self.weights_ = robust
+        self.sigma_ = robust_scale(resid[-SPREAD_DAYS:], floor=0.02)
         return self
 
     def predict(self, horizon: int) -> Forecast:
