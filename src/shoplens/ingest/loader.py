@@ -159,6 +159,7 @@ def load(
             derived.merge_users(ctx)
             derived.merge_products(ctx)
             derived.merge_sessions(ctx)
+            derived.merge_orders(ctx)
             for rep, digest in zip(reports, digests.result(), strict=True):
                 rep.sha256 = digest
             for i, rep in enumerate(reports):
