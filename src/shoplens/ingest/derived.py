@@ -66,6 +66,36 @@ REDUCE = {
 }
 
 
+#: the final reduction of each accumulator: one row per key, in the target's columns
+FINAL = {
+    "users": (
+        "SELECT user_id, max(signup_date) FILTER (WHERE src = 0) AS signup_date, "
+        f"{_latest('country')}, min(first_seen) AS first_seen, "
+        "CAST($load AS BIGINT) AS load_id "
+        "FROM acc_users WHERE user_id IS NOT NULL GROUP BY user_id"),
+    "products": (
+        f"SELECT product_id, {_latest('category')}, {_latest('category_id')}, {_latest('price')}, "
+        f"{_latest('brand')}, {_latest('name')}, CAST($load AS BIGINT) AS load_id "
+        f"FROM acc_products WHERE product_id IS NOT NULL GROUP BY product_id"),
+    "sessions": (
+        "SELECT session_id, min(user_id) AS user_id, min(session_start) AS session_start, "
+        "max(session_end) AS session_end, CAST(sum(n_events) AS INTEGER) AS n_events "
+        "FROM acc_sessions GROUP BY session_id"),
+    "orders": (
+        "SELECT order_id, min(user_id) AS user_id, min(order_time) AS order_time, "
+        "any_value(country) AS country, bool_or(is_refund) AS is_refund, "
+        "CAST($load AS BIGINT) AS load_id FROM acc_orders GROUP BY order_id"),
+}
+
+
+def reduce_all(ctx: LoadContext) -> dict[str, pa.Table]:
+    """The final users, products, sessions and orders of the load, from the scratch
+    accumulators (once every file is read). The loader computes them while the target
+    still writes the last batches, so this scratch work overlaps with the target's."""
+    return {name: ctx.scratch.sql(sql, {"load": ctx.load_id} if "$load" in sql else None)
+            for name, sql in FINAL.items()}
+
+
 def compact(ctx: LoadContext, *tables: str) -> None:
     for t in tables:
         ctx.scratch.compact(t, REDUCE[t], limit=COMPACT_ROWS)
@@ -80,15 +110,10 @@ def derived_orders_sql(batch: str) -> str:
         "WHERE event_type = 'purchase' AND session_id IS NOT NULL GROUP BY 1")
 
 
-def merge_orders(ctx: LoadContext) -> int:
+def merge_orders(ctx: LoadContext, orders: pa.Table) -> int:
     """Insert the load's orders (from order lines, or derived from purchase events) that
     the target does not hold yet."""
-    sc, eng = ctx.scratch, ctx.engine
-    orders = sc.sql(
-        "SELECT order_id, min(user_id) AS user_id, min(order_time) AS order_time, "
-        "any_value(country) AS country, bool_or(is_refund) AS is_refund, "
-        "CAST($load AS BIGINT) AS load_id FROM acc_orders GROUP BY order_id",
-        {"load": ctx.load_id})
+    eng = ctx.engine
     if orders.num_rows == 0:
         return 0
     ctx.tables.add("orders")
@@ -123,12 +148,8 @@ def prepare_sessions(ctx: LoadContext) -> None:
     _temp_like(ctx, "_shoplens_sessions_in", "sessions", None)
 
 
-def merge_sessions(ctx: LoadContext) -> int:
-    sc, eng = ctx.scratch, ctx.engine
-    acc = sc.sql(
-        "SELECT session_id, min(user_id) AS user_id, min(session_start) AS session_start, "
-        "max(session_end) AS session_end, CAST(sum(n_events) AS INTEGER) AS n_events "
-        "FROM acc_sessions GROUP BY session_id")
+def merge_sessions(ctx: LoadContext, acc: pa.Table) -> int:
+    eng = ctx.engine
     staged = eng.scalar("SELECT count(*) FROM _shoplens_sessions_in")
     if not staged and acc.num_rows and _is_empty(ctx, "sessions"):
         # a first load: nothing to merge with
@@ -192,13 +213,8 @@ def _classify(ctx: LoadContext, table: str, key: str, incoming: str, changed: st
     eng.execute("DROP TABLE IF EXISTS _shoplens_file_keys")
 
 
-def merge_users(ctx: LoadContext) -> int:
-    sc, eng = ctx.scratch, ctx.engine
-    acc = sc.sql(
-        "SELECT user_id, max(signup_date) FILTER (WHERE src = 0) AS signup_date, "
-        f"{_latest('country')}, min(first_seen) AS first_seen, "
-        "CAST($load AS BIGINT) AS load_id "
-        "FROM acc_users WHERE user_id IS NOT NULL GROUP BY user_id", {"load": ctx.load_id})
+def merge_users(ctx: LoadContext, acc: pa.Table) -> int:
+    eng = ctx.engine
     if not acc.num_rows:
         return 0
     ctx.tables.add("users")
@@ -225,13 +241,8 @@ def merge_users(ctx: LoadContext) -> int:
     return acc.num_rows
 
 
-def merge_products(ctx: LoadContext) -> int:
-    sc, eng = ctx.scratch, ctx.engine
-    acc = sc.sql(
-        f"SELECT product_id, {_latest('category')}, {_latest('category_id')}, {_latest('price')}, "
-        f"{_latest('brand')}, {_latest('name')}, CAST($load AS BIGINT) AS load_id "
-        f"FROM acc_products WHERE product_id IS NOT NULL GROUP BY product_id",
-        {"load": ctx.load_id})
+def merge_products(ctx: LoadContext, acc: pa.Table) -> int:
+    eng = ctx.engine
     if not acc.num_rows:
         return 0
     ctx.tables.add("products")
