@@ -117,8 +117,6 @@ def test_one_control_character_deep_in_a_large_file(engine: Engine, tmp_path: Pa
                                      "control character U+0001 in the value (not allowed in text)")
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: the validating SELECT of a mapped load "
-                   "names no source columns, so it checks none for control characters")
 def test_mapped_csv_quarantines_control_characters(engine: Engine, tmp_path: Path) -> None:
     from shoplens.ingest.mapping import mapping_from_dict
 

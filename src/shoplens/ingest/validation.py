@@ -175,15 +175,19 @@ def build_select(
     outputs: Mapping[str, str],
     checks: Sequence[Check],
     raw: str,
+    control: Mapping[str, str] | None = None,
 ) -> str:
     """Assemble the validating SELECT.
 
     ``source`` is the relation with the file's columns (text) and ``_line``; ``renames``
     maps canonical ``f_*`` names to the file's column (or None when absent); ``parsed``
     defines ``v_*`` values over those; ``outputs`` are the normalized columns; ``raw`` is
-    the expression that rebuilds the source row for the quarantine.
+    the expression that rebuilds the source row for the quarantine. ``control`` maps
+    further text expressions over the source (a mapping's fields) to the column each
+    reads, checked for control characters like the renamed columns.
     """
-    checks = [*(_control_characters(renames) if _CHECK_CONTROL.get() else ()), *checks,
+    values = {**renames, **(control or {})}
+    checks = [*(_control_characters(values) if _CHECK_CONTROL.get() else ()), *checks,
               *_plausible_times(renames, parsed, outputs)]
     rename_sql = ", ".join(
         f"{ident(actual) if actual else 'CAST(NULL AS VARCHAR)'} AS {name}"

@@ -23,7 +23,7 @@ from shoplens.ingest.mapping.items import ITEM_COLUMN, exploded, item_fields, re
 from shoplens.ingest.mapping.numbers import detect_decimal
 from shoplens.ingest.mapping.reading import ReadFile, read_into
 from shoplens.ingest.mapping.spec import CUSTOMER_FIELDS, PRODUCT_FIELDS, FileSpec, Mapping
-from shoplens.ingest.sources import SourceFile
+from shoplens.ingest.sources import JSONL_SUFFIXES, PARQUET_SUFFIXES, SourceFile
 from shoplens.ingest.validation import ident, nz
 
 #: order-level fields an export may leave empty on an order's later lines
@@ -37,9 +37,19 @@ class MappedSource(SourceFile):
     """A file read through a mapping: its rows are a scratch table, not the file."""
 
     sql: str = ""
+    #: the files its rows are read (and joined) from
+    raw_files: tuple[Path, ...] = ()
 
     def relation(self) -> str:
         return self.sql
+
+    def may_hold_control_characters(self) -> bool:
+        """As for a plain CSV, over every file the rows come from (any of them not
+        plain delimited text, or holding a control byte, keeps the per-value checks)."""
+        return not self.raw_files or any(
+            f.suffix.lower() in (*PARQUET_SUFFIXES, *JSONL_SUFFIXES)
+            or SourceFile(path=f, container="csv", columns=()).may_hold_control_characters()
+            for f in self.raw_files)
 
     def params(self) -> dict[str, Any]:
         return {}
@@ -257,7 +267,8 @@ def plan_mapped(paths: list[Path], m: Mapping, con: duckdb.DuckDBPyConnection,
             extras = [c for c in columns if c not in used and "." not in c]
             sql = build.events_sql(m, r, extras, opts, columns_sql)
             layout = _layout(name, "events", "events", sql, not r.one("session_id"))
-        src = MappedSource(path=path, container="mapped", columns=columns, sql=relation)
+        src = MappedSource(path=path, container="mapped", columns=columns, sql=relation,
+                           raw_files=(path, *(rf.path for rf, _spec in joins.values())))
         planned.append(Planned(src, layout, {"f_session": r.src("session_id")}))
     for role, kind, known in (("customers", "users", CUSTOMER_FIELDS),
                               ("products", "products", PRODUCT_FIELDS)):
@@ -277,6 +288,6 @@ def plan_mapped(paths: list[Path], m: Mapping, con: duckdb.DuckDBPyConnection,
                     decimal=spec.decimal)
         sql = build.customers_sql(r, m.hash_user_id) if role == "customers" else build.products_sql(r)
         src = MappedSource(path=rf.path, container="mapped", columns=rf.columns,
-                           sql=f"SELECT * FROM {rf.table}")
+                           sql=f"SELECT * FROM {rf.table}", raw_files=(rf.path,))
         planned.insert(0, Planned(src, _layout(f"{name}-{role}", "orders", kind, sql, False), {}))
     return planned
