@@ -13,8 +13,11 @@ mapping (:data:`MAPPING`) instead of the built-in REES46 layout: the ratio "mapp
 built-in" is what bringing your own data costs (goal: <= 1.5x). The post-load hooks
 other capabilities register (rollups) are timed separately and reported apart from the importer's own time.
 
-Goals (issue 3): >= 2,000,000 rows/s into DuckDB, >= 500,000 rows/s into PostgreSQL,
-peak memory < 2 GiB.
+Goals (issue 15): ``shoplens load`` <= 1.5x the bare copy's seconds on both engines at
+10M rows, peak memory < 2 GiB; the mapped load <= 1.5x the built-in one. Beside the wall
+times the table gives the CPU seconds of the load (client process and, on PostgreSQL, the
+server backend): on a shared two-core machine the wall ratio swings with the other work,
+the CPU ratio much less.
 """
 
 from __future__ import annotations
@@ -28,8 +31,17 @@ import tempfile
 import time
 from pathlib import Path
 
-#: rows/s per engine (issue 3)
-GOALS = {"duckdb": 2_000_000, "postgres": 500_000}
+#: ``shoplens load`` against the bare copy of the same file, in the same run (issue 15)
+RATIO_GOAL = 1.5
+#: what the bare copy does (and does not), stated with every result
+BARE_NOTE = (
+    "The bare copy is each engine's own bulk load of the file's text into a table of text "
+    "columns: DuckDB `CREATE TABLE bare AS SELECT * FROM read_csv(file, all_varchar = true)`, "
+    "PostgreSQL `COPY bare FROM STDIN (FORMAT csv)` fed 1 MiB chunks by psycopg. It parses "
+    "no time or number, checks nothing, hashes no id, keeps no duplicate check and builds no "
+    "users, products, sessions or orders. `shoplens load` does all of that, in one "
+    "transaction, with the quarantine. CPU s: client = the loading process (every thread); "
+    "server = the PostgreSQL backend of the load's connection (from /proc).")
 #: the REES46 columns as a user would map them (``--map`` or ``--mapping``)
 MAPPING = {"format": "events", "fields": {
     "user_id": "user_id", "event": "event_type", "event_time": "event_time",
@@ -92,10 +104,27 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """User + system CPU seconds of this process (every thread: DuckDB's, the writer's)
+    or of another process of this machine (a PostgreSQL backend), from /proc."""
+    if pid is None:
+        import resource
+
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def worker(mode: str, url: str, csv: str, hooks: bool) -> None:
     from shoplens.engines import connect
 
     result: dict[str, float] = {}
+    cpu0 = cpu_seconds()
     if mode in ("shoplens", "mapped"):
         import shoplens.ingest.loader as loader
         from shoplens.ingest import load
@@ -117,12 +146,17 @@ def worker(mode: str, url: str, csv: str, hooks: bool) -> None:
         loader.run_post_load = timed_hooks  # type: ignore[assignment]
         # DuckDB's buffer pool defaults to 80% of RAM; cap it so peak memory means something
         engine = connect(url, memory_limit="768MB") if url.startswith("duckdb") else connect(url)
+        backend = getattr(getattr(engine, "conn", None), "info", None)
+        backend_pid = backend.backend_pid if backend is not None else None
+        server0 = cpu_seconds(backend_pid) if backend_pid else 0.0
+        cpu0 = cpu_seconds()
         t0 = time.perf_counter()
         mapping = mapping_from_dict(MAPPING, "benchmark") if mode == "mapped" else None
         report = load(engine, [csv], mapping=mapping)
         total = time.perf_counter() - t0
         result.update(seconds=total - hook_time, hooks=hook_time, rows=report.rows_loaded,
-                      quarantined=report.rows_quarantined)
+                      quarantined=report.rows_quarantined, client_cpu=cpu_seconds() - cpu0,
+                      server_cpu=cpu_seconds(backend_pid) - server0 if backend_pid else 0.0)
         engine.close()
     elif url.startswith("duckdb"):
         import duckdb
@@ -130,10 +164,12 @@ def worker(mode: str, url: str, csv: str, hooks: bool) -> None:
         from shoplens.engines import duckdb_path
 
         con = duckdb.connect(duckdb_path(url))
+        cpu0 = cpu_seconds()
         t0 = time.perf_counter()
         con.execute("CREATE TABLE bare AS SELECT * FROM read_csv($p, all_varchar = true)",
                     {"p": csv})
-        result.update(seconds=time.perf_counter() - t0,
+        result.update(seconds=time.perf_counter() - t0, client_cpu=cpu_seconds() - cpu0,
+                      server_cpu=0.0,
                       rows=con.execute("SELECT count(*) FROM bare").fetchall()[0][0])
         con.close()
     else:
@@ -143,13 +179,16 @@ def worker(mode: str, url: str, csv: str, hooks: bool) -> None:
             conn.execute("CREATE TABLE bare (event_time text, event_type text, product_id text, "
                          "category_id text, category_code text, brand text, price text, "
                          "user_id text, user_session text)")
+            pid = conn.info.backend_pid
+            server0, cpu0 = cpu_seconds(pid), cpu_seconds()
             t0 = time.perf_counter()
             with conn.cursor() as cur, cur.copy(
                     "COPY bare FROM STDIN (FORMAT csv, HEADER true)") as copy, \
                     open(csv, "rb") as fh:
                 while chunk := fh.read(1 << 20):
                     copy.write(chunk)
-            result.update(seconds=time.perf_counter() - t0,
+            result.update(seconds=time.perf_counter() - t0, client_cpu=cpu_seconds() - cpu0,
+                          server_cpu=cpu_seconds(pid) - server0,
                           rows=conn.execute("SELECT count(*) FROM bare").fetchone()[0])  # type: ignore[index]
     result["peak_mib"] = peak_mib()
     print(json.dumps(result))
@@ -215,33 +254,10 @@ def main() -> None:
         tmp.cleanup() if args.keep is None else None
 
     table = Table(title=f"load throughput, {args.rows:,} REES46-style rows, {os.cpu_count()} cores")
-    for col in ("engine", "load", "seconds", "rows/s", "vs bare", "vs built-in", "peak MiB",
-                "post-load hooks s", "goal"):
+    for col in HEADERS:
         table.add_column(col, justify="left" if col in ("engine", "load", "goal") else "right")
-    for engine in ("duckdb", "postgres"):
-        bare = results[(engine, "bare")]
-        built_in = results[(engine, "shoplens")]
-        for mode in MODES:
-            r = results[(engine, mode)]
-            rate = args.rows / r["seconds"]
-            goal = ""
-            if mode == "mapped":
-                ratio = r["seconds"] / built_in["seconds"]
-                goal = (f"{'met' if ratio <= MAPPED_GOAL else 'MISSED'} <= {MAPPED_GOAL}x the "
-                        "built-in load")
-            if mode == "shoplens":
-                ok_rate = rate >= GOALS[engine]
-                ok_mem = r["peak_mib"] < 2048
-                # what the goal asks of this machine, against its own bare copy
-                bare_rate = args.rows / bare["seconds"]
-                goal = (f"{'met' if ok_rate else 'MISSED'} {GOALS[engine]:,} rows/s "
-                        f"(= {GOALS[engine] / bare_rate:.2f}x the bare copy's rate); "
-                        f"{'met' if ok_mem else 'MISSED'} < 2 GiB")
-            table.add_row(engine, LABELS[mode], f"{r['seconds']:.1f}", f"{rate:,.0f}",
-                          f"{r['seconds'] / bare['seconds']:.2f}x",
-                          f"{r['seconds'] / built_in['seconds']:.2f}x" if mode != "bare" else "",
-                          f"{r['peak_mib']:,.0f}",
-                          f"{r.get('hooks', 0.0):.1f}" if mode != "bare" else "", goal)
+    for row in rows_of(args.rows, results):
+        table.add_row(*row)
     console.print(table)
     if not args.with_hooks:
         console.print("post-load hooks were not run (--with-hooks runs and times them)")
@@ -249,6 +265,37 @@ def main() -> None:
                 + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
     console.print(f"load average during the run: {load_avg}")
     write_results(args.rows, results, load_avg, args.with_hooks)
+
+
+#: the columns of the printed table and of load-<rows>.md
+HEADERS = ("engine", "load", "seconds", "rows/s", "vs bare", "vs built-in", "CPU s (client + server)",
+           "CPU vs bare", "peak MiB", "goal")
+
+
+def rows_of(rows: int, results: dict[tuple[str, str], dict[str, float]]) -> list[list[str]]:
+    """One row of text per (engine, load), in :data:`HEADERS` order."""
+    out = []
+    for (engine, mode), r in results.items():
+        bare = results[(engine, "bare")]
+        built_in = results[(engine, "shoplens")]
+        ratio = r["seconds"] / bare["seconds"]
+        cpu = r.get("client_cpu", 0.0) + r.get("server_cpu", 0.0)
+        bare_cpu = bare.get("client_cpu", 0.0) + bare.get("server_cpu", 0.0)
+        goal = ""
+        if mode != "bare":
+            ok_mem = r["peak_mib"] < 2048
+            goal = (f"{'met' if ratio <= RATIO_GOAL else 'missed'} <= {RATIO_GOAL}x the bare "
+                    f"copy; {'met' if ok_mem else 'missed'} < 2 GiB")
+        if mode == "mapped":
+            mapped = r["seconds"] / built_in["seconds"]
+            goal += (f"; {'met' if mapped <= MAPPED_GOAL else 'missed'} <= {MAPPED_GOAL}x the "
+                     "built-in load")
+        out.append([engine, LABELS[mode], f"{r['seconds']:.1f}", f"{rows / r['seconds']:,.0f}",
+                    f"{ratio:.2f}x",
+                    f"{r['seconds'] / built_in['seconds']:.2f}x" if mode != "bare" else "",
+                    f"{cpu:.1f} ({r.get('client_cpu', 0.0):.1f} + {r.get('server_cpu', 0.0):.1f})",
+                    f"{cpu / bare_cpu:.2f}x" if bare_cpu else "", f"{r['peak_mib']:,.0f}", goal])
+    return out
 
 
 def write_results(rows: int, results: dict[tuple[str, str], dict[str, float]], load_avg: str,
@@ -260,24 +307,10 @@ def write_results(rows: int, results: dict[tuple[str, str], dict[str, float]], l
            "runs": [{"engine": e, "load": m, **r} for (e, m), r in results.items()]}
     (out / f"load-{rows}.json").write_text(json.dumps(doc, indent=2) + "\n")
     lines = [f"Load throughput: {rows:,} REES46-style rows, {os.cpu_count()} cores "
-             f"(load average {load_avg})", "",
-             "| engine | load | seconds | rows/s | vs bare | vs built-in | peak MiB | goal |",
-             "|---|---|---:|---:|---:|---:|---:|---|"]
-    for (engine, mode), r in results.items():
-        bare = results[(engine, "bare")]["seconds"]
-        built_in = results[(engine, "shoplens")]["seconds"]
-        goal = ""
-        if mode == "mapped":
-            ratio = r["seconds"] / built_in
-            goal = f"{'met' if ratio <= MAPPED_GOAL else 'missed'} <= {MAPPED_GOAL}x the built-in load"
-        if mode == "shoplens":
-            met = rows / r["seconds"] >= GOALS[engine]
-            goal = (f"{'met' if met else 'missed'} {GOALS[engine]:,} rows/s, which is "
-                    f"{GOALS[engine] * bare / rows:.2f}x the bare copy's rate")
-        vs_built_in = f"{r['seconds'] / built_in:.2f}x" if mode != "bare" else ""
-        lines.append(f"| {engine} | {LABELS[mode]} | {r['seconds']:.1f} | "
-                     f"{rows / r['seconds']:,.0f} | {r['seconds'] / bare:.2f}x | {vs_built_in} | "
-                     f"{r['peak_mib']:,.0f} | {goal} |")
+             f"(load average {load_avg})", "", BARE_NOTE, "",
+             "| " + " | ".join(HEADERS) + " |",
+             "|---|---|" + "---:|" * (len(HEADERS) - 3) + "---|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows_of(rows, results)]
     (out / f"load-{rows}.md").write_text("\n".join(lines) + "\n")
 
 

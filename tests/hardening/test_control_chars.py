@@ -5,11 +5,14 @@ its own), whatever the container."""
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shoplens.engines import Engine
 from shoplens.ingest import load
@@ -71,3 +74,59 @@ def test_strict_names_the_character(engine: Engine, tmp_path: Path, strict: bool
     with pytest.raises(InputError, match=r"line 2, field 'user_session': control character "
                                          r"U\+0000"):
         load(engine, [path], strict=strict)
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(alphabet=st.characters(max_codepoint=0x2FF), max_size=40),
+       encoding=st.sampled_from(["utf-8", "utf-16", "latin-1"]))
+def test_the_byte_scan_finds_every_control_character(text: str, encoding: str) -> None:
+    # a file whose bytes hold none is loaded without checking each value for them: the
+    # scan must never miss one, in any encoding the CSV reader accepts
+    import re
+
+    from shoplens.ingest.sources import has_control_bytes
+    from shoplens.ingest.validation import CONTROL_CHARS
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "f.csv"
+        try:
+            path.write_bytes(text.encode(encoding))
+        except UnicodeEncodeError:
+            return
+        found = has_control_bytes(path, chunk=7)  # values straddle the chunks
+    if re.search(CONTROL_CHARS, text):
+        assert found
+    elif encoding != "utf-16":  # UTF-16 code units of other characters hold such bytes
+        assert not found
+
+
+def test_one_control_character_deep_in_a_large_file(engine: Engine, tmp_path: Path) -> None:
+    rows = [rees_row(session=f"s{i}", product=str(i)) for i in range(3000)]
+    rows[2500] = rees_row(session="s2500\x01", product="2500")
+    path = tmp_path / "deep.csv"
+    path.write_bytes(("\n".join(",".join(r) for r in [REES, *rows]) + "\n").encode())
+    clean = tmp_path / "clean.csv"
+    clean.write_bytes(("\n".join(",".join(r) for r in [REES, *rows[:2000]]) + "\n").encode())
+    first = load(engine, [clean])
+    assert (first.rows_loaded, first.rows_quarantined) == (2000, 0)
+    report = load(engine, [path])
+    assert (report.rows_loaded, report.rows_quarantined, report.rows_already_present) == \
+        (999, 1, 2000)
+    (line, field, reason, _raw), = _reasons(engine)
+    assert (line, field, reason) == (2502, "user_session",
+                                     "control character U+0001 in the value (not allowed in text)")
+
+
+def test_mapped_csv_quarantines_control_characters(engine: Engine, tmp_path: Path) -> None:
+    from shoplens.ingest.mapping import mapping_from_dict
+
+    mapping = mapping_from_dict({"format": "events", "fields": {
+        "user_id": "user_id", "event": "event_type", "event_time": "event_time",
+        "session_id": "user_session", "product_id": "product_id", "price": "price"}}, "test")
+    rows = [rees_row(session="s1"), rees_row(session="s2\x1f", product="2")]
+    path = tmp_path / "mapped.csv"
+    path.write_bytes(("\n".join(",".join(r) for r in [REES, *rows]) + "\n").encode())
+    report = load(engine, [path], mapping=mapping)
+    assert (report.rows_loaded, report.rows_quarantined) == (1, 1)
+    assert [r[:3] for r in _reasons(engine)] == [
+        (3, "user_session", "control character U+001F in the value (not allowed in text)")]

@@ -23,8 +23,11 @@ def test_platform_folder(engine: Engine, platform_dir: Path) -> None:
         ("platform-users", 3, 3, 0), ("platform-products", 3, 3, 0),
         ("platform-events", 7, 7, 0), ("platform-search", 2, 2, 0)]
     got = counts(engine)
-    assert got == {"users": 4, "products": 3, "sessions": 4, "events": 7, "orders": 0,
+    # the one purchase is an order derived from the events (session s1, that day)
+    assert got == {"users": 4, "products": 3, "sessions": 4, "events": 7, "orders": 1,
                    "order_items": 0, "search_logs": 2, "loads": 1, "quarantine": 0}
+    assert engine.fetch_all("SELECT order_id, user_id, is_refund FROM orders") == [
+        ("s1@2024-01-02", "1", False)]
     rows = engine.fetch_all("SELECT raw_event, event_type FROM events ORDER BY event_time")
     assert rows == [("viewed", "view"), ("add-to-cart", "cart"), ("purchased", "purchase"),
                     ("viewed", "view"), ("remove-from-cart", "remove_from_cart"),

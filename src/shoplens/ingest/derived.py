@@ -14,6 +14,13 @@ Notes
   latest price paid on a non-refund event; name = an order line's description).
 - ``sessions``: start, end and number of events; a load adds its events' counts to the
   sessions they belong to (events already present are not counted twice).
+- ``orders``: the orders of order lines, and for purchase events that are not mirrored
+  from order lines (a clickstream, GA4, Segment: a source without an orders table) one
+  derived order per session and UTC day with a purchase, the definition the revenue
+  metrics count orders by (:func:`shoplens.metrics.revenue.revenue`): ``order_id`` is
+  ``<session_id>@<YYYY-MM-DD>``, ``user_id`` the session's user, ``order_time`` its
+  first purchase that day, ``is_refund`` false. Purchases without a session make no
+  order (the metrics count none). An order already present is kept as it is.
 """
 
 from __future__ import annotations
@@ -53,15 +60,75 @@ REDUCE = {
         "max(session_end) AS session_end, sum(n_events) AS n_events FROM acc_sessions "
         "GROUP BY session_id"),
     "acc_orders": (
-        "SELECT order_id, any_value(user_id) AS user_id, min(order_time) AS order_time, "
+        "SELECT order_id, min(user_id) AS user_id, min(order_time) AS order_time, "
         "any_value(country) AS country, bool_or(is_refund) AS is_refund FROM acc_orders "
         "GROUP BY order_id"),
 }
 
 
+#: the final reduction of each accumulator: one row per key, in the target's columns
+FINAL = {
+    "users": (
+        "SELECT user_id, max(signup_date) FILTER (WHERE src = 0) AS signup_date, "
+        f"{_latest('country')}, min(first_seen) AS first_seen, "
+        "CAST($load AS BIGINT) AS load_id "
+        "FROM acc_users WHERE user_id IS NOT NULL GROUP BY user_id"),
+    "products": (
+        f"SELECT product_id, {_latest('category')}, {_latest('category_id')}, {_latest('price')}, "
+        f"{_latest('brand')}, {_latest('name')}, CAST($load AS BIGINT) AS load_id "
+        f"FROM acc_products WHERE product_id IS NOT NULL GROUP BY product_id"),
+    "sessions": (
+        "SELECT session_id, min(user_id) AS user_id, min(session_start) AS session_start, "
+        "max(session_end) AS session_end, CAST(sum(n_events) AS INTEGER) AS n_events "
+        "FROM acc_sessions GROUP BY session_id"),
+    "orders": (
+        "SELECT order_id, min(user_id) AS user_id, min(order_time) AS order_time, "
+        "any_value(country) AS country, bool_or(is_refund) AS is_refund, "
+        "CAST($load AS BIGINT) AS load_id FROM acc_orders GROUP BY order_id"),
+}
+
+
+def reduce_all(ctx: LoadContext) -> dict[str, pa.Table]:
+    """The final users, products, sessions and orders of the load, from the scratch
+    accumulators (once every file is read). The loader computes them while the target
+    still writes the last batches, so this scratch work overlaps with the target's."""
+    return {name: ctx.scratch.sql(sql, {"load": ctx.load_id} if "$load" in sql else None)
+            for name, sql in FINAL.items()}
+
+
 def compact(ctx: LoadContext, *tables: str) -> None:
     for t in tables:
         ctx.scratch.compact(t, REDUCE[t], limit=COMPACT_ROWS)
+
+
+def derived_orders_sql(batch: str) -> str:
+    """Gather the derived orders of a batch of events (not mirrored from order lines)
+    into ``acc_orders``: one per session and UTC day with a purchase."""
+    return (
+        "INSERT INTO acc_orders SELECT session_id || '@' || strftime(event_time, '%Y-%m-%d'), "
+        f"min(user_id), min(event_time), max(u_country), false FROM {batch} "
+        "WHERE event_type = 'purchase' AND session_id IS NOT NULL GROUP BY 1")
+
+
+def merge_orders(ctx: LoadContext, orders: pa.Table) -> int:
+    """Insert the load's orders (from order lines, or derived from purchase events) that
+    the target does not hold yet."""
+    eng = ctx.engine
+    if orders.num_rows == 0:
+        return 0
+    ctx.tables.add("orders")
+    if _is_empty(ctx, "orders"):
+        with eng.deferred_keys("orders"):
+            eng.append_arrow("orders", orders)
+        return orders.num_rows
+    _temp_like(ctx, "_shoplens_orders_in", "orders", orders)
+    eng.execute(
+        "INSERT INTO orders (order_id, user_id, order_time, country, is_refund, load_id) "
+        "SELECT order_id, user_id, order_time, country, is_refund, load_id "
+        "FROM _shoplens_orders_in i WHERE NOT EXISTS "
+        "(SELECT 1 FROM orders o WHERE o.order_id = i.order_id)")
+    eng.execute("DROP TABLE IF EXISTS _shoplens_orders_in")
+    return orders.num_rows
 
 
 def _temp_like(ctx: LoadContext, name: str, table: str, data: pa.Table | None) -> None:
@@ -81,12 +148,8 @@ def prepare_sessions(ctx: LoadContext) -> None:
     _temp_like(ctx, "_shoplens_sessions_in", "sessions", None)
 
 
-def merge_sessions(ctx: LoadContext) -> int:
-    sc, eng = ctx.scratch, ctx.engine
-    acc = sc.sql(
-        "SELECT session_id, min(user_id) AS user_id, min(session_start) AS session_start, "
-        "max(session_end) AS session_end, CAST(sum(n_events) AS INTEGER) AS n_events "
-        "FROM acc_sessions GROUP BY session_id")
+def merge_sessions(ctx: LoadContext, acc: pa.Table) -> int:
+    eng = ctx.engine
     staged = eng.scalar("SELECT count(*) FROM _shoplens_sessions_in")
     if not staged and acc.num_rows and _is_empty(ctx, "sessions"):
         # a first load: nothing to merge with
@@ -150,13 +213,8 @@ def _classify(ctx: LoadContext, table: str, key: str, incoming: str, changed: st
     eng.execute("DROP TABLE IF EXISTS _shoplens_file_keys")
 
 
-def merge_users(ctx: LoadContext) -> int:
-    sc, eng = ctx.scratch, ctx.engine
-    acc = sc.sql(
-        "SELECT user_id, max(signup_date) FILTER (WHERE src = 0) AS signup_date, "
-        f"{_latest('country')}, min(first_seen) AS first_seen, "
-        "CAST($load AS BIGINT) AS load_id "
-        "FROM acc_users WHERE user_id IS NOT NULL GROUP BY user_id", {"load": ctx.load_id})
+def merge_users(ctx: LoadContext, acc: pa.Table) -> int:
+    eng = ctx.engine
     if not acc.num_rows:
         return 0
     ctx.tables.add("users")
@@ -183,13 +241,8 @@ def merge_users(ctx: LoadContext) -> int:
     return acc.num_rows
 
 
-def merge_products(ctx: LoadContext) -> int:
-    sc, eng = ctx.scratch, ctx.engine
-    acc = sc.sql(
-        f"SELECT product_id, {_latest('category')}, {_latest('category_id')}, {_latest('price')}, "
-        f"{_latest('brand')}, {_latest('name')}, CAST($load AS BIGINT) AS load_id "
-        f"FROM acc_products WHERE product_id IS NOT NULL GROUP BY product_id",
-        {"load": ctx.load_id})
+def merge_products(ctx: LoadContext, acc: pa.Table) -> int:
+    eng = ctx.engine
     if not acc.num_rows:
         return 0
     ctx.tables.add("products")

@@ -17,6 +17,7 @@ from shoplens.ingest.detect import Planned
 from shoplens.ingest.layout import KIND_COLUMNS, Options
 from shoplens.ingest.line_endings import mixes_line_endings, with_lf_endings
 from shoplens.ingest.read_errors import read_error
+from shoplens.ingest.validation import control_checks
 
 #: ``progress(description, rows_done, rows_total_estimate_or_None)``
 ProgressFn = Callable[[str, int, int | None], None]
@@ -46,7 +47,8 @@ def run_file(ctx: LoadContext, file_no: int, p: Planned, opts: Options,
     total = estimate_rows(src.path, src.container)
     label = f"{src.path.name} ({layout.format})"
     progress(label, 0, total)
-    sql = layout.build(src, p.resolved, opts)
+    with control_checks(src.may_hold_control_characters()):
+        sql = layout.build(src, p.resolved, opts)
     rows = 0
     staged = f"sessionize_{file_no}"
     try:

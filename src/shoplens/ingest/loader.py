@@ -150,15 +150,18 @@ def load(
                         rep.skipped = f"identical to a file of load {earlier}; not read again"
                         continue
                     rep.rows_read = run_file(ctx, file_no, p, opts, sinks, report_progress)
+                # the scratch reductions run while the target writes the last batches
+                reduced = derived.reduce_all(ctx)
                 ctx.sync()
             finally:
                 ctx.close()
             sinks["order_lines"].finish()  # type: ignore[attr-defined]
             sinks["search"].finish()  # type: ignore[attr-defined]
             events.finish()
-            derived.merge_users(ctx)
-            derived.merge_products(ctx)
-            derived.merge_sessions(ctx)
+            derived.merge_users(ctx, reduced["users"])
+            derived.merge_products(ctx, reduced["products"])
+            derived.merge_sessions(ctx, reduced["sessions"])
+            derived.merge_orders(ctx, reduced["orders"])
             for rep, digest in zip(reports, digests.result(), strict=True):
                 rep.sha256 = digest
             for i, rep in enumerate(reports):

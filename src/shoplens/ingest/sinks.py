@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from shoplens.errors import InputError
 from shoplens.ingest.context import LoadContext
 from shoplens.ingest.derived import compact as _compact
+from shoplens.ingest.derived import derived_orders_sql
 from shoplens.ingest.seen import SeenIds, as_int64, sorted_if_unique
 
 EVENT_COLS = ("event_id", "user_id", "session_id", "event_type", "raw_event", "product_id",
@@ -162,7 +163,10 @@ class EventsSink:
                            f"FROM {name} WHERE user_id NOT IN (SELECT user_id FROM signups)")
         self.check_signups = bool(sc.one("SELECT count(*) FROM signups")[0])
 
-    def feed(self, file_no: int, batch: pa.Table) -> None:
+    def feed(self, file_no: int, batch: pa.Table, *, mirrored: bool = False) -> None:
+        """Take a batch of good events; ``mirrored`` marks the purchase and refund events
+        mirrored from order lines (their orders come from the lines, not from the
+        events)."""
         if not self.started:
             self._start()
         ctx, sc = self.ctx, self.ctx.scratch
@@ -206,7 +210,10 @@ class EventsSink:
                 f"INSERT INTO acc_sessions SELECT session_id, min(user_id), min(event_time), "
                 f"max(event_time), count(*) FROM {name} WHERE session_id IS NOT NULL "
                 f"{direct_filter} GROUP BY session_id", params)
-        compact(ctx, "acc_users", "acc_products", "acc_sessions")
+            if not mirrored:
+                sc.execute(derived_orders_sql(name))
+        compact(ctx, "acc_users", "acc_products", "acc_sessions",
+                *(() if mirrored else ("acc_orders",)))
         ctx.saw_times(batch.column("event_time"))
         out = _with_load_id(batch.select(EVENT_COLS), ctx.load_id)
         if maybe_present is None:
@@ -244,7 +251,7 @@ class OrderLinesSink:
             return
         with sc.registered(batch) as name:
             sc.execute(
-                f"INSERT INTO acc_orders SELECT order_id, any_value(user_id), min(order_time), "
+                f"INSERT INTO acc_orders SELECT order_id, min(user_id), min(order_time), "
                 f"any_value(country), bool_or(is_refund) FROM {name} GROUP BY order_id")
             sc.execute(
                 f"INSERT INTO acc_products SELECT product_id, NULL, NULL, "
@@ -269,27 +276,11 @@ class OrderLinesSink:
         self.stage.append(file_no, _with_load_id(items, ctx.load_id))
         ctx.tables.update(("orders", "order_items"))
         if events.num_rows:
-            self.events.feed(file_no, events)
+            self.events.feed(file_no, events, mirrored=True)
 
     def finish(self) -> None:
         self.stage.commit()
         self.stage.drop()
-        sc, eng = self.ctx.scratch, self.ctx.engine
-        orders = sc.sql(
-            "SELECT order_id, any_value(user_id) AS user_id, min(order_time) AS order_time, "
-            "any_value(country) AS country, bool_or(is_refund) AS is_refund "
-            "FROM acc_orders GROUP BY order_id")
-        if orders.num_rows == 0:
-            return
-        eng.execute("DROP TABLE IF EXISTS _shoplens_orders_in")
-        eng.execute("CREATE TEMPORARY TABLE _shoplens_orders_in AS SELECT * FROM orders WHERE 1 = 0")
-        eng.append_arrow("_shoplens_orders_in", _with_load_id(orders, self.ctx.load_id))
-        eng.execute(
-            "INSERT INTO orders (order_id, user_id, order_time, country, is_refund, load_id) "
-            "SELECT order_id, user_id, order_time, country, is_refund, load_id "
-            "FROM _shoplens_orders_in i WHERE NOT EXISTS "
-            "(SELECT 1 FROM orders o WHERE o.order_id = i.order_id)")
-        eng.execute("DROP TABLE IF EXISTS _shoplens_orders_in")
 
 
 class SearchSink:

@@ -12,8 +12,10 @@ put into SQL text, names quoted as identifiers; data values never are.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 #: output columns holding a time or date: a value outside the plausible window (bound as
@@ -23,6 +25,19 @@ TIME_OUTPUTS = ("event_time", "ts", "order_time", "signup_date")
 #: CSV field can span lines). PostgreSQL cannot store NUL in text at all, and on DuckDB
 #: ``abc\0`` would be another id than ``abc``: such a row is quarantined on every engine.
 CONTROL_CHARS = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
+#: whether the SELECTs built now check every value for control characters
+_CHECK_CONTROL: ContextVar[bool] = ContextVar("check_control", default=True)
+
+
+@contextlib.contextmanager
+def control_checks(needed: bool) -> Iterator[None]:
+    """Build the validating SELECTs of the body with (or, for a file whose bytes hold no
+    control character, without) the per-value control-character checks."""
+    token = _CHECK_CONTROL.set(needed)
+    try:
+        yield
+    finally:
+        _CHECK_CONTROL.reset(token)
 
 
 def ident(name: str) -> str:
@@ -160,15 +175,19 @@ def build_select(
     outputs: Mapping[str, str],
     checks: Sequence[Check],
     raw: str,
+    control: Mapping[str, str] | None = None,
 ) -> str:
     """Assemble the validating SELECT.
 
     ``source`` is the relation with the file's columns (text) and ``_line``; ``renames``
     maps canonical ``f_*`` names to the file's column (or None when absent); ``parsed``
     defines ``v_*`` values over those; ``outputs`` are the normalized columns; ``raw`` is
-    the expression that rebuilds the source row for the quarantine.
+    the expression that rebuilds the source row for the quarantine. ``control`` maps
+    further text expressions over the source (a mapping's fields) to the column each
+    reads, checked for control characters like the renamed columns.
     """
-    checks = [*_control_characters(renames), *checks,
+    values = {**renames, **(control or {})}
+    checks = [*(_control_characters(values) if _CHECK_CONTROL.get() else ()), *checks,
               *_plausible_times(renames, parsed, outputs)]
     rename_sql = ", ".join(
         f"{ident(actual) if actual else 'CAST(NULL AS VARCHAR)'} AS {name}"

@@ -59,6 +59,12 @@ class Resolved:
         return self.sources.get(name)
 
 
+def _control(r: Resolved) -> dict[str, str]:
+    """Every mapped value (its text expression) and the column it reads: each is checked
+    for control characters, as the built-in layouts check their columns."""
+    return {expr: r.src(name) or name for name, exprs in r.exprs.items() for expr in exprs}
+
+
 def _position(r: Resolved) -> tuple[str, ...]:
     """The array element's position, part of the row id when rows are items."""
     return (ITEM_NO,) if r.items else ()
@@ -157,7 +163,8 @@ def order_lines_sql(m: Mapping, r: Resolved, opts: Options,
         "quantity": "CAST(v_qty AS INTEGER)", "unit_price": "v_price", "is_refund": "v_refund",
         "order_time": "v_time", "user_id": "v_user", "country": "v_country",
     }
-    return build_select(r.relation, {}, parsed, outputs, checks, csv_line(r.columns))
+    return build_select(r.relation, {}, parsed, outputs, checks, csv_line(r.columns),
+                        _control(r))
 
 
 def events_sql(m: Mapping, r: Resolved, extras: list[str], opts: Options,
@@ -211,7 +218,8 @@ def events_sql(m: Mapping, r: Resolved, extras: list[str], opts: Options,
     if r.items:
         outputs["event_id"] = row_id("event", "v_user", "v_session", "v_event", "v_product",
                                      "v_price", "v_qty", "v_time", "v_props", *_position(r))
-    return build_select(r.relation, {}, parsed, outputs, checks, csv_line(r.columns))
+    return build_select(r.relation, {}, parsed, outputs, checks, csv_line(r.columns),
+                        _control(r))
 
 
 def customers_sql(r: Resolved, hash_user: bool) -> str:
@@ -229,7 +237,8 @@ def customers_sql(r: Resolved, hash_user: bool) -> str:
         optional_parsed("v_signup_raw", "v_signup", r.src("signup_date"), "signup date"),
     ]
     outputs = {"user_id": "v_user", "signup_date": "v_signup", "country": "v_country"}
-    return build_select(r.relation, {}, parsed, outputs, checks, csv_line(r.columns))
+    return build_select(r.relation, {}, parsed, outputs, checks, csv_line(r.columns),
+                        _control(r))
 
 
 def products_sql(r: Resolved) -> str:
@@ -245,4 +254,5 @@ def products_sql(r: Resolved) -> str:
     outputs = {"product_id": "v_product", "category": r.first("category"),
                "category_id": NULL_TEXT, "price": "v_price", "brand": r.first("brand"),
                "name": r.first("product_name")}
-    return build_select(r.relation, {}, parsed, outputs, checks, csv_line(r.columns))
+    return build_select(r.relation, {}, parsed, outputs, checks, csv_line(r.columns),
+                        _control(r))

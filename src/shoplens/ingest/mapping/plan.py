@@ -23,8 +23,8 @@ from shoplens.ingest.mapping.items import ITEM_COLUMN, exploded, item_fields, re
 from shoplens.ingest.mapping.numbers import detect_decimal
 from shoplens.ingest.mapping.reading import ReadFile, read_into
 from shoplens.ingest.mapping.spec import CUSTOMER_FIELDS, PRODUCT_FIELDS, FileSpec, Mapping
-from shoplens.ingest.sources import SourceFile
-from shoplens.ingest.validation import ident, nz
+from shoplens.ingest.sources import JSONL_SUFFIXES, PARQUET_SUFFIXES, SourceFile
+from shoplens.ingest.validation import control_checks, ident, nz
 
 #: order-level fields an export may leave empty on an order's later lines
 ORDER_LEVEL = ("user_id", "order_time", "country", "currency")
@@ -37,9 +37,19 @@ class MappedSource(SourceFile):
     """A file read through a mapping: its rows are a scratch table, not the file."""
 
     sql: str = ""
+    #: the files its rows are read (and joined) from
+    raw_files: tuple[Path, ...] = ()
 
     def relation(self) -> str:
         return self.sql
+
+    def may_hold_control_characters(self) -> bool:
+        """As for a plain CSV, over every file the rows come from (any of them not
+        plain delimited text, or holding a control byte, keeps the per-value checks)."""
+        return not self.raw_files or any(
+            f.suffix.lower() in (*PARQUET_SUFFIXES, *JSONL_SUFFIXES)
+            or SourceFile(path=f, container="csv", columns=()).may_hold_control_characters()
+            for f in self.raw_files)
 
     def params(self) -> dict[str, Any]:
         return {}
@@ -245,8 +255,12 @@ def plan_mapped(paths: list[Path], m: Mapping, con: duckdb.DuckDBPyConnection,
         def columns_sql(ref: str, _cols: tuple[str, ...] = columns, _f: str = lines.name) -> str:
             return column_sql(ref, _cols, file=_f, field="a rule of the mapping")
 
+        src = MappedSource(path=path, container="mapped", columns=columns, sql=relation,
+                           raw_files=(path, *(rf.path for rf, _spec in joins.values())))
+        checks = control_checks(src.may_hold_control_characters())
         if m.format == "orders":
-            sql = build.order_lines_sql(m, r, opts, columns_sql)
+            with checks:
+                sql = build.order_lines_sql(m, r, opts, columns_sql)
             layout = _layout(name, "orders", "order_lines", sql, False)
         else:
             refs_used = [ref for refs in fields.values() for ref in refs]
@@ -255,9 +269,9 @@ def plan_mapped(paths: list[Path], m: Mapping, con: duckdb.DuckDBPyConnection,
             used = {base_column(ref, columns) for ref in refs_used}
             used |= {base_column(ref.split(".")[0].split("[")[0], columns) for ref in refs_used}
             extras = [c for c in columns if c not in used and "." not in c]
-            sql = build.events_sql(m, r, extras, opts, columns_sql)
+            with checks:
+                sql = build.events_sql(m, r, extras, opts, columns_sql)
             layout = _layout(name, "events", "events", sql, not r.one("session_id"))
-        src = MappedSource(path=path, container="mapped", columns=columns, sql=relation)
         planned.append(Planned(src, layout, {"f_session": r.src("session_id")}))
     for role, kind, known in (("customers", "users", CUSTOMER_FIELDS),
                               ("products", "products", PRODUCT_FIELDS)):
@@ -275,8 +289,10 @@ def plan_mapped(paths: list[Path], m: Mapping, con: duckdb.DuckDBPyConnection,
                     f"SELECT * FROM {rf.table}", rf.columns, fields, file=rf.name,
                     time_field="signup_date" if role == "customers" else None, notes=notes,
                     decimal=spec.decimal)
-        sql = build.customers_sql(r, m.hash_user_id) if role == "customers" else build.products_sql(r)
         src = MappedSource(path=rf.path, container="mapped", columns=rf.columns,
-                           sql=f"SELECT * FROM {rf.table}")
+                           sql=f"SELECT * FROM {rf.table}", raw_files=(rf.path,))
+        with control_checks(src.may_hold_control_characters()):
+            sql = (build.customers_sql(r, m.hash_user_id) if role == "customers"
+                   else build.products_sql(r))
         planned.insert(0, Planned(src, _layout(f"{name}-{role}", "orders", kind, sql, False), {}))
     return planned

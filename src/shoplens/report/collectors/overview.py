@@ -1,4 +1,9 @@
-"""What the database holds: row counts, the time span, events per type."""
+"""What the database holds: row counts, the time span, events per type.
+
+``orders`` counts the orders the revenue metrics count: a customer's orders with a
+purchase (a cancellation invoice is no order; a guest order has no purchase events). A
+shop without an orders table gets its orders derived from purchase events at load time
+(see :mod:`shoplens.ingest.derived`)."""
 
 from __future__ import annotations
 
@@ -12,7 +17,8 @@ SELECT
   (SELECT count(*) FROM sessions) AS sessions,
   (SELECT count(DISTINCT session_id) FROM events WHERE session_id IS NOT NULL) AS event_sessions,
   (SELECT count(*) FROM events) AS events,
-  (SELECT count(*) FROM orders) AS orders,
+  (SELECT count(*) FROM orders AS o WHERE o.user_id IS NOT NULL AND (NOT o.is_refund OR EXISTS
+     (SELECT 1 FROM order_items AS i WHERE i.order_id = o.order_id AND NOT i.is_refund))) AS orders,
   (SELECT count(*) FROM search_logs) AS searches,
   (SELECT count(*) FROM quarantine) AS quarantined,
   (SELECT count(*) FROM loads) AS loads,
