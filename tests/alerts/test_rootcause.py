@@ -3,6 +3,9 @@ nothing, a ratio's cause is found through numerator and denominator."""
 
 from __future__ import annotations
 
+import math
+import warnings
+
 import pandas as pd
 import pytest
 
@@ -75,3 +78,18 @@ def test_explain_thresholds() -> None:
     expected = pd.Series({"a": 100.0, "b": 100.0, "c": 100.0})
     causes, surprise = explain("p", actual, expected)
     assert [c.value for c in causes] == ["c"] and surprise > 0
+
+
+def test_ratio_element_that_lost_all_of_its_denominator_has_finite_shares() -> None:
+    """All of the expected traffic was in DE and none of today's is: Adtributor's
+    derived-measure share is 0/0 for DE. It must not surface as a NaN share of the gap
+    (a "nan %" in the message, NaN in the JSON)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        causes, surprise = explain(
+            "country", pd.Series({"DE": 0.0, "FR": 5.0}), pd.Series({"DE": 10.0, "FR": 0.0}),
+            actual_b=pd.Series({"DE": 0.0, "FR": 100.0}),
+            expected_b=pd.Series({"DE": 100.0, "FR": 0.0}))
+    assert causes
+    assert all(math.isfinite(c.share_of_gap) for c in causes)
+    assert math.isfinite(surprise)

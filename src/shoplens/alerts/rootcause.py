@@ -108,7 +108,9 @@ def explain(prop: str, actual: pd.Series, expected: pd.Series, *,
         b_tot, fb_tot = b.sum(), fb.sum()
         if fb_tot <= 0 or b_tot <= 0:
             return [], 0.0
-        ep = ((a - f) * fb_tot - (b - fb) * f_tot) / (fb_tot * (fb_tot + b - fb))
+        num, den = (a - f) * fb_tot - (b - fb) * f_tot, fb_tot * (fb_tot + b - fb)
+        # an element that held all of B before and none now has no defined share
+        ep = np.divide(num, den, out=np.zeros_like(num), where=den != 0)
         gap = a_tot / b_tot - f_tot / fb_tot
         ep = ep / gap if gap else np.zeros_like(ep)
         pb, qb = fb / fb_tot, b / b_tot

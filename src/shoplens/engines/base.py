@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 import pandas as pd
@@ -153,6 +153,15 @@ class Engine(ABC):
 
     @abstractmethod
     def columns(self, table: str) -> list[str]: ...
+
+    def gather_statistics(self, tables: Iterable[str]) -> None:
+        """Refresh the query planner's statistics of ``tables`` after a bulk write.
+
+        No-op where the engine keeps them itself (DuckDB, Spark); PostgreSQL overrides it,
+        since a freshly loaded table without statistics can get a plan many times slower
+        than the right one until autovacuum catches up.
+        """
+        return None
 
     def explain(self, query: SQLLike, params: Params = None, *, native: bool = False) -> str:
         """The executed plan with timings, as the engine prints it."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar
 
 import psycopg
+import psycopg.sql
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -210,6 +211,12 @@ class PostgresEngine(Engine):
             {"t": table},
         )
         return [r[0] for r in rows]
+
+    def gather_statistics(self, tables: Iterable[str]) -> None:
+        for table in sorted(set(tables)):
+            if self.table_exists(table):
+                statement = psycopg.sql.SQL("ANALYZE {}").format(psycopg.sql.Identifier(table))
+                self.execute(statement.as_string(self.conn), native=True)
 
     def interrupt(self) -> None:
         self.conn.cancel_safe()

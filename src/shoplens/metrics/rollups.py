@@ -201,24 +201,30 @@ def refresh_after_load(engine: Engine, scope: LoadScope) -> None:
     Runs inside the load's transaction. Builds everything on the first call.
     """
     with engine.transaction():
-        ensure(engine)
-        if _stored(engine) is None:
-            rebuild(engine)
-            return
-        # a products file moves revenue between categories, brands and prices; a users
-        # file may move users to another country
-        revenue_rollups.refresh_catalogue(engine)
-        if not scope.tables or "users" in scope.tables:
-            run_script(engine, "sql/refresh/user_dims.sql")
-        if scope.tables and "events" not in scope.tables:
-            _set_state(engine)
-            return
-        lo, hi = scope.min_time, scope.max_time
-        if lo is None or hi is None:
-            lo, hi = _event_span(engine, "WHERE load_id = :load", {"load": scope.load_id})
-        if lo is not None and hi is not None:
-            refresh_days(engine, _as_date(lo), _as_date(hi))
+        _refresh_after_load(engine, scope)
+        # fresh bulk writes without statistics can get PostgreSQL plans many times slower
+        engine.gather_statistics({*scope.tables, *ROLLUP_TABLES})
+
+
+def _refresh_after_load(engine: Engine, scope: LoadScope) -> None:
+    ensure(engine)
+    if _stored(engine) is None:
+        rebuild(engine)
+        return
+    # a products file moves revenue between categories, brands and prices; a users
+    # file may move users to another country
+    revenue_rollups.refresh_catalogue(engine)
+    if not scope.tables or "users" in scope.tables:
+        run_script(engine, "sql/refresh/user_dims.sql")
+    if scope.tables and "events" not in scope.tables:
         _set_state(engine)
+        return
+    lo, hi = scope.min_time, scope.max_time
+    if lo is None or hi is None:
+        lo, hi = _event_span(engine, "WHERE load_id = :load", {"load": scope.load_id})
+    if lo is not None and hi is not None:
+        refresh_days(engine, _as_date(lo), _as_date(hi))
+    _set_state(engine)
 
 
 def apply_pending(engine: Engine) -> bool:
