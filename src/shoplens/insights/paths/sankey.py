@@ -163,14 +163,23 @@ def draw_png(payload: dict[str, Any], path: Path, title: str = "Paths") -> None:
     steps = sorted({s for s, _ in keys})
     fig, ax = plt.subplots(figsize=(11, 6))
     width = 0.12
-    out_off = dict.fromkeys(size, 0.0)
-    in_off = dict.fromkeys(size, 0.0)
-    for lk in sorted(payload["links"], key=lambda x: -x["count"]):
-        a, b = (lk["step"], lk["source"]), (lk["step"] + 1, lk["target"])
+    links = payload["links"]
+    src = [(lk["step"], lk["source"]) for lk in links]
+    dst = [(lk["step"] + 1, lk["target"]) for lk in links]
+    # bands leave a node in the order of their targets' heights and enter one in the
+    # order of their sources', so they do not cross on the way
+    out_at, in_at = dict(pos), dict(pos)
+    out_y, in_y = {}, {}
+    for i in sorted(range(len(links)), key=lambda i: pos[dst[i]]):
+        out_y[i] = out_at[src[i]]
+        out_at[src[i]] += links[i]["count"]
+    for i in sorted(range(len(links)), key=lambda i: pos[src[i]]):
+        in_y[i] = in_at[dst[i]]
+        in_at[dst[i]] += links[i]["count"]
+    for i in sorted(range(len(links)), key=lambda i: -links[i]["count"]):
+        lk, a, b = links[i], src[i], dst[i]
         v = lk["count"]
-        y0, y1 = pos[a] + out_off[a], pos[b] + in_off[b]
-        out_off[a] += v
-        in_off[b] += v
+        y0, y1 = out_y[i], in_y[i]
         x0, x1 = a[0] + width / 2, b[0] - width / 2
         xm = (x0 + x1) / 2
         verts = [(x0, y0), (xm, y0), (xm, y1), (x1, y1), (x1, y1 + v), (xm, y1 + v),
