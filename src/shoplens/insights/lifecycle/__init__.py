@@ -84,21 +84,22 @@ def compile_lifecycle(engine: Engine, query: LifecycleQuery, *, rng: ResolvedRan
     first = buckets(rng, interval)[0]
     lo, hi = scope.bind(first), scope.bind(rng.end)
     active = (exp.select("bucket", "status", exp.Count(this=exp.Star()).as_("users"))
-              .from_(classified.subquery("c"))
+              .from_("c")
               .where(exp.and_(exp.GTE(this=b.copy(), expression=lo),
                               exp.LT(this=b.copy(), expression=hi)))
               .group_by("bucket", "status"))
     f = exp.column("following")
     dormant = (exp.select(f.copy().as_("bucket"), exp.Literal.string("dormant").as_("status"),
                           exp.Neg(this=exp.Count(this=exp.Star())).as_("users"))
-               .from_(classified.subquery("c"))
+               .from_("c")
                .where(exp.and_(
                    exp.or_(exp.column("next_bucket").is_(exp.null()),
                            exp.GT(this=exp.column("next_bucket"), expression=f.copy())),
                    exp.GTE(this=f.copy(), expression=lo.copy()),
                    exp.LT(this=f.copy(), expression=hi.copy())))
                .group_by(f.copy()))
-    statement = exp.union(active, dormant, distinct=False)
+    # one classified CTE read twice: PostgreSQL and DuckDB materialize it once
+    statement = exp.union(active, dormant, distinct=False).with_("c", as_=classified)
     return (Compiled(statement, scope.binder.params, source=source,
                      name="lifecycle" if source == "raw" else "lifecycle-rollups"), rng, scope)
 

@@ -1,8 +1,4 @@
-SELECT
-  bucket,
-  status,
-  COUNT(*) AS users
-FROM (
+WITH c AS (
   SELECT
     bucket,
     CASE
@@ -32,7 +28,12 @@ FROM (
         )
     ) AS a
   ) AS l
-) AS c
+)
+SELECT
+  bucket,
+  status,
+  COUNT(*) AS users
+FROM c
 WHERE
   bucket >= :p3 AND bucket < :p4
 GROUP BY
@@ -43,37 +44,7 @@ SELECT
   following AS bucket,
   'dormant' AS status,
   -COUNT(*) AS users
-FROM (
-  SELECT
-    bucket,
-    CASE
-      WHEN bucket = first_bucket
-      THEN 'new'
-      WHEN prev_bucket = DATE_TRUNC('WEEK', bucket - INTERVAL '1' DAY)
-      THEN 'returning'
-      ELSE 'resurrecting'
-    END AS status,
-    next_bucket,
-    DATE_TRUNC('WEEK', bucket + INTERVAL '7' DAY) AS following
-  FROM (
-    SELECT
-      uid,
-      bucket,
-      LAG(bucket) OVER (PARTITION BY uid ORDER BY bucket NULLS LAST) AS prev_bucket,
-      LEAD(bucket) OVER (PARTITION BY uid ORDER BY bucket NULLS LAST) AS next_bucket,
-      MIN(bucket) OVER (PARTITION BY uid) AS first_bucket
-    FROM (
-      SELECT DISTINCT
-        e.user_id AS uid,
-        DATE_TRUNC('WEEK', e.event_time) AS bucket
-      FROM events AS e
-      WHERE
-        e.event_time < :p2 AND (
-          e.raw_event IN (:p1) OR e.event_type IN (:p0)
-        )
-    ) AS a
-  ) AS l
-) AS c
+FROM c
 WHERE
   (
     next_bucket IS NULL OR next_bucket > following
