@@ -58,3 +58,14 @@ def test_catalogue_and_user_changes_reach_the_planner(engine: Engine) -> None:
         assert source == "rollups" and planned == raw
         assert "IS" in {r[2] for r in planned}
     assert engine.scalar("SELECT COUNT(*) FROM rollup_dims_pending") == 0
+
+
+def test_a_rollup_an_older_version_lacks_is_built_before_the_planner_reads_it(
+        engine: Engine) -> None:
+    write_shop(engine, 2_000, days=20, seed=3)
+    rollups.rebuild(engine)
+    engine.execute("DROP TABLE rollup_session_hour")  # the database of an older version
+    assert rows_of_both(engine, VIEWERS_BY_COUNTRY)[0] == "raw"
+    rollups.ensure_fresh(engine)  # what `shoplens metrics` and every load run first
+    source, planned, raw = rows_of_both(engine, VIEWERS_BY_COUNTRY)
+    assert source == "rollups" and planned == raw and raw

@@ -46,8 +46,15 @@ def rollups_ready(engine: Engine) -> bool:
     """The planner's rollups exist, were built, and have no change pending (pending
     catalogue or user changes are folded in first)."""
     if engine not in _SEEN:
+        from shoplens.metrics.rollups import LAYOUTS
+
         if not all(engine.table_exists(t) for t in ("rollup_state", "rollup_event_day",
-                                                      "rollup_dims_pending")):
+                                                      "rollup_dims_pending",
+                                                      "rollup_session_hour")):
+            return False
+        # a database whose rollups an older version laid out: raw until a load rebuilds
+        if any(engine.columns(t) != LAYOUTS[t] for t in ("rollup_event_day",
+                                                         "rollup_session_hour")):
             return False
         _SEEN.add(engine)
     built, pending = engine.fetch_all(
