@@ -4,9 +4,12 @@
 (its ``plan(engine, query, resolved)`` seam). Given a trends query it returns a
 statement over the rollups (``source="rollups"``) with exactly the rows of the raw
 statement, or ``None`` when the rollups do not cover the query's events, math, filters,
-breakdowns, interval, time zone or range, and the raw events are read. What each rollup
-covers is in :mod:`shoplens.insights.planner.trends`; how query expressions are moved
-onto rollup columns in :mod:`shoplens.insights.planner.coverage`.
+breakdowns, interval, time zone or range, and the raw events are read. Each series is
+planned on its own (:func:`plan_series`); what each rollup covers is in
+:mod:`shoplens.insights.planner.trends` (events per day and dimension, distinct users
+by country), :mod:`.sessions` (per hour, session and event name) and :mod:`.revenue`;
+how query expressions are moved onto rollup columns in
+:mod:`shoplens.insights.planner.coverage`.
 
 The rollups are kept current by every load (:mod:`shoplens.metrics.rollups`); the
 planner answers only when they have been built (``rollup_state`` has its row) and
