@@ -221,15 +221,20 @@ def main() -> int:
     ap.add_argument("--spark-events", type=int, default=20_000)
     ap.add_argument("--spark-queries", type=int, default=20)
     ap.add_argument("--skip", default="", help="comma list of: postgres, spark, user_day")
+    ap.add_argument("--duckdb", default=None,
+                    help="a DuckDB file holding the generated events already (reused: only "
+                         "its rollups are rebuilt; --events names its size)")
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     report: dict[str, Any] = {"events": args.events}
     queries = mix(args.queries)
     with tempfile.TemporaryDirectory() as tmp:
-        with connect(f"duckdb:{tmp}/bench.duckdb") as duck:
+        with connect(f"duckdb:{args.duckdb or tmp + '/bench.duckdb'}") as duck:
             duck.init_schema()
-            log("duckdb: writing events")
-            write_shop(duck, args.events, countries=30)
+            if args.duckdb is None:
+                log("duckdb: writing events")
+                write_shop(duck, args.events, countries=30)
+            log("duckdb: building the rollups")
             t, _ = timed(lambda: rollups.rebuild(duck))
             report["duckdb_rollups_build_ms"] = round(t)
             duck.execute("CHECKPOINT")

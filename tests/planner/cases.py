@@ -22,23 +22,30 @@ FILTERS = [
     {"property": "event.event_type", "operator": "in", "value": ["purchase", "refund"]},
     {"property": "time.weekday", "operator": "lte", "value": 5},
     {"property": "event.price", "operator": "gt", "value": 50},  # not in the rollups
+    {"property": "session.n_events", "operator": "gt", "value": 5},
+    {"property": "user.signup_date", "operator": "lt", "value": "2024-01-20"},
+    {"property": "time.hour", "operator": "in", "value": [9, 10, 11, 20]},
 ]
 BREAKDOWNS = [
     {"property": "user.country", "limit": 3}, {"property": "user.country"},
     {"property": "product.category", "limit": 4}, {"property": "product.brand", "limit": 5},
     {"property": "event.event_type"}, {"property": "time.weekday"},
-    {"property": "event.action"}, {"property": "time.hour"},  # hour: raw only
+    {"property": "event.action"}, {"property": "time.hour"},
+    {"property": "session.n_events", "limit": 4},
 ]
 MATHS = [{"math": "total"}, {"math": "unique_users"},
          {"math": "sum", "math_property": "revenue"},
          {"math": "sum", "math_property": "event.quantity"},
          {"math": "sum", "math_property": "event.price"},
-         {"math": "avg", "math_property": "event.price"}]  # avg: raw only
+         {"math": "avg", "math_property": "event.price"},
+         {"math": "avg", "math_property": "revenue"},
+         {"math": "unique_sessions"}]
 RANGES = [{}, {"date_from": "2024-01-01", "date_to": "2024-03-10"},
           {"date_from": "2024-01-08", "date_to": "2024-02-25"},
           {"date_from": "2024-02-01", "date_to": "2024-02-29"},
           {"date_from": "2024-01-10", "date_to": "2024-02-20"},
-          {"date_from": "-14d"}, {"date_from": "2024-01-15T06:00:00"}]
+          {"date_from": "-14d"}, {"date_from": "2024-01-15T06:00:00"},
+          {"date_from": "2024-01-15T06:30:00"}]  # not whole hours: the raw events
 
 
 def series() -> st.SearchStrategy[dict[str, Any]]:

@@ -16,6 +16,14 @@ BY_CATEGORY = TrendsQuery.model_validate({
     "interval": "month", "breakdowns": [{"property": "product.category"}]})
 BY_BRAND = TrendsQuery.model_validate({"series": [{}], "interval": "week",
                                        "breakdowns": [{"property": "product.brand"}]})
+#: both read rollup_session_hour (an hour breakdown; distinct users of one event)
+BY_HOUR = TrendsQuery.model_validate({
+    "series": [{"event": "action:view", "math": "avg", "math_property": "event.price"},
+               {"math": "sum", "math_property": "revenue"}],
+    "interval": "month", "breakdowns": [{"property": "time.hour"}]})
+VIEWERS_BY_COUNTRY = TrendsQuery.model_validate({
+    "series": [{"event": "action:view", "math": "unique_users"}], "interval": "quarter",
+    "breakdowns": [{"property": "user.country", "limit": 3}]})
 WAU_BY_COUNTRY = TrendsQuery.model_validate({
     "series": [{"math": "unique_users"}], "interval": "week",
     "breakdowns": [{"property": "user.country", "limit": 3}]})
@@ -31,6 +39,10 @@ def test_catalogue_and_user_changes_reach_the_planner(engine: Engine) -> None:
     source, planned, raw = rows_of_both(engine, BY_CATEGORY)
     assert source == "rollups" and planned == raw
     assert any(r[2] == "garden.tools" for r in planned)
+    before = rows_of_both(engine, BY_HOUR)[2]
+    update_catalogue(engine, [ProductChange(product_id=busiest, price=12345)])
+    source, planned, raw = rows_of_both(engine, BY_HOUR)
+    assert source == "rollups" and planned == raw and raw != before
     rename_brand(engine, "apple", "Apple")
     source, planned, raw = rows_of_both(engine, BY_BRAND)
     assert source == "rollups" and planned == raw
@@ -41,6 +53,19 @@ def test_catalogue_and_user_changes_reach_the_planner(engine: Engine) -> None:
     with engine.transaction():
         engine.execute("UPDATE users SET country = 'IS' WHERE user_id = :u", {"u": user})
         run_post_load(engine, LoadScope(load_id=9, tables=frozenset({"users"})))
-    source, planned, raw = rows_of_both(engine, WAU_BY_COUNTRY)
-    assert source == "rollups" and planned == raw
+    for query in (WAU_BY_COUNTRY, VIEWERS_BY_COUNTRY):
+        source, planned, raw = rows_of_both(engine, query)
+        assert source == "rollups" and planned == raw
+        assert "IS" in {r[2] for r in planned}
     assert engine.scalar("SELECT COUNT(*) FROM rollup_dims_pending") == 0
+
+
+def test_a_rollup_an_older_version_lacks_is_built_before_the_planner_reads_it(
+        engine: Engine) -> None:
+    write_shop(engine, 2_000, days=20, seed=3)
+    rollups.rebuild(engine)
+    engine.execute("DROP TABLE rollup_session_hour")  # the database of an older version
+    assert rows_of_both(engine, VIEWERS_BY_COUNTRY)[0] == "raw"
+    rollups.ensure_fresh(engine)  # what `shoplens metrics` and every load run first
+    source, planned, raw = rows_of_both(engine, VIEWERS_BY_COUNTRY)
+    assert source == "rollups" and planned == raw and raw

@@ -35,14 +35,29 @@ COVERED = [
     q(series=[{"math": "unique_users"}], interval="month",
       filters=[{"property": "user.country", "operator": "in", "value": ["FR", "DE"]}]),
     q(series=[{"event": "stage:conversion"}], breakdowns=[{"property": "event.stage"}]),
-]
-DECLINED = [
+    # rollup_session_hour: distinct users of one event, sessions, hours, session filters
     q(series=[{"math": "unique_sessions"}]),
     q(series=[{}], interval="hour", date_range={"date_from": "-2d"}),
-    q(series=[{}], breakdowns=[{"property": "product.list_price", "bins": [0, 50, 100]}]),
-    q(series=[{}], date_range={"timezone": "Europe/Paris"}),
     q(series=[{"math": "unique_users"}], interval="week",
       date_range={"date_from": "2024-01-10", "date_to": "2024-02-20"}),  # partial weeks
+    q(series=[{"event": "purchased", "math": "unique_users"}], interval="quarter",
+      breakdowns=[{"property": "user.country", "limit": 2}]),
+    q(series=[{"event": "action:view", "math": "unique_sessions"},
+              {"event": "purchased", "math": "avg", "math_property": "revenue"}],
+      filters=[{"property": "session.n_events", "operator": "gt", "value": 5}],
+      breakdowns=[{"property": "time.hour"}]),
+    # one series from rollup_event_day (avg price by category), one from the sessions
+    q(series=[{"event": "action:view", "math": "avg", "math_property": "event.price"},
+              {"event": "action:view", "math": "unique_users"}], interval="month",
+      breakdowns=[{"property": "event.event_type"}]),
+]
+DECLINED = [
+    q(series=[{}], breakdowns=[{"property": "product.list_price", "bins": [0, 50, 100]}]),
+    q(series=[{}], date_range={"timezone": "Europe/Paris"}),
+    q(series=[{"math": "unique_users"}], breakdowns=[{"property": "product.category"}]),
+    q(series=[{"math": "unique_sessions"}],
+      filters=[{"property": "event.price", "operator": "gt", "value": 50}]),
+    q(series=[{"math": "unique_users"}], date_range={"date_from": "2024-01-15T06:30:00"}),
 ]
 
 

@@ -3,7 +3,7 @@ Spark too (few examples: Spark is slow to start each query)."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from shoplens.engines import Engine
@@ -31,7 +31,12 @@ QUERIES = st.builds(
 @settings(max_examples=4, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(query=QUERIES)
+@example(query=TrendsQuery.model_validate({  # from rollup_session_hour
+    "series": [{"event": "action:view", "math": "unique_sessions"}], "interval": "week",
+    "breakdowns": [{"property": "time.hour"}]}))
 def test_planner_equals_raw_on_spark(spark_shop: Engine, query: TrendsQuery) -> None:
     rollups.ensure_fresh(spark_shop)
-    _, planned, raw = rows_of_both(spark_shop, query)
+    source, planned, raw = rows_of_both(spark_shop, query)
     assert planned == raw
+    if query.series[0].math == "unique_sessions":
+        assert source == "rollups" and raw

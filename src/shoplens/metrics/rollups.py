@@ -38,6 +38,7 @@ ROLLUP_TABLES: tuple[str, ...] = (
     "rollup_user_day", "rollup_active_counts", "rollup_rolling_active",
     *revenue_rollups.REVENUE_TABLES,
     "rollup_event_day", "rollup_active_dims", "rollup_dims_pending", "rollup_user_dims",
+    "rollup_session_hour",
 )
 
 #: longest trailing window of the rolling actives, in days
@@ -67,17 +68,30 @@ LAYOUTS: dict[str, list[str]] = {
     "rollup_revenue_changed": ["product_id", "price_changed"],
     "rollup_revenue_total": ["grain", "period", "orders", "gross", "refunds", "units",
                              "refunded_units"],
+    "rollup_event_day": ["day", "raw_event", "event_type", "country", "category", "brand",
+                         "events", "revenue", "price", "priced", "quantity"],
+    "rollup_session_hour": ["hour_start", "session_id", "user_id", "raw_event", "event_type",
+                            "events", "revenue", "price", "priced", "quantity"],
 }
 FINGERPRINT_SQL = ("SELECT COUNT(*), MIN(event_time), MAX(event_time), "
                    "CAST(COALESCE(SUM(event_id), 0) AS TEXT) FROM events")
 
 
 def create_tables(engine: Engine) -> None:
-    """Create the rollup tables if missing (idempotent; portable DDL)."""
+    """Create the rollup tables if missing (idempotent; portable DDL).
+
+    A table dropped for its layout, or one a newer version added, starts empty: the
+    stored state is cleared then, so the planner reads no rollup until the next load or
+    :func:`ensure_fresh` rebuilds them all."""
+    stale = engine.table_exists("rollup_state") and not all(
+        engine.table_exists(t) for t in ROLLUP_TABLES)
     for table, columns in LAYOUTS.items():
         if engine.table_exists(table) and engine.columns(table) != columns:
             engine.execute(f"DROP TABLE {table}")
+            stale = True
     engine.execute_script(load_sql(PACKAGE, "sql/rollups.sql"))
+    if stale:
+        engine.execute("DELETE FROM rollup_state")
 
 
 def optimize_ddl(engine: Engine) -> Query | None:

@@ -4,9 +4,12 @@
 (its ``plan(engine, query, resolved)`` seam). Given a trends query it returns a
 statement over the rollups (``source="rollups"``) with exactly the rows of the raw
 statement, or ``None`` when the rollups do not cover the query's events, math, filters,
-breakdowns, interval, time zone or range, and the raw events are read. What each rollup
-covers is in :mod:`shoplens.insights.planner.trends`; how query expressions are moved
-onto rollup columns in :mod:`shoplens.insights.planner.coverage`.
+breakdowns, interval, time zone or range, and the raw events are read. Each series is
+planned on its own (:func:`plan_series`); what each rollup covers is in
+:mod:`shoplens.insights.planner.trends` (events per day and dimension, distinct users
+by country), :mod:`.sessions` (per hour, session and event name) and :mod:`.revenue`;
+how query expressions are moved onto rollup columns in
+:mod:`shoplens.insights.planner.coverage`.
 
 The rollups are kept current by every load (:mod:`shoplens.metrics.rollups`); the
 planner answers only when they have been built (``rollup_state`` has its row) and
@@ -23,12 +26,15 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
+from sqlglot import exp
+
 from shoplens.engines import Engine
 from shoplens.insights.compile import cache
 from shoplens.insights.compile.context import Binder, Compiled, Scope
 from shoplens.insights.planner.revenue import plan_revenue
 from shoplens.insights.planner.rolling import plan_rolling
-from shoplens.insights.planner.trends import plan_active_dims, plan_event_day
+from shoplens.insights.planner.sessions import session_hour_series
+from shoplens.insights.planner.trends import active_dims_series, event_day_series
 from shoplens.insights.schema import TrendsQuery
 
 __all__ = ["plan_sources", "plan_trends", "rollups_ready"]
@@ -43,8 +49,15 @@ def rollups_ready(engine: Engine) -> bool:
     """The planner's rollups exist, were built, and have no change pending (pending
     catalogue or user changes are folded in first)."""
     if engine not in _SEEN:
+        from shoplens.metrics.rollups import LAYOUTS
+
         if not all(engine.table_exists(t) for t in ("rollup_state", "rollup_event_day",
-                                                      "rollup_dims_pending")):
+                                                      "rollup_dims_pending",
+                                                      "rollup_session_hour")):
+            return False
+        # a database whose rollups an older version laid out: raw until a load rebuilds
+        if any(engine.columns(t) != LAYOUTS[t] for t in ("rollup_event_day",
+                                                         "rollup_session_hour")):
             return False
         _SEEN.add(engine)
     built, pending = engine.fetch_all(
@@ -82,9 +95,36 @@ def _plan(engine: Engine, query: TrendsQuery, resolved: Any) -> Compiled | None:
     planned = plan_revenue(engine, query, resolved, scope())
     if planned is not None or query.display == "total":
         return planned
-    if all(s.math == "unique_users" for s in query.series):
-        return plan_active_dims(engine, query, resolved, scope())
-    return plan_event_day(query, resolved, scope())
+    return plan_series(engine, query, resolved)
+
+
+def plan_series(engine: Engine, query: TrendsQuery, resolved: Any) -> Compiled | None:
+    """Each series from the smallest rollup that covers it — ``rollup_active_dims``
+    (distinct users by country), ``rollup_event_day`` (counts and sums by the
+    dimensions), ``rollup_session_hour`` (distinct users and sessions, hours, user and
+    session properties) — their rows unioned; None when one series is not covered."""
+    attempts = (
+        lambda i, sc: active_dims_series(engine, query, i, resolved, sc),
+        lambda i, sc: event_day_series(query, i, resolved, sc),
+        lambda i, sc: session_hour_series(query, i, resolved, sc),
+    )
+    selects: list[exp.Expression] = []
+    params: dict[str, Any] = {}
+    for i in range(len(query.series)):
+        for k, attempt in enumerate(attempts):
+            # names of this series and attempt: a declined attempt's values are dropped
+            scope = Scope(resolved.catalogue, Binder(prefix=f"r{i}_{k}_"), timezone="UTC")
+            select = attempt(i, scope)
+            if select is not None:
+                selects.append(select)
+                params.update(scope.binder.params)
+                break
+        else:
+            return None
+    statement = selects[0]
+    for sel in selects[1:]:
+        statement = exp.union(statement, sel, distinct=False)
+    return Compiled(statement, params, source="rollups", name="trends-rollups")
 
 
 def plan_sources(engine: Engine, query: Any, **context: Any) -> Any | None:

@@ -10,7 +10,7 @@ then declines and the raw statement runs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from sqlglot import exp
 
@@ -39,13 +39,14 @@ class NotCovered(Exception):
 
 
 def onto(expr: exp.Expression, columns: Mapping[tuple[str, str], str], alias: str, *,
-         day: exp.Expression | None = None) -> exp.Expression:
+         day: exp.Expression | None = None, keep: Collection[str] = ("t",)) -> exp.Expression:
     """``expr`` reading ``alias``'s columns instead of the raw relations'.
 
-    ``e.event_time`` becomes ``day`` when given (time parts coarser than a day); an
-    event taxonomy column (``t.*``) is kept (the caller joins ``event_taxonomy AS t`` on
-    the rollup's event name); the rollup's own columns and unqualified ones (inside a
-    subquery of its own) are left alone. Any other column raises :class:`NotCovered`.
+    ``e.event_time`` becomes ``day`` when given (time parts coarser than the rollup's
+    time grain); the columns of the relations in ``keep`` are kept (the caller joins
+    them on the rollup's keys: by default the event taxonomy ``t``, on the event name);
+    the rollup's own columns and unqualified ones (inside a subquery of its own) are
+    left alone. Any other column raises :class:`NotCovered`.
     """
     def move(node: exp.Expression) -> exp.Expression:
         if not isinstance(node, exp.Column) or not node.table or node.table == alias:
@@ -55,7 +56,7 @@ def onto(expr: exp.Expression, columns: Mapping[tuple[str, str], str], alias: st
             return exp.column(columns[key], alias)
         if key == ("e", "event_time") and day is not None:
             return day.copy()
-        if node.table == "t":
+        if node.table in keep:
             return node
         raise NotCovered(f"{node.table}.{node.name}")
 

@@ -1,12 +1,13 @@
 """Trends answered from the planner's rollups, with the raw statement's columns and values.
 
-Two rollups serve trends queries (both maintained on every load by
-:mod:`shoplens.metrics.rollups`):
+Two rollups serve trends series here (both maintained on every load by
+:mod:`shoplens.metrics.rollups`; ``rollup_session_hour`` is :mod:`.sessions`):
 
 ``rollup_event_day``
     events per UTC day, event name and type, user country, product category and brand,
-    with the sums of ``event.revenue``, ``event.price`` and ``event.quantity``: answers
-    ``total`` and ``sum`` over any event reference (raw name, ``action:``, ``stage:``),
+    with the sums of ``event.revenue``, ``event.price`` and ``event.quantity`` and the
+    number of priced events: answers ``total``, ``sum`` and ``avg`` over any event
+    reference (raw name, ``action:``, ``stage:``),
     filters and breakdowns on those dimensions (and the taxonomy's stage and action,
     joined on the event name), at day, week, month or quarter intervals.
 ``rollup_active_dims``
@@ -16,8 +17,9 @@ Two rollups serve trends queries (both maintained on every load by
     countries — "other" included — add up).
 
 The statement returns the raw statement's columns (``series, bucket, bd_*, bd_other,
-value``): top-N ranks value combinations by their number of events in the range, as the
-raw :func:`~shoplens.insights.compile.breakdowns.ranked` does, and every sum is exact
+value``), one series at a time (the planner unions them): top-N ranks value
+combinations by their number of events in the range, as the raw
+:func:`~shoplens.insights.compile.breakdowns.ranked` does, and every sum is exact
 (``NUMERIC``) before the final cast, so the rows are identical.
 """
 
@@ -30,12 +32,12 @@ from sqlglot import exp
 
 from shoplens.engines import Engine
 from shoplens.insights.compile.breakdowns import Breakdowns, compile_breakdowns
-from shoplens.insights.compile.context import Compiled, Scope
+from shoplens.insights.compile.context import Scope
 from shoplens.insights.compile.dates import bucket_start, step
 from shoplens.insights.compile.events import event_predicate
 from shoplens.insights.compile.filters import filters_predicate
 from shoplens.insights.compile.math import DOUBLE
-from shoplens.insights.compile.rows import and_all
+from shoplens.insights.compile.rows import and_all, mapped_rows
 from shoplens.insights.planner.coverage import (
     ACTIVE_DIMS,
     ACTIVE_DIMS_PROPERTIES,
@@ -67,36 +69,63 @@ def whole_days(query: TrendsQuery, resolved: Any) -> tuple[dt.date, dt.date] | N
     return rng.start.date(), rng.end.date()
 
 
-def plan_event_day(query: TrendsQuery, resolved: Any, scope: Scope) -> Compiled | None:
-    """``total`` and ``sum`` series from ``rollup_event_day`` (None: not covered)."""
-    days = whole_days(query, resolved)
-    if days is None or query.interval not in EVENT_INTERVALS:
-        return None
+def _series_refs(scope: Scope, query: TrendsQuery, i: int, bds: Breakdowns) -> set[str]:
+    """Every property the breakdowns, the query's filters and series ``i``'s filters read."""
+    return ({b.prop.ref for b in bds.items} | _refs(scope, filter_refs(query.filters))
+            | _refs(scope, filter_refs(query.series[i].filters)))
+
+
+def plain_breakdowns(scope: Scope, query: TrendsQuery) -> Breakdowns | None:
+    """The breakdowns compiled, or None when one is binned (no rollup keeps bins)."""
     if any(b.bins is not None for b in query.breakdowns):
         return None
     bds = compile_breakdowns(scope, query.breakdowns)
-    if any(b.edges is not None for b in bds.items):
+    return None if any(b.edges is not None for b in bds.items) else bds
+
+
+def event_day_series(query: TrendsQuery, i: int, resolved: Any, scope: Scope
+                     ) -> exp.Select | None:
+    """Series ``i`` (``total``, or ``sum``/``avg`` of revenue, price or quantity) from
+    ``rollup_event_day``, or None when it does not cover it."""
+    days = whole_days(query, resolved)
+    if days is None or query.interval not in EVENT_INTERVALS:
         return None
-    used = [b.prop.ref for b in bds.items] + list(_refs(scope, filter_refs(query.filters)))
-    for s in query.series:
-        used += _refs(scope, filter_refs(s.filters))
-        if s.math == "sum":
-            if scope.catalogue.resolve(s.math_property or "").ref not in EVENT_DAY_SUMS:
-                return None
-        elif s.math != "total":
+    s = query.series[i]
+    if s.math in ("sum", "avg"):
+        if scope.catalogue.resolve(s.math_property or "").ref not in EVENT_DAY_SUMS:
             return None
-    if not set(used) <= EVENT_DAY_PROPERTIES:
+    elif s.math != "total":
+        return None
+    bds = plain_breakdowns(scope, query)
+    if bds is None or not _series_refs(scope, query, i, bds) <= EVENT_DAY_PROPERTIES:
         return None
     day = exp.Cast(this=exp.column("day", "r"), to=TIMESTAMP)
     try:
-        selects = [_event_day_series(query, i, scope, bds, days, day)
-                   for i in range(len(query.series))]
+        return _event_day_series(query, i, scope, bds, days, day)
     except NotCovered:
         return None
-    statement: exp.Expression = selects[0]
-    for sel in selects[1:]:
-        statement = exp.union(statement, sel, distinct=False)
-    return Compiled(statement, scope.binder.params, source="rollups", name="trends-rollups")
+
+
+def measure_count(ref: str, alias: str = "r") -> exp.Expression:
+    """How many events of a rollup row have the summed property (``avg``'s divisor):
+    ``priced`` for the price; every event for the quantity (never NULL); the purchases
+    and refunds for the revenue (NULL for any other event)."""
+    if ref == "event.price":
+        return exp.column("priced", alias)
+    events = exp.column("events", alias)
+    if ref == "event.quantity":
+        return events
+    money = exp.In(this=exp.column("event_type", alias),
+                   expressions=[exp.Literal.string("purchase"), exp.Literal.string("refund")])
+    return exp.Case().when(money, events).else_(exp.Literal.number(0))
+
+
+def avg_value() -> exp.Expression:
+    """``avg`` over rows with ``mv`` (a sum) and ``c`` (its count): the raw statement's
+    exact sum over exact count."""
+    return exp.Div(this=exp.Cast(this=exp.Sum(this=exp.column("mv")), to=DOUBLE),
+                   expression=exp.Cast(this=exp.func("NULLIF", exp.Sum(this=exp.column("c")),
+                                                     exp.Literal.number(0)), to=DOUBLE))
 
 
 def _event_day_series(query: TrendsQuery, i: int, scope: Scope, bds: Breakdowns,
@@ -109,22 +138,43 @@ def _event_day_series(query: TrendsQuery, i: int, scope: Scope, bds: Breakdowns,
         filters_predicate(scope, s.filters, option=f"series[{i}].filters"),
     ])
     assert where is not None
-    measure = (exp.column(EVENT_DAY_SUMS[scope.catalogue.resolve(s.math_property).ref], "r")
-               if s.math == "sum" and s.math_property
+    ref = scope.catalogue.resolve(s.math_property).ref if s.math_property else None
+    measure = (exp.column(EVENT_DAY_SUMS[ref], "r") if ref is not None
                else exp.Cast(this=exp.null(), to=exp.DataType.build("BIGINT")))
+    count = measure_count(ref) if ref is not None and s.math == "avg" else exp.null()
     cols: list[exp.Expression] = [
         exp.Literal.number(i).as_("series"),
         exp.func("DATE_TRUNC", exp.Literal.string(query.interval), day.copy()).as_("bucket")]
     cols += [onto(b.expr, EVENT_DAY, "r", day=day).as_(c)
              for b, c in zip(bds.items, bds.columns, strict=True)]
     cols += [exp.column("events", "r").as_("n"), measure.as_("mv")]
+    if s.math == "avg":
+        cols.append(count.as_("c"))
     base = (exp.select(*cols).from_(exp.to_table("rollup_event_day").as_("r"))
             .where(onto(where, EVENT_DAY, "r", day=day)))
     if _reads_taxonomy(base):
         base = base.join(exp.to_table("event_taxonomy").as_("t"),
                          on="t.raw_event = r.raw_event", join_type="left")
+    if s.math == "avg":
+        return grouped_rows(base, bds, avg_value(), rank_value=None)
     value = exp.Sum(this=exp.column("mv" if s.math == "sum" else "n"))
     return finish(base, bds, value, rank="mv" if bds.by_value and s.math == "sum" else "n")
+
+
+def grouped_rows(base: exp.Select, bds: Breakdowns, value: exp.Expression, *,
+                 rank_value: exp.Expression | None) -> exp.Select:
+    """``value`` (any aggregate over the base rows: a distinct count, an average) per
+    series, bucket and breakdown values, past the top N in one "other" row ranked as the
+    raw statement ranks (by the events ``n`` of each value combination, or by
+    ``rank_value``): the raw compile's own :func:`mapped_rows` over the rollup rows."""
+    extra = tuple(c.alias_or_name for c in base.expressions
+                  if c.alias_or_name not in ("series", "bucket", *bds.columns))
+    rank = rank_value if rank_value is not None else (
+        exp.Sum(this=exp.column("n")) if bds.limit is not None else None)
+    mapped = mapped_rows(base, bds, extra, rank_value=rank)
+    keys = ["series", "bucket", *bds.columns, "bd_other"]
+    return (exp.select(*keys, exp.Cast(this=value, to=DOUBLE).as_("value"))
+            .from_(mapped.subquery("m")).group_by(*keys))
 
 
 def _reads_taxonomy(select: exp.Select) -> bool:
@@ -178,20 +228,18 @@ def finish(base: exp.Select, bds: Breakdowns, value: exp.Expression, *, rank: st
             .from_(mapped.subquery("m")).group_by(*out_keys))
 
 
-def plan_active_dims(engine: Engine, query: TrendsQuery, resolved: Any, scope: Scope
-                     ) -> Compiled | None:
-    """``unique_users`` of any event, by and filtered on ``user.country``, from
-    ``rollup_active_dims`` when the range holds whole intervals."""
+def active_dims_series(engine: Engine, query: TrendsQuery, i: int, resolved: Any,
+                       scope: Scope) -> exp.Select | None:
+    """Series ``i`` — ``unique_users`` of any event, by and filtered on ``user.country``
+    — from ``rollup_active_dims`` when the range holds whole intervals, or None."""
     days = whole_days(query, resolved)
     if days is None or query.interval not in ACTIVE_INTERVALS:
         return None
-    if any(s.math != "unique_users" or s.event is not None or s.filters for s in query.series):
+    s = query.series[i]
+    if s.math != "unique_users" or s.event is not None or s.filters or s.rolling_days:
         return None
-    if any(b.bins is not None for b in query.breakdowns):
-        return None
-    bds = compile_breakdowns(scope, query.breakdowns)
-    refs = [b.prop.ref for b in bds.items] + list(_refs(scope, filter_refs(query.filters)))
-    if any(b.edges is not None for b in bds.items) or not set(refs) <= ACTIVE_DIMS_PROPERTIES:
+    bds = plain_breakdowns(scope, query)
+    if bds is None or not _series_refs(scope, query, i, bds) <= ACTIVE_DIMS_PROPERTIES:
         return None
     span = engine.fetch_all("SELECT MIN(period), MAX(period) FROM rollup_active_counts "
                             "WHERE grain = 'day'")[0]
@@ -219,19 +267,12 @@ def plan_active_dims(engine: Engine, query: TrendsQuery, resolved: Any, scope: S
                    for b, c in zip(bds.items, bds.columns, strict=True)]
     except NotCovered:
         return None
-    selects = []
-    for i in range(len(query.series)):
-        base = (exp.select(exp.Literal.number(i).as_("series"),
-                           exp.Cast(this=exp.column("period", "a"), to=TIMESTAMP).as_("bucket"),
-                           *[c.copy() for c in bd_cols],
-                           exp.column("events", "a").as_("n"),
-                           exp.column("users", "a").as_("mv"))
-                .from_(exp.to_table("rollup_active_dims").as_("a")).where(where.copy()))
-        selects.append(finish(base, bds, exp.Sum(this=exp.column("mv"))))
-    statement: exp.Expression = selects[0]
-    for sel in selects[1:]:
-        statement = exp.union(statement, sel, distinct=False)
-    return Compiled(statement, scope.binder.params, source="rollups", name="trends-rollups")
+    base = (exp.select(exp.Literal.number(i).as_("series"),
+                       exp.Cast(this=exp.column("period", "a"), to=TIMESTAMP).as_("bucket"),
+                       *bd_cols, exp.column("events", "a").as_("n"),
+                       exp.column("users", "a").as_("mv"))
+            .from_(exp.to_table("rollup_active_dims").as_("a")).where(where))
+    return finish(base, bds, exp.Sum(this=exp.column("mv")))
 
 
 def _date(value: Any) -> dt.date:

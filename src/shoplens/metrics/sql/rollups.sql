@@ -126,6 +126,7 @@ CREATE TABLE IF NOT EXISTS rollup_event_day (
     events      BIGINT NOT NULL,
     revenue     NUMERIC(38, 4),  -- event.revenue summed (NULL: none)
     price       NUMERIC(38, 4),  -- event.price summed
+    priced      BIGINT NOT NULL, -- events with an event.price (avg = price / priced)
     quantity    BIGINT           -- event.quantity summed
 );
 CREATE TABLE IF NOT EXISTS rollup_active_dims (
@@ -134,6 +135,22 @@ CREATE TABLE IF NOT EXISTS rollup_active_dims (
     country  TEXT,
     users    BIGINT NOT NULL,
     events   BIGINT NOT NULL
+);
+-- Events per UTC hour, session, user and event name and type, with the sums of
+-- rollup_event_day: distinct users and sessions of any event over any whole hours,
+-- filtered and broken down by the event, the hour's time parts and, joined at read
+-- time, the user's and the session's own properties (about a fifth of the events).
+CREATE TABLE IF NOT EXISTS rollup_session_hour (
+    hour_start  TIMESTAMP NOT NULL,  -- the UTC hour (DATE_TRUNC)
+    session_id  TEXT,
+    user_id     TEXT NOT NULL,
+    raw_event   TEXT NOT NULL,
+    event_type  TEXT,
+    events      BIGINT NOT NULL,
+    revenue     NUMERIC(38, 4),
+    price       NUMERIC(38, 4),
+    priced      BIGINT NOT NULL,
+    quantity    BIGINT
 );
 -- The users' country as the planner's rollups saw it (a load may change it).
 CREATE TABLE IF NOT EXISTS rollup_user_dims (

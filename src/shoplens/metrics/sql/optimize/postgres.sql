@@ -29,6 +29,7 @@ CREATE INDEX IF NOT EXISTS rollup_revenue_total_idx ON rollup_revenue_total (gra
     INCLUDE (orders, gross, refunds);
 CREATE INDEX IF NOT EXISTS rollup_revenue_catalogue_key ON rollup_revenue_catalogue (product_id);
 CREATE INDEX IF NOT EXISTS rollup_event_day_idx ON rollup_event_day (day);
+CREATE INDEX IF NOT EXISTS rollup_session_hour_idx ON rollup_session_hour (hour_start);
 CREATE INDEX IF NOT EXISTS rollup_active_dims_idx ON rollup_active_dims (grain, period)
     INCLUDE (country, users, events);
 CREATE INDEX IF NOT EXISTS rollup_user_dims_key ON rollup_user_dims (user_id);

@@ -1,14 +1,15 @@
--- The planner's rollups for the days [:day_lo, :day_hi): events per day and dimension
--- from the events; distinct users per day, week and month and country from the
--- user-days of every period overlapping those days.
+-- The planner's rollups for the days [:day_lo, :day_hi): events per day and dimension,
+-- and per hour, session and event name, from the events; distinct users per day, week
+-- and month and country from the user-days of every period overlapping those days.
 DELETE FROM rollup_event_day WHERE day >= :day_lo AND day < :day_hi;
 INSERT INTO rollup_event_day (day, raw_event, event_type, country, category, brand, events,
-                              revenue, price, quantity)
+                              revenue, price, priced, quantity)
 SELECT CAST(e.event_time AS DATE), e.raw_event, e.event_type, u.country, p.category, p.brand,
        COUNT(*),
        SUM(CASE WHEN e.event_type = 'purchase' THEN COALESCE(e.price, p.price, 0) * e.quantity
                 WHEN e.event_type = 'refund' THEN -COALESCE(e.price, p.price, 0) * e.quantity END),
        SUM(COALESCE(e.price, p.price)),
+       COUNT(COALESCE(e.price, p.price)),
        SUM(e.quantity)
 FROM events AS e
 LEFT JOIN products AS p ON p.product_id = e.product_id
@@ -16,6 +17,21 @@ LEFT JOIN users AS u ON u.user_id = e.user_id
 WHERE e.event_time >= :day_lo AND e.event_time < :day_hi
 GROUP BY 1, 2, 3, 4, 5, 6
 ORDER BY 1, 2, 3, 4, 5, 6;
+DELETE FROM rollup_session_hour WHERE hour_start >= :day_lo AND hour_start < :day_hi;
+INSERT INTO rollup_session_hour (hour_start, session_id, user_id, raw_event, event_type, events,
+                                 revenue, price, priced, quantity)
+SELECT DATE_TRUNC('hour', e.event_time), e.session_id, e.user_id, e.raw_event, e.event_type,
+       COUNT(*),
+       SUM(CASE WHEN e.event_type = 'purchase' THEN COALESCE(e.price, p.price, 0) * e.quantity
+                WHEN e.event_type = 'refund' THEN -COALESCE(e.price, p.price, 0) * e.quantity END),
+       SUM(COALESCE(e.price, p.price)),
+       COUNT(COALESCE(e.price, p.price)),
+       SUM(e.quantity)
+FROM events AS e
+LEFT JOIN products AS p ON p.product_id = e.product_id
+WHERE e.event_time >= :day_lo AND e.event_time < :day_hi
+GROUP BY 1, 2, 3, 4, 5
+ORDER BY 1, 2, 3, 4, 5;
 DELETE FROM rollup_active_dims
 WHERE (grain = 'day' AND period >= :day_lo AND period < :day_hi)
    OR (grain = 'week' AND period >= :week_lo AND period < :week_hi)
