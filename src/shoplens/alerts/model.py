@@ -9,8 +9,11 @@ Bergmeir 2021) adds the yearly season (imported only then: statsmodels and the s
 it pulls in cost 1.5 to 3 s of import on every cold ``shoplens alerts``). A forecast is the
 trend's last value carried on with the (damped) slope, plus the last cycle of each
 seasonal component; its spread is the robust (MAD) scale of the recent remainder, widened
-with the horizon. Why not STL or statsforecast's MSTL/AutoETS: docs/alerts.md (measured
-in benchmarks/alerts_bench.py).
+with the horizon. Where the detector knows the level shifted (a change accepted, a
+return from one), the trend gets a step there (a level shift, as a state-space model's
+level intervention or a changepoint of the level): the level after it is read from the
+days after it only. Why not STL or statsforecast's MSTL/AutoETS: docs/alerts.md
+(measured in benchmarks/alerts_bench.py).
 
 Fitted models follow scikit-learn: :meth:`fit` returns the model, learned values end in
 ``_``.
