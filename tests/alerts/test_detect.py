@@ -145,3 +145,18 @@ def test_a_level_shift_is_read_from_the_days_after_it() -> None:
     assert stepped.anchor_days_ == 2 and plain.anchor_days_ is None
     assert abs(stepped.predict(1).mean[0] - truth) < 0.1
     assert plain.predict(1).mean[0] < truth - 0.15
+
+
+@pytest.mark.parametrize(("seed", "outage"), [(1, 88), (1, 90), (3, 88), (3, 90)])
+def test_an_outage_at_the_old_level_after_a_rise_is_an_anomaly_not_the_rise_ending(
+        seed: int, outage: int) -> None:
+    """The shop rises 30 % (accepted as the new level), then one day falls back to about
+    the old level: it looks like the end of the rise, but the next day is up again, so
+    that day is an anomaly of its own (reported a day late), and the days after it do
+    not alert as spikes (they are the rise going on)."""
+    mult = {d: 1.3 for d in range(80, 140)} | {outage: 0.97}
+    f = detect_series(series(seed=seed, multipliers=mult), START + pd.Timedelta(days=56),
+                      OPTS).frame
+    kinds = flagged(f)
+    assert kinds.get(outage) == "drop"
+    assert not [d for d in kinds if d > outage], kinds

@@ -30,7 +30,10 @@ back gets a level step too, and the next days are judged against the level it ca
 to. A day back *past* the old level, the way the old level's trend was going (a growing
 shop after an outage or a drift), alerts (it is off the old level too) and is masked; a
 next day off on the same side within :data:`RETURN_DAYS` is the new level at once, instead
-of after :data:`ACCEPT_DAYS` more alerts.
+of after :data:`ACCEPT_DAYS` more alerts. A return at the old level is checked by the next
+day: if that day is off again towards the change's level, the day "back" was an anomaly
+of its own (an outage just after a rise), not the change's end: the state before it is
+restored and the day alerts, a day late.
 """
 
 from __future__ import annotations
@@ -203,6 +206,7 @@ def detect_series(values: pd.Series, start: pd.Timestamp, opts: DetectOptions, *
     shifts: list[int] = []
     # after a return past the old level: (side, last day) a day off that way is accepted
     rebase: tuple[int, int] | None = None
+    undo: dict | None = None  # the state before the last return, until the next day
     # a warm-up over the last weeks of history measures the forecasts' own errors
     begin = max(first - WARMUP, WEEKLY_MIN_DAYS if first >= WEEKLY_MIN_DAYS else MIN_DAYS)
     b = begin
@@ -254,11 +258,35 @@ def detect_series(values: pd.Series, start: pd.Timestamp, opts: DetectOptions, *
                 if (s_lo > opts.cusum_h and dev <= -opts.min_deviation) or (
                         s_hi > opts.cusum_h and dev >= opts.min_deviation):
                     kind[i] = "drift"  # not masked: the model may follow a slow change
+            if undo is not None and i == undo["day"] + 1 and kind[i] in ("drop", "spike") \
+                    and (1 if zi > 0 else -1) == undo["change"][0]:
+                # the day after a return is off again, towards the change's level: the
+                # day "back" was an outlier of its own (an outage), not the change's end;
+                # it alerts (a day late) and the change goes on
+                d0 = undo["day"]
+                clean, held, shifts, flags = undo["clean"], undo["held"], undo["shifts"], \
+                    undo["flags"]
+                change_at, rebase = undo["change"], undo["rebase"]
+                s_lo, s_hi, run_lo, run_hi = undo["cusum"]
+                del errors[undo["errors"]:], notes[undo["notes"]:]
+                kind[d0] = "drop" if z[d0] < mean[d0] else "spike"
+                flags[d0] = -1 if z[d0] < mean[d0] else 1
+                clean[d0] = mean[d0]
+                notes.append(f"{days[d0].date()}: not the end of the change after all (the "
+                             "next day is off again): an anomaly of its own")
+                undo, kind[i] = None, None
+                h = i - b  # judge this day again with the change restored
+                break
             back = NOT_BACK if kind[i] is None or change_at is None else returns_to(
                 change_at, i, zi, z, clean, sigma[i], opts.z, yearly, shifts)
             if back:
                 # back at the level from before a change the model had followed (a drift,
                 # an accepted level): not an anomaly; the change's days leave the model
+                undo = {"day": i, "clean": clean.copy(), "held": held.copy(),
+                        "shifts": list(shifts), "flags": flags.copy(), "change": change_at,
+                        "rebase": rebase, "cusum": (s_lo, s_hi, run_lo, run_hi),
+                        "errors": len(errors), "notes": len(notes)} \
+                    if back != BACK_PAST else None
                 lo_c = change_at[1]
                 shifts = [k for k in shifts if k < lo_c]
                 ref = SeasonalForecaster(yearly=yearly).fit(clean[:lo_c], shifts=shifts)
