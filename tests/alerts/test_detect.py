@@ -8,7 +8,7 @@ import pytest
 
 from shoplens.alerts.detect import DetectOptions, detect_series
 
-from .synthetic import START, series
+from .synthetic import START, WEEK, series
 
 OPTS = DetectOptions()
 
@@ -50,14 +50,44 @@ def test_masking_keeps_an_anomaly_out_of_the_next_weeks_expectations() -> None:
     assert np.allclose(a.loc[later, "expected"], b.loc[later, "expected"], rtol=0.05)
 
 
-def test_a_slow_drift_is_reported_as_drift() -> None:
-    # to -40 % over three weeks, then held for a week
-    mult = {d: 1 - 0.02 * min(d - 70, 20) for d in range(70, 98)}
-    f = detect_series(series(multipliers=mult), START + pd.Timedelta(days=56), OPTS).frame
+@pytest.mark.parametrize(("seed", "rate", "span"), [(1, 0.02, 20), (1, 0.0125, 28),
+                                                  (2, 0.012, 25), (3, 0.0125, 28)])
+def test_a_slow_drift_is_flagged_and_its_end_is_not_a_spike(seed: int, rate: float,
+                                                            span: int) -> None:
+    # down by `rate` a day (to -35..-40 %), held until day 98, then back at once
+    mult = {d: 1 - rate * min(d - 70, span) for d in range(70, 98)}
+    f = detect_series(series(seed=seed, multipliers=mult), START + pd.Timedelta(days=56),
+                      OPTS).frame
     kinds = flagged(f)
-    assert any(k in ("drift", "drop") for d, k in kinds.items() if 70 <= d < 98)
-    assert "drift" in kinds.values()
+    assert sum(70 <= d < 98 for d in kinds) >= 2
     assert not [d for d in kinds if d < 70]
+    # the return to the old level is the change's end, not a run of spikes (the model
+    # followed the drift before its first flagged day: its change began where the
+    # one-sided run of errors began)
+    assert not [d for d in kinds if d >= 98]
+
+
+def test_a_slow_drift_inside_the_intervals_is_reported_as_drift() -> None:
+    mult = {d: 1 - 0.012 * min(d - 70, 25) for d in range(70, 98)}
+    f = detect_series(series(seed=2, multipliers=mult), START + pd.Timedelta(days=56),
+                      OPTS).frame
+    kinds = flagged(f)
+    assert set(kinds.values()) == {"drift"}
+    assert all(70 <= d < 98 for d in kinds)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_after_an_outage_the_level_it_comes_back_to_is_re_anchored(seed: int) -> None:
+    """An outage of ten days (-50 %) while the shop grows; it comes back 30 % above the
+    level before it: that return alerts once or twice at most (it is off the old level
+    too), then the model reads the new level from the days after the shift."""
+    mult = {d: 0.5 for d in range(80, 90)} | {d: 1.3 for d in range(90, 140)}
+    f = detect_series(series(seed=seed, multipliers=mult), START + pd.Timedelta(days=56),
+                      OPTS).frame
+    kinds = flagged(f)
+    assert sum(kinds.get(d) == "drop" for d in range(80, 90)) >= 4
+    after = [d for d in kinds if d >= 90]
+    assert len(after) <= 2 and all(d < 95 for d in after), kinds
 
 
 def test_declared_days_never_alert_and_gaps_are_not_drops() -> None:
@@ -100,3 +130,33 @@ def test_the_return_to_normal_after_an_accepted_change_is_not_a_spike() -> None:
     assert [kinds.get(d) for d in range(84, 88)] == ["drop"] * 4
     assert not [d for d, k in kinds.items() if d >= 98], kinds
     assert any("back at the level before the change" in n for n in res.notes)
+
+
+def test_a_level_shift_is_read_from_the_days_after_it() -> None:
+    """The model's trend steps at a given shift: two days after a +50 % level change
+    its forecast is at the new level; without the step the local line is still half-way."""
+    from shoplens.alerts.model import SeasonalForecaster
+
+    y = series(multipliers={d: 1.5 for d in range(100, 140)})
+    z = np.log(y.to_numpy() + 1.0)
+    truth = np.log(400 * 1.5 * 1.2 * WEEK[102 % 7])
+    stepped = SeasonalForecaster().fit(z[:102], shifts=[100])
+    plain = SeasonalForecaster().fit(z[:102])
+    assert stepped.anchor_days_ == 2 and plain.anchor_days_ is None
+    assert abs(stepped.predict(1).mean[0] - truth) < 0.1
+    assert plain.predict(1).mean[0] < truth - 0.15
+
+
+@pytest.mark.parametrize(("seed", "outage"), [(1, 88), (1, 90), (3, 88), (3, 90)])
+def test_an_outage_at_the_old_level_after_a_rise_is_an_anomaly_not_the_rise_ending(
+        seed: int, outage: int) -> None:
+    """The shop rises 30 % (accepted as the new level), then one day falls back to about
+    the old level: it looks like the end of the rise, but the next day is up again, so
+    that day is an anomaly of its own (reported a day late), and the days after it do
+    not alert as spikes (they are the rise going on)."""
+    mult = {d: 1.3 for d in range(80, 140)} | {outage: 0.97}
+    f = detect_series(series(seed=seed, multipliers=mult), START + pd.Timedelta(days=56),
+                      OPTS).frame
+    kinds = flagged(f)
+    assert kinds.get(outage) == "drop"
+    assert not [d for d in kinds if d > outage], kinds

@@ -10,8 +10,12 @@ idea of normal (iterative masking). A slow drift, each day within its interval b
 on one side, is caught by a two-sided CUSUM of the standardized residuals (Page 1954)
 and reported as ``drift`` (not masked: the model may follow a slow change). After
 :data:`ACCEPT_DAYS` days in a row flagged on one side, the level is accepted as the new
-normal: those days are unmasked and the model follows them (masking them for longer would
-hold on to the old level, and alert, for ever).
+normal: those days are unmasked and the model's trend gets a step (a level shift) on the
+run's first day, so its level is read from the run's days alone and the next days are
+judged against the new level at once (masking them for longer would hold on to the old
+level, and alert, for ever; without the step, the local trend line bent towards the new
+level over weeks and kept alerting while it lagged): one incident alerts for a few days,
+then the model re-baselines.
 
 A second series, ``held``, keeps the level before such a change: the accepted run and the
 drift days stay masked there. While the two differ, a second model is fitted on ``held``;
@@ -20,6 +24,16 @@ level's interval is a return to normal, not an anomaly: the change's days are ma
 again and the model refits from the next day (without this, the end of an outage or of
 a drift the model had followed alerted as a spike for two weeks). A change that lasts
 :data:`PERMANENT_DAYS` is the new normal for good: the old level is forgotten.
+
+A return is also re-anchored: the shop may have grown while the change lasted, so the day
+back gets a level step too, and the next days are judged against the level it came back
+to. A day back *past* the old level, the way the old level's trend was going (a growing
+shop after an outage or a drift), alerts (it is off the old level too) and is masked; a
+next day off on the same side within :data:`RETURN_DAYS` is the new level at once, instead
+of after :data:`ACCEPT_DAYS` more alerts. A return at the old level is checked by the next
+day: if that day is off again towards the change's level, the day "back" was an anomaly
+of its own (an outage just after a rise), not the change's end: the state before it is
+restored and the day alerts, a day late.
 """
 
 from __future__ import annotations
@@ -31,13 +45,19 @@ import pandas as pd
 
 from shoplens.alerts.model import (
     MIN_DAYS,
-    PHI,
     SPREAD_DAYS,
     WEEKLY_MIN_DAYS,
     WEEKLY_WINDOW,
     YEARLY_MIN_DAYS,
     SeasonalForecaster,
     robust_scale,
+)
+from shoplens.alerts.returns import (
+    BACK_PAST,
+    NOT_BACK,
+    RETURN_DAYS,
+    carried_level,
+    returns_to,
 )
 
 #: days forecast from one fit (1: refit every day; a week-ahead forecast lagged the
@@ -57,10 +77,6 @@ INFLATE = 1.8
 POISSON_SD = 2.0
 #: history remainder beyond this many standard deviations is masked before fitting
 HISTORY_Z = 3.5
-#: days after a change's last flagged day during which a move back is a return
-RETURN_DAYS = 10
-#: widest span of a change a return is looked for (older levels are forgotten)
-RETURN_SPAN = 42
 #: days away from the level before a change after which that level is forgotten
 PERMANENT_DAYS = 28
 
@@ -109,29 +125,6 @@ def _fill(z: np.ndarray, mask: np.ndarray) -> np.ndarray:
             vals = [float(np.median(near))] if len(near) else [0.0]
         out[i] = float(np.median(vals))
     return out
-
-
-def _level(model: SeasonalForecaster, horizon: int) -> np.ndarray:
-    """The fitted level carried flat, plus the season, ``horizon`` days ahead."""
-    fc = model.predict(horizon)
-    k = np.arange(1, horizon + 1)
-    return fc.mean - model.slope_ * np.cumsum(PHI ** k)
-
-
-def _returns(change: tuple[int, int, int], i: int, zi: float, z: np.ndarray,
-             clean: np.ndarray, sigma: float, zmax: float, yearly: bool) -> bool:
-    """Whether day ``i``, flagged against the change's side, is back at the level the
-    series had before the change began: between that level carried flat and carried on
-    with its slope (a model fitted on the days before the change)."""
-    side, start, last = change
-    if zi * side >= 0 or i - last > RETURN_DAYS or i - start > RETURN_SPAN \
-            or start < MIN_DAYS:
-        return False
-    ref = SeasonalForecaster(yearly=yearly).fit(clean[:start])
-    flat = _level(ref, i - start + 1)[-1]
-    trend = ref.predict(i - start + 1).mean[-1]
-    # between the level carried flat and the level's trend carried on
-    return min(flat, trend) - zmax * sigma <= z[i] <= max(flat, trend) + zmax * sigma
 
 
 def detect_series(values: pd.Series, start: pd.Timestamp, opts: DetectOptions, *,
@@ -209,15 +202,23 @@ def detect_series(values: pd.Series, start: pd.Timestamp, opts: DetectOptions, *
     mean_h = np.full(n, np.nan)
     sigma_h = np.full(n, np.nan)
     off_since: int | None = None  # first day of the current run away from the old level
+    # days the level shifted (a change accepted, a return from one): steps of the trend
+    shifts: list[int] = []
+    # after a return past the old level: (side, last day) a day off that way is accepted
+    rebase: tuple[int, int] | None = None
+    undo: dict | None = None  # the state before the last return, until the next day
     # a warm-up over the last weeks of history measures the forecasts' own errors
     begin = max(first - WARMUP, WEEKLY_MIN_DAYS if first >= WEEKLY_MIN_DAYS else MIN_DAYS)
     b = begin
     while b < n:
         h = min(BLOCK, n - b, first - b if b < first else BLOCK)
-        model = SeasonalForecaster(yearly=yearly).fit(clean[:b])
+        model = SeasonalForecaster(yearly=yearly).fit(clean[:b], shifts=shifts)
         fc = model.predict(h)
         spread = (robust_scale(np.array(errors[-SPREAD_DAYS:]), floor=0.02)
                   if len(errors) >= MIN_ERRORS else INFLATE * model.sigma_)
+        if model.anchor_days_ is not None:
+            # a level read from k days after a shift is uncertain by sigma / sqrt(k)
+            spread *= np.sqrt(1.0 + 1.0 / model.anchor_days_)
         mean[b:b + h], sigma[b:b + h] = fc.mean, spread * fc.sigma / fc.sigma[0]
         if b >= first:
             models.append(model.model_)
@@ -226,7 +227,9 @@ def detect_series(values: pd.Series, start: pd.Timestamp, opts: DetectOptions, *
         # which way the change went (its days above or below the old level)
         change = float(np.sign(np.sum(clean[w:b] - held[w:b])))
         if disturbed:
-            fh = SeasonalForecaster(yearly=yearly).fit(held[:b]).predict(h)
+            since = w + int(np.flatnonzero(held[w:b] != clean[w:b])[0])
+            fh = SeasonalForecaster(yearly=yearly).fit(
+                held[:b], shifts=[k for k in shifts if k < since]).predict(h)
             mean_h[b:b + h], sigma_h[b:b + h] = fh.mean, spread * fh.sigma / fh.sigma[0]
         for i in range(b, b + h):
             if miss[i] or decl[i]:
@@ -255,17 +258,57 @@ def detect_series(values: pd.Series, start: pd.Timestamp, opts: DetectOptions, *
                 if (s_lo > opts.cusum_h and dev <= -opts.min_deviation) or (
                         s_hi > opts.cusum_h and dev >= opts.min_deviation):
                     kind[i] = "drift"  # not masked: the model may follow a slow change
-            if kind[i] is not None and change_at is not None and _returns(
-                    change_at, i, zi, z, clean, sigma[i], opts.z, yearly):
+            if undo is not None and i == undo["day"] + 1 and kind[i] in ("drop", "spike") \
+                    and (1 if zi > 0 else -1) == undo["change"][0]:
+                # the day after a return is off again, towards the change's level: the
+                # day "back" was an outlier of its own (an outage), not the change's end;
+                # it alerts (a day late) and the change goes on
+                d0 = undo["day"]
+                clean, held, shifts, flags = undo["clean"], undo["held"], undo["shifts"], \
+                    undo["flags"]
+                change_at, rebase = undo["change"], undo["rebase"]
+                s_lo, s_hi, run_lo, run_hi = undo["cusum"]
+                del errors[undo["errors"]:], notes[undo["notes"]:]
+                kind[d0] = "drop" if z[d0] < mean[d0] else "spike"
+                flags[d0] = -1 if z[d0] < mean[d0] else 1
+                clean[d0] = mean[d0]
+                notes.append(f"{days[d0].date()}: not the end of the change after all (the "
+                             "next day is off again): an anomaly of its own")
+                undo, kind[i] = None, None
+                h = i - b  # judge this day again with the change restored
+                break
+            back = NOT_BACK if kind[i] is None or change_at is None else returns_to(
+                change_at, i, zi, z, clean, sigma[i], opts.z, yearly, shifts)
+            if back:
                 # back at the level from before a change the model had followed (a drift,
                 # an accepted level): not an anomaly; the change's days leave the model
+                undo = {"day": i, "clean": clean.copy(), "held": held.copy(),
+                        "shifts": list(shifts), "flags": flags.copy(), "change": change_at,
+                        "rebase": rebase, "cusum": (s_lo, s_hi, run_lo, run_hi),
+                        "errors": len(errors), "notes": len(notes)} \
+                    if back != BACK_PAST else None
                 lo_c = change_at[1]
-                ref = SeasonalForecaster(yearly=yearly).fit(clean[:lo_c])
-                clean[lo_c:i] = _level(ref, i - lo_c)
+                shifts = [k for k in shifts if k < lo_c]
+                ref = SeasonalForecaster(yearly=yearly).fit(clean[:lo_c], shifts=shifts)
+                clean[lo_c:i] = carried_level(ref, i - lo_c)
                 held[:i] = clean[:i]
-                kind[i], change_at = None, None
+                change_at = None
                 flags[:] = 0
                 s_lo = s_hi = 0.0
+                if back == BACK_PAST:
+                    # back past the old level, the way the level was going (the shop grew
+                    # meanwhile): the day alerts (it is off the old level too) and is
+                    # masked; a next day off on the same side is the new level at once
+                    rebase = (1 if zi > 0 else -1, i + RETURN_DAYS)
+                    flags[i] = rebase[0]
+                    clean[i] = mean[i]
+                    notes.append(f"{days[i].date()}: back past the level before the change "
+                                 f"of {days[lo_c].date()}; the days of the change are left "
+                                 "out of the model again")
+                    h = i + 1 - b
+                    break
+                kind[i] = None
+                shifts.append(i)  # back, but maybe not exactly where it was: re-anchor
                 notes.append(f"{days[i].date()}: back at the level before the change of "
                              f"{days[lo_c].date()}; the days of the change are left out of "
                              "the model again")
@@ -276,7 +319,9 @@ def detect_series(values: pd.Series, start: pd.Timestamp, opts: DetectOptions, *
                 side_i = 1 if zi > 0 else -1
                 # a drift crept in before its first flagged day: its change begins
                 # where its one-sided run of residuals began
-                start_i = (run_hi if side_i > 0 else run_lo) if kind[i] == "drift" else i
+                crept = s_hi if side_i > 0 else s_lo
+                start_i = (run_hi if side_i > 0 else run_lo) \
+                    if kind[i] == "drift" or crept > CUSUM_K else i
                 if change_at is not None and change_at[0] == side_i \
                         and i - change_at[2] <= RETURN_DAYS:
                     change_at = (side_i, change_at[1], i)
@@ -287,6 +332,8 @@ def detect_series(values: pd.Series, start: pd.Timestamp, opts: DetectOptions, *
                 # back at the level before the disturbance: not an anomaly, and the
                 # disturbance is over, so the model forgets it (its days masked again)
                 kind[i] = None
+                shifts = [k for k in shifts if k < since]
+                shifts.append(i)  # back near the old level: re-anchor the level here
                 clean[:i] = held[:i]
                 mean[i:b + h], sigma[i:b + h] = mean_h[i:b + h], sigma_h[i:b + h]
                 flags[:] = 0
@@ -318,14 +365,18 @@ def detect_series(values: pd.Series, start: pd.Timestamp, opts: DetectOptions, *
             j0 = i
             while j0 > first and flags[j0 - 1] == side:
                 j0 -= 1
-            if i - j0 + 1 > ACCEPT_DAYS:
+            # after a return past the old level, one more day off is enough
+            need = 1 if rebase is not None and rebase[0] == side and i <= rebase[1] \
+                else ACCEPT_DAYS + 1
+            if i - j0 + 1 >= need:
                 # the level has moved and stays: unmask the run so the model follows it,
                 # instead of holding on to the old level (and alerting) for ever
                 clean[j0:i + 1] = z[j0:i + 1]
                 flags[j0:i + 1] = 0
-                notes.append(f"{days[i].date()}: {i - j0 + 1} days in a row "
-                             f"{'above' if side > 0 else 'below'} the expected level; it "
-                             "is taken as the new normal from here")
+                shifts.append(j0)  # a level shift: the level is read from the run on
+                notes.append(f"{days[i].date()}: the level {'above' if side > 0 else 'below'}"
+                             f" the expected one since {days[j0].date()} is taken as the "
+                             "new normal (a level shift)")
                 h = i + 1 - b  # refit from the next day on
                 break
         if s_lo > 3 * opts.cusum_h or s_hi > 3 * opts.cusum_h:

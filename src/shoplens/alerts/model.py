@@ -9,8 +9,11 @@ Bergmeir 2021) adds the yearly season (imported only then: statsmodels and the s
 it pulls in cost 1.5 to 3 s of import on every cold ``shoplens alerts``). A forecast is the
 trend's last value carried on with the (damped) slope, plus the last cycle of each
 seasonal component; its spread is the robust (MAD) scale of the recent remainder, widened
-with the horizon. Why not STL or statsforecast's MSTL/AutoETS: docs/alerts.md (measured
-in benchmarks/alerts_bench.py).
+with the horizon. Where the detector knows the level shifted (a change accepted, a
+return from one), the trend gets a step there (a level shift, as a state-space model's
+level intervention or a changepoint of the level): the level after it is read from the
+days after it only. Why not STL or statsforecast's MSTL/AutoETS: docs/alerts.md
+(measured in benchmarks/alerts_bench.py).
 
 Fitted models follow scikit-learn: :meth:`fit` returns the model, learned values end in
 ``_``.
@@ -19,6 +22,7 @@ Fitted models follow scikit-learn: :meth:`fit` returns the model, learned values
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,6 +84,8 @@ class SeasonalForecaster:
         self.yearly = yearly
         #: the last cycle of each seasonal component
         self.seasons_: list[np.ndarray] = []
+        #: days since the last level shift the fit was given (``None``: none in its window)
+        self.anchor_days_: int | None = None
 
     @staticmethod
     def kind(n_days: int) -> str:
@@ -90,9 +96,12 @@ class SeasonalForecaster:
             return "stl"
         return "median"
 
-    def fit(self, y: np.ndarray, *, window: int | None = WEEKLY_WINDOW) -> SeasonalForecaster:
+    def fit(self, y: np.ndarray, *, window: int | None = WEEKLY_WINDOW,
+            shifts: Sequence[int] = ()) -> SeasonalForecaster:
         """Fit on ``y`` (model scale, no NaN); the weekly model reads the last ``window``
-        days only (``None``: all)."""
+        days only (``None``: all). ``shifts``: days (indices of ``y``) where the level
+        shifted (a change accepted, a return from one): the weekly model's trend gets a
+        step there, so its level after the shift is read from the days after it only."""
         y = np.asarray(y, dtype=float)
         n = len(y)
         if n < MIN_DAYS:
@@ -122,8 +131,9 @@ class SeasonalForecaster:
         else:
             if window is not None:
                 y = y[-window:]
+            steps = [k - (n - len(y)) for k in shifts]
             self.window_ = len(y)
-            return self._fit_local(y)
+            return self._fit_local(y, [k for k in steps if 0 < k < len(y)])
         trend = np.asarray(res.trend)
         self.level_ = float(trend[-1])
         self.slope_ = float(trend[-1] - trend[-1 - self.period]) / self.period
@@ -134,13 +144,15 @@ class SeasonalForecaster:
         self.sigma_ = robust_scale(self.resid_[-SPREAD_DAYS:], floor=0.02)
         return self
 
-    def _fit_local(self, y: np.ndarray) -> SeasonalForecaster:
+    def _fit_local(self, y: np.ndarray, steps: Sequence[int] = ()) -> SeasonalForecaster:
         """Robust local-linear trend plus weekday effects, by backfitting: the weekday
         effects (summing to zero) are read from the whole window of detrended values, the
         trend is a line through the deseasonalized values weighted towards the window's end
         (tricube kernel over :data:`TREND_SPAN` days, as LOESS at its boundary), and each
         pass down-weights days far from the fit with Tukey's bisquare (6 MAD, as robust
-        STL)."""
+        STL). A step at each of ``steps`` (a level shift, Prophet's changepoint of the
+        level rather than of the slope) lets the level after it be read from the days
+        after it only, with the slope and the weekday effects read from all days."""
         n = len(y)
         p = self.period
         t = np.arange(n, dtype=float) - (n - 1)  # 0 on the last day
@@ -150,7 +162,9 @@ class SeasonalForecaster:
         dow = (np.arange(n) - (n - 1)) % p  # 0: the last day's weekday
         onehot = np.zeros((n, p))
         onehot[np.arange(n), dow] = 1.0
-        x = np.column_stack([np.ones(n), t])
+        idx = np.arange(n)
+        x = np.column_stack([np.ones(n), t, *[(idx >= k).astype(float) for k in sorted(set(steps))]])
+        self.anchor_days_ = n - max(steps) if len(steps) else None
         robust = np.ones(n)
         trend = np.full(n, float(np.median(y)))
         for _ in range(ROBUST_PASSES):
@@ -161,13 +175,14 @@ class SeasonalForecaster:
                 season = effects[dow]
                 w = kernel * robust
                 xw = x * w[:, None]
-                beta = np.linalg.solve(xw.T @ x + RIDGE * np.eye(2), xw.T @ (y - season))
+                beta = np.linalg.solve(xw.T @ x + RIDGE * np.eye(x.shape[1]),
+                                       xw.T @ (y - season))
                 trend = x @ beta
             resid = y - trend - season
             h = 6.0 * max(float(np.median(np.abs(resid[robust > 0]))), 1e-9)
             robust = np.clip(1.0 - (resid / h) ** 2, 0.0, None) ** 2
         self.model_ = "robust local trend + weekday"
-        self.level_ = float(beta[0])
+        self.level_ = float(x[-1] @ beta)  # every step is on by the last day
         self.slope_ = float(beta[1])
         # the season of the next cycle: day k ahead has weekday offset k mod p
         self.seasons_ = [effects[np.arange(1, p + 1) % p]]
