@@ -106,3 +106,7 @@ def test_a_flattened_csv_export_through_map_options(cli, db_url: str,  # type: i
     assert _rows(db_url, "SELECT order_id FROM orders ORDER BY 1") == [
         ("1685952000@2023-06-05",), ("T-1",)]
     assert _money(db_url)[0] == Decimal("74")
+    # --describe proposes the transaction id as the events' order_id
+    proposal = cli("load", "--describe", csv)
+    assert proposal.exit_code == 0, proposal.output
+    assert "  order_id: transaction_id" in proposal.stdout

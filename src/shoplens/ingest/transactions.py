@@ -118,7 +118,7 @@ class Transactions:
         return self.ctx.scratch.sql(
             f"SELECT b.event_id, b._line, CAST(NULL AS VARCHAR) AS _field, "
             f"'duplicate purchase of transaction \"' || left(b.o_order_id, 60) || "
-            f"'\": already an order of load ' || k.load_id AS _reason, "
+            f"'\": already an order' || coalesce(' of load ' || k.load_id, '') AS _reason, "
             f"CAST(to_json(b) AS VARCHAR) AS _raw FROM {name} b "
             f"JOIN tx_known k ON k.order_id = b.o_order_id WHERE b.event_type = 'purchase'")
 
