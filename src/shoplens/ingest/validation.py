@@ -53,7 +53,7 @@ def lit(text: str) -> str:
 def nz(expr: str) -> str:
     """Trimmed text, empty as NULL.
 
-    ``trim`` builds a new string for every value (about a quarter of a validating
+    ``trim`` builds a new string for every value (about a sixth of a validating
     SELECT's CPU when every column went through it); most values have nothing to trim,
     so it runs only where it can change something. DuckDB's ``trim`` strips the space
     and the Unicode space separators (U+00A0, U+3000, ...): an ASCII value that neither
