@@ -64,10 +64,11 @@ def _rees46_orders() -> set[tuple[str, str]]:
 
 def test_ga4_purchases_become_orders(engine: Engine, tmp_path: Path) -> None:
     load(engine, [GA4], mapping=preset("ga4"), quarantine_dir=tmp_path)
-    # two purchases (T-2001 of four items, T-2002 of one); the refund is no order
+    # two purchases (T-2001 of four items, T-2002 of one), ordered under their GA4
+    # transaction ids (tests/ingest/test_transactions.py); the refund is no order
     assert engine.fetch_all(ORDERS) == [
-        ("8888.2:1685700400@2023-06-02", "8888.2", datetime(2023, 6, 2, 10, 6, 40), False),
-        ("cust-21:1685700000@2023-06-02", "cust-21", datetime(2023, 6, 2, 10, 1, 30), False),
+        ("T-2001", "cust-21", datetime(2023, 6, 2, 10, 1, 30), False),
+        ("T-2002", "8888.2", datetime(2023, 6, 2, 10, 6, 40), False),
     ]
     s = _surfaces(engine, tmp_path)
     assert s["overview"] == 2

@@ -82,3 +82,26 @@ def test_cli_load(cli, db_url: str, rees46_sample: Path) -> None:  # type: ignor
     assert doc["rows_loaded"] == 0 and doc["files"][0]["skipped"]
     with connect(db_url) as eng:
         assert eng.scalar("SELECT count(*) FROM events") == 1000
+
+
+def test_padded_values_load_as_the_plain_ones(engine: Engine, rees46_sample: Path,
+                                              tmp_path: Path) -> None:
+    """Values padded with spaces, no-break spaces (U+00A0) or ideographic spaces (U+3000)
+    are trimmed (only such values take ``trim``, see ``validation.nz``): the padded file
+    loads the same rows as the plain one, so a re-load of the plain file adds nothing."""
+    lines = rees46_sample.read_text(encoding="utf-8").splitlines()[:41]
+    pads = (" ", "\u00a0", "\u3000 ", "")
+    padded = [lines[0]] + [
+        ",".join(f"{pads[(i + j) % 4]}{v}{pads[(i + 2 * j) % 4]}" if v else v
+                 for j, v in enumerate(line.split(",")))
+        for i, line in enumerate(lines[1:])]
+    assert all("," not in f for line in lines[1:] for f in line.split('"')[1::2])
+    plain_file, padded_file = tmp_path / "plain.csv", tmp_path / "padded.csv"
+    plain_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    padded_file.write_text("\n".join(padded) + "\n", encoding="utf-8")
+    first = load(engine, [padded_file], quarantine_dir=tmp_path)
+    assert (first.rows_loaded, first.rows_quarantined) == (40, 0)
+    again = load(engine, [plain_file], quarantine_dir=tmp_path)
+    assert (again.rows_loaded, again.files[0].rows_already_present) == (0, 40)
+    assert engine.scalar("SELECT count(*) FROM products WHERE brand LIKE '% %' "
+                         "OR category LIKE ' %'") == 0

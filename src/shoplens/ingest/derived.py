@@ -20,7 +20,10 @@ Notes
   metrics count orders by (:func:`shoplens.metrics.revenue.revenue`): ``order_id`` is
   ``<session_id>@<YYYY-MM-DD>``, ``user_id`` the session's user, ``order_time`` its
   first purchase that day, ``is_refund`` false. Purchases without a session make no
-  order (the metrics count none). An order already present is kept as it is.
+  order (the metrics count none). A purchase that carries the shop's transaction id
+  (GA4 ``ecommerce.transaction_id``, an events mapping's ``order_id``) belongs to the
+  order of that id instead (:mod:`shoplens.ingest.transactions`). An order already
+  present is kept as it is.
 """
 
 from __future__ import annotations
@@ -46,46 +49,48 @@ def _latest(col: str) -> str:
     return f"arg_max({col}, coalesce(ts, {FAR_FUTURE})) FILTER (WHERE {col} IS NOT NULL) AS {col}"
 
 
+#: per scratch accumulator: its key, whether it keeps one row per key *and source* (``src``:
+#: 0 a users/products file, 1 events, 2 searches) until the end, whether the target's
+#: rows carry the ``load_id``, and its aggregates. ``{final}`` parts differ between the
+#: reduction during the load (:data:`REDUCE`, schema-preserving) and the final one
+#: (:data:`FINAL`, the target's columns): ``(during, at the end)``.
+_ACCUMULATORS: dict[str, tuple[str, bool, bool, tuple[str, ...]]] = {
+    "acc_users": ("user_id", True, True, (
+        "{signup} AS signup_date", _latest("country"), "min(first_seen) AS first_seen")),
+    "acc_products": ("product_id", True, True, tuple(
+        _latest(c) for c in ("category", "category_id", "price", "brand", "name"))),
+    "acc_sessions": ("session_id", False, False, (
+        "min(user_id) AS user_id", "min(session_start) AS session_start",
+        "max(session_end) AS session_end", "{n_events} AS n_events")),
+    "acc_orders": ("order_id", False, True, (
+        "min(user_id) AS user_id", "min(order_time) AS order_time",
+        "any_value(country) AS country", "bool_or(is_refund) AS is_refund")),
+}
+#: the parts that differ: (during the load, at the end)
+_PARTS = {"signup": ("max(signup_date)", "max(signup_date) FILTER (WHERE src = 0)"),
+          "n_events": ("sum(n_events)", "CAST(sum(n_events) AS INTEGER)")}
+
+
+def _reduction(acc: str, *, final: bool) -> str:
+    """One row per key (and source, during the load) of a scratch accumulator."""
+    key, per_source, has_load, aggregates = _ACCUMULATORS[acc]
+    parts = {name: forms[final] for name, forms in _PARTS.items()}
+    cols = [key, *(a.format(**parts) for a in aggregates)]
+    if not final:
+        if per_source:
+            return (f"SELECT {', '.join(cols)}, max(ts) AS ts, src FROM {acc} "
+                    f"GROUP BY {key}, src")
+        return f"SELECT {', '.join(cols)} FROM {acc} GROUP BY {key}"
+    if has_load:
+        cols.append("CAST($load AS BIGINT) AS load_id")
+    where = f" WHERE {key} IS NOT NULL" if per_source else ""
+    return f"SELECT {', '.join(cols)} FROM {acc}{where} GROUP BY {key}"
+
+
 #: schema-preserving reductions of the scratch accumulators (one row per key and source)
-REDUCE = {
-    "acc_users": (
-        f"SELECT user_id, max(signup_date) AS signup_date, {_latest('country')}, "
-        "min(first_seen) AS first_seen, max(ts) AS ts, src FROM acc_users GROUP BY user_id, src"),
-    "acc_products": (
-        f"SELECT product_id, {_latest('category')}, {_latest('category_id')}, {_latest('price')}, "
-        f"{_latest('brand')}, {_latest('name')}, max(ts) AS ts, src FROM acc_products "
-        "GROUP BY product_id, src"),
-    "acc_sessions": (
-        "SELECT session_id, min(user_id) AS user_id, min(session_start) AS session_start, "
-        "max(session_end) AS session_end, sum(n_events) AS n_events FROM acc_sessions "
-        "GROUP BY session_id"),
-    "acc_orders": (
-        "SELECT order_id, min(user_id) AS user_id, min(order_time) AS order_time, "
-        "any_value(country) AS country, bool_or(is_refund) AS is_refund FROM acc_orders "
-        "GROUP BY order_id"),
-}
-
-
+REDUCE = {acc: _reduction(acc, final=False) for acc in _ACCUMULATORS}
 #: the final reduction of each accumulator: one row per key, in the target's columns
-FINAL = {
-    "users": (
-        "SELECT user_id, max(signup_date) FILTER (WHERE src = 0) AS signup_date, "
-        f"{_latest('country')}, min(first_seen) AS first_seen, "
-        "CAST($load AS BIGINT) AS load_id "
-        "FROM acc_users WHERE user_id IS NOT NULL GROUP BY user_id"),
-    "products": (
-        f"SELECT product_id, {_latest('category')}, {_latest('category_id')}, {_latest('price')}, "
-        f"{_latest('brand')}, {_latest('name')}, CAST($load AS BIGINT) AS load_id "
-        f"FROM acc_products WHERE product_id IS NOT NULL GROUP BY product_id"),
-    "sessions": (
-        "SELECT session_id, min(user_id) AS user_id, min(session_start) AS session_start, "
-        "max(session_end) AS session_end, CAST(sum(n_events) AS INTEGER) AS n_events "
-        "FROM acc_sessions GROUP BY session_id"),
-    "orders": (
-        "SELECT order_id, min(user_id) AS user_id, min(order_time) AS order_time, "
-        "any_value(country) AS country, bool_or(is_refund) AS is_refund, "
-        "CAST($load AS BIGINT) AS load_id FROM acc_orders GROUP BY order_id"),
-}
+FINAL = {acc.removeprefix("acc_"): _reduction(acc, final=True) for acc in _ACCUMULATORS}
 
 
 def reduce_all(ctx: LoadContext) -> dict[str, pa.Table]:
@@ -102,12 +107,15 @@ def compact(ctx: LoadContext, *tables: str) -> None:
 
 
 def derived_orders_sql(batch: str) -> str:
-    """Gather the derived orders of a batch of events (not mirrored from order lines)
-    into ``acc_orders``: one per session and UTC day with a purchase."""
+    """Gather the orders of a batch of purchase events (not mirrored from order lines)
+    into ``acc_orders``: a purchase's own transaction id where it has one
+    (:mod:`shoplens.ingest.transactions`), else one derived order per session and UTC
+    day."""
     return (
-        "INSERT INTO acc_orders SELECT session_id || '@' || strftime(event_time, '%Y-%m-%d'), "
-        f"min(user_id), min(event_time), max(u_country), false FROM {batch} "
-        "WHERE event_type = 'purchase' AND session_id IS NOT NULL GROUP BY 1")
+        "INSERT INTO acc_orders SELECT coalesce(o_order_id, session_id || '@' || "
+        "strftime(event_time, '%Y-%m-%d')), min(user_id), min(event_time), max(u_country), "
+        f"false FROM {batch} WHERE event_type = 'purchase' "
+        "AND (o_order_id IS NOT NULL OR session_id IS NOT NULL) GROUP BY 1")
 
 
 def merge_orders(ctx: LoadContext, orders: pa.Table) -> int:

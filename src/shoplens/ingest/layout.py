@@ -15,7 +15,7 @@ from shoplens.ingest.validation import ident, lit, nz
 KIND_COLUMNS: dict[str, tuple[str, ...]] = {
     "events": ("event_id", "user_id", "session_id", "event_type", "raw_event", "product_id",
                "price", "quantity", "event_time", "properties",
-               "p_category", "p_category_id", "p_brand", "p_name", "u_country"),
+               "p_category", "p_category_id", "p_brand", "p_name", "u_country", "o_order_id"),
     "order_lines": ("item_id", "order_id", "product_id", "description", "quantity",
                     "unit_price", "is_refund", "order_time", "user_id", "country"),
     "users": ("user_id", "signup_date", "country"),

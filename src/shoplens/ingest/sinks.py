@@ -21,6 +21,7 @@ from shoplens.ingest.context import LoadContext
 from shoplens.ingest.derived import compact as _compact
 from shoplens.ingest.derived import derived_orders_sql
 from shoplens.ingest.seen import SeenIds, as_int64, sorted_if_unique
+from shoplens.ingest.transactions import Transactions
 
 EVENT_COLS = ("event_id", "user_id", "session_id", "event_type", "raw_event", "product_id",
               "price", "quantity", "event_time", "properties")
@@ -148,6 +149,7 @@ class EventsSink:
         self.range: tuple[Any, Any] | None = None
         self.started = False
         self.check_signups = False
+        self.transactions = Transactions(ctx)
 
     def _start(self) -> None:
         self.started = True
@@ -171,6 +173,8 @@ class EventsSink:
             self._start()
         ctx, sc = self.ctx, self.ctx.scratch
         batch = drop_duplicates(ctx, "event", "event_id", file_no, batch)
+        if not mirrored:
+            batch = self.transactions.drop_repeats(file_no, batch)
         if batch.num_rows == 0:
             return
         if self.range is not None:
@@ -269,7 +273,8 @@ class OrderLinesSink:
                 f"product_id, unit_price AS price, quantity, order_time AS event_time, "
                 f"CAST(NULL AS VARCHAR) AS properties, CAST(NULL AS VARCHAR) AS p_category, "
                 f"CAST(NULL AS VARCHAR) AS p_category_id, CAST(NULL AS VARCHAR) AS p_brand, "
-                f"description AS p_name, country AS u_country, _line "
+                f"description AS p_name, country AS u_country, "
+                f"CAST(NULL AS VARCHAR) AS o_order_id, _line "
                 f"FROM {name} WHERE user_id IS NOT NULL")
         compact(ctx, "acc_products", "acc_orders")
         ctx.saw_times(batch.column("order_time"))

@@ -51,8 +51,16 @@ def lit(text: str) -> str:
 
 
 def nz(expr: str) -> str:
-    """Trimmed text, empty as NULL."""
-    return f"NULLIF(trim({expr}), '')"
+    """Trimmed text, empty as NULL.
+
+    ``trim`` builds a new string for every value (about a sixth of a validating
+    SELECT's CPU when every column went through it); most values have nothing to trim,
+    so it runs only where it can change something. DuckDB's ``trim`` strips the space
+    and the Unicode space separators (U+00A0, U+3000, ...): an ASCII value that neither
+    starts nor ends with a space is already trimmed, and a value with any non-ASCII
+    character (``strlen``, bytes, exceeds ``length``, characters) takes ``trim``."""
+    return (f"CASE WHEN prefix({expr}, ' ') OR suffix({expr}, ' ') OR strlen({expr}) <> "
+            f"length({expr}) THEN NULLIF(trim({expr}), '') ELSE NULLIF({expr}, '') END")
 
 
 def money(expr: str) -> str:

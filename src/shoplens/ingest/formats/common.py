@@ -74,8 +74,13 @@ def event_outputs(*, user: str, session: str, event_type: str, raw_event: str,
                   product: str, price: str, quantity: str, time: str,
                   properties: str = NULL_TEXT, category: str = NULL_TEXT,
                   category_id: str = NULL_TEXT, brand: str = NULL_TEXT,
-                  name: str = NULL_TEXT, country: str = NULL_TEXT) -> dict[str, str]:
-    """The events-kind output columns; the id hashes the normalized content."""
+                  name: str = NULL_TEXT, country: str = NULL_TEXT,
+                  order_id: str = NULL_TEXT) -> dict[str, str]:
+    """The events-kind output columns; the id hashes the normalized content.
+
+    ``order_id`` is the shop's own id of a purchase's order where the tracker records it
+    (GA4 ``ecommerce.transaction_id``): not part of the event's id, it names the order
+    the purchase belongs to (:mod:`shoplens.ingest.transactions`)."""
     return {
         "event_id": row_id("event", user, session, raw_event, product, price, quantity, time,
                            properties),
@@ -93,6 +98,7 @@ def event_outputs(*, user: str, session: str, event_type: str, raw_event: str,
         "p_brand": brand,
         "p_name": name,
         "u_country": country,
+        "o_order_id": order_id,
     }
 
 

@@ -25,6 +25,7 @@ from shoplens.ingest.mapping.dates import time_sql
 from shoplens.ingest.mapping.items import ITEM_NO
 from shoplens.ingest.mapping.numbers import integer_sql, money_sql
 from shoplens.ingest.mapping.spec import Mapping
+from shoplens.ingest.transactions import order_id_sql
 from shoplens.ingest.validation import Check, build_select, csv_line, lit, quoted
 
 #: the product of an order line whose export names none (order-level exports)
@@ -214,6 +215,7 @@ def events_sql(m: Mapping, r: Resolved, extras: list[str], opts: Options,
         product="v_product", price="v_price", quantity="v_qty", time="v_time",
         properties="v_props", category=r.first("category"), brand=r.first("brand"),
         name=r.first("product_name"), country=f"upper({r.first('country')})",
+        order_id=order_id_sql(r.first("order_id")),
     )
     if r.items:
         outputs["event_id"] = row_id("event", "v_user", "v_session", "v_event", "v_product",

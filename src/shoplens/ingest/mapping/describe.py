@@ -56,7 +56,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 ORDER_KEYS = ("order_id", "user_id", "order_time", "product_id", "product_name", "quantity",
               "unit_price", "amount", "country", "currency", "category", "brand")
 EVENT_KEYS = ("user_id", "event", "event_time", "session_id", "product_id", "product_name",
-              "quantity", "unit_price", "category", "brand", "country")
+              "quantity", "unit_price", "category", "brand", "country", "order_id")
 
 
 def _key(name: str) -> str:
