@@ -25,12 +25,17 @@ def _rows(df: pd.DataFrame, n: int) -> list[tuple]:
                    for r in df[[*cols, "n"]].itertuples(index=False)), key=repr)
 
 
-@settings(max_examples=40, deadline=None, derandomize=True,
+@pytest.mark.parametrize("counting", ["array", "unique", "rows"])
+@settings(max_examples=25, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=logs())
-def test_walk_equals_sql(engine: Engine, case: tuple[list, PathsQuery]) -> None:
+def test_walk_equals_sql(engine: Engine, case: tuple[list, PathsQuery], counting: str,
+                         monkeypatch: pytest.MonkeyPatch) -> None:
     """Every path and its sessions, equal to the SQL's: gaps, tracker sessions,
-    collapsed or kept repeats, start, end, both, 2-5 steps."""
+    collapsed or kept repeats, start, end, both, 2-5 steps; paths counted as one
+    integer each (an array of counts, or sorted) or as rows of nodes."""
+    monkeypatch.setattr(walk, "COUNT_ARRAY", 1 << 22 if counting == "array" else 0)
+    monkeypatch.setattr(walk, "ONE_INTEGER", 2 if counting == "rows" else 2 ** 62)
     events, q = case
     engine.execute("DELETE FROM events")
     engine.append_df("events", pd.DataFrame(
