@@ -115,18 +115,26 @@ def walk(rows: pa.Table, label: np.ndarray, q: PathsQuery) -> pd.DataFrame:
     # one integer per path, node i in base ``len(label) + 1`` (0: no node), built in
     # place: the arrays are as long as there are sessions
     base = len(label) + 1
+    # every step reuses the same buffers (out=): fresh arrays of millions of rows cost
+    # more in page faults than the arithmetic on them
     padded = np.concatenate([code, np.full(n, -1, dtype=code.dtype)])
     wide = base ** n >= ONE_INTEGER
     key = np.zeros(len(begin), dtype=np.int64)
+    at = begin.copy()
+    col = np.empty(len(begin), dtype=code.dtype)
+    past = np.empty(len(begin), dtype=bool)
     columns = []
     for i in range(n):
-        col = padded[begin + i].astype(np.int64)
-        col[length <= i] = -1
+        np.take(padded, at, out=col)
+        np.less_equal(length, i, out=past)
+        col[past] = -1
+        at += 1
         if wide:
-            columns.append(col)
+            columns.append(col.astype(np.int64))
         else:
             key *= base
-            key += col + 1
+            key += col
+            key += 1
     if wide:  # too many nodes for one integer: unique rows of the node columns
         paths, counts = np.unique(np.stack(columns, axis=1).reshape(-1, n), axis=0,
                                   return_counts=True)
