@@ -119,7 +119,7 @@ def walk(rows: pa.Table, ctx: FunnelContext) -> pd.DataFrame:
 
     # layer 0: the entries, b (best entry time) = their own time
     layer = np.flatnonzero(f & 1)
-    best = layer_b = k[layer]
+    layer_b = k[layer]
     furthest = np.full(int(actor[-1]) + 1 if len(k) else 0, -1, dtype=np.int64)
     furthest[actor[layer]] = 0
     gaps: list[np.ndarray] = []
