@@ -5,7 +5,10 @@ purchase, each step within 1 day of the previous one, all within 14 days) throug
 :func:`shoplens.insights.funnels.run_funnel` (one window pass per step over two layers'
 rows) against the same funnel written as chained self-joins of the events (every chain
 enumerated, then ``COUNT(DISTINCT user)`` per step). Both must return identical counts;
-the run stops if they do not. Then 5-step event paths (:func:`run_paths`).
+the run stops if they do not. Then 5-step event paths (:func:`run_paths`). Where the
+engine runs in-process (``Engine.local_arrow``: DuckDB) funnels and paths run as a sorted
+fetch and a NumPy walk; their portable SQL forms run beside them, alternately, and must
+agree too; each form's median wall and CPU seconds are printed.
 
     .venv/bin/python benchmarks/funnels_bench.py --events 2000000 --engines duckdb,postgres
 
@@ -18,6 +21,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -38,6 +43,12 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
+def cpu() -> float:
+    """CPU seconds of this process (user + system): the in-process engine's work."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def timed(fn, repeat: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]
     best, out = float("inf"), None
     for _ in range(repeat):
@@ -45,6 +56,23 @@ def timed(fn, repeat: int) -> tuple[float, object]:  # type: ignore[no-untyped-d
         out = fn()
         best = min(best, time.perf_counter() - t)
     return best, out
+
+
+def side_by_side(forms: dict, repeat: int) -> dict[str, dict]:  # type: ignore[type-arg]
+    """Run the forms alternately ``repeat`` times: per form the median wall and CPU
+    seconds (CPU: of this process, so meaningful for in-process engines) and its result."""
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in forms}
+    out: dict[str, object] = {}
+    for _ in range(repeat):
+        for name, fn in forms.items():
+            t, c = time.perf_counter(), cpu()
+            out[name] = fn()
+            runs[name].append((time.perf_counter() - t, cpu() - c))
+            log(f"  {name}: {runs[name][-1][0]:.2f} s wall, {runs[name][-1][1]:.2f} CPU-s "
+                f"(load {os.getloadavg()[0]:.1f})")
+    return {name: {"wall_s": round(statistics.median(w for w, _ in r), 3),
+                   "cpu_s": round(statistics.median(c for _, c in r), 3), "result": out[name]}
+            for name, r in runs.items()}
 
 
 def events(n: int, seed: int) -> pa.Table:
@@ -101,6 +129,34 @@ def naive_sql() -> str:
     return "\n".join(parts)
 
 
+def sql_funnel(engine, query) -> list[int]:  # type: ignore[no-untyped-def]
+    """The funnel's counts through its SQL form, whatever the engine offers."""
+    from shoplens.insights.funnels.runner import prepare, render
+
+    variant, _ = prepare(engine, query)
+    df = engine.fetch_df(render(variant, variant.steps_query()), variant.ctx.params or None)
+    return [int(df[f"c{s}"].sum()) for s in range(variant.ctx.n)]
+
+
+def path_counts(result) -> dict[tuple[str, ...], int]:  # type: ignore[no-untyped-def]
+    """Sessions per path, every path (the payload keeps the top ones)."""
+    return {tuple(p["path"]): p["count"] for p in result.payload["paths"]} | {
+        ("(other)",): result.payload["other"]["count"]}
+
+
+def sql_paths(engine, q) -> dict[tuple[str, ...], int]:  # type: ignore[no-untyped-def]
+    """:func:`path_counts` through the SQL form of paths."""
+    from shoplens.insights.paths.query import PathsContext, paths_query
+    from shoplens.insights.paths.runner import assemble
+    from shoplens.insights.properties import Catalogue
+
+    ctx = PathsContext(q, Catalogue(engine))
+    df = engine.fetch_df(paths_query(ctx).sql("postgres"), ctx.params or None)
+    payload = assemble(df, q)
+    return {tuple(p["path"]): p["count"] for p in payload["paths"]} | {
+        ("(other)",): payload["other"]["count"]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--events", type=int, default=1_000_000)
@@ -152,8 +208,15 @@ def main() -> None:
                 engine.append_arrow("events", data)
             if name == "postgres":
                 engine.execute("ANALYZE events")
-            t_f, res = timed(lambda: run_funnel(engine, query), args.repeat)  # noqa: B023
-            counts = [s["count"] for s in res.payload["steps"]]  # type: ignore[attr-defined]
+            forms = {"funnel": lambda: [s["count"] for s in run_funnel(
+                engine, query).payload["steps"]]}  # noqa: B023
+            if engine.local_arrow:  # the walk runs: time the SQL form beside it
+                forms["funnel_sql"] = lambda: sql_funnel(engine, query)  # noqa: B023
+            fun = side_by_side(forms, args.repeat)
+            t_f, counts = fun["funnel"]["wall_s"], fun["funnel"]["result"]
+            if "funnel_sql" in fun and fun["funnel_sql"]["result"] != counts:
+                raise SystemExit(f"{name}: counts differ: walk {counts}, "
+                                 f"SQL {fun['funnel_sql']['result']}")
             log(f"{name}: funnel {t_f:.2f} s {counts} (load {os.getloadavg()[0]:.1f})")
             t_n = None
             if name not in args.skip_naive.split(","):
@@ -162,14 +225,22 @@ def main() -> None:
                 if naive_counts != counts:
                     raise SystemExit(f"{name}: counts differ: funnel {counts}, naive {naive_counts}")
                 log(f"{name}: naive {t_n:.2f} s (x{t_n / t_f:.1f})")
-            t_p, pres = timed(lambda: run_paths(engine, paths), args.repeat)  # noqa: B023
+            forms = {"paths": lambda: path_counts(run_paths(engine, paths))}  # noqa: B023
+            if engine.local_arrow:
+                forms["paths_sql"] = lambda: sql_paths(engine, paths)  # noqa: B023
+            pat = side_by_side(forms, args.repeat)
+            t_p, psessions = pat["paths"]["wall_s"], pat["paths"]["result"]
+            if "paths_sql" in pat and pat["paths_sql"]["result"] != psessions:
+                raise SystemExit(f"{name}: paths differ between the walk and the SQL")
             log(f"{name}: paths {t_p:.2f} s (load {os.getloadavg()[0]:.1f})")
             results["engines"][name] = {  # type: ignore[index]
                 "funnel_s": round(t_f, 3), "naive_s": None if t_n is None else round(t_n, 3),
                 "ratio": None if t_n is None else round(t_n / t_f, 1), "counts": counts,
                 "counts_equal": t_n is not None, "load_average_after": round(os.getloadavg()[0], 1),
-                "paths_s": round(t_p, 3),
-                "paths_sessions": pres.payload["actors"]}  # type: ignore[attr-defined]
+                "paths_s": round(t_p, 3), "paths_sessions": sum(psessions.values()),
+                "distinct_paths": len(psessions),
+                "forms": {f: {"wall_s": r["wall_s"], "cpu_s": r["cpu_s"]}
+                          for f, r in {**fun, **pat}.items()}}
             engine.close()
     finally:
         for server in servers:
@@ -179,7 +250,8 @@ def main() -> None:
     stem.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
     lines = [f"# Funnels bench: {args.events:,} events", "",
              f"5-step ordered funnel {' > '.join(STEPS)}, each step within {STEP_WINDOW} of "
-             f"the previous, all within {WINDOW}; best of {args.repeat} runs (naive: one run); "
+             f"the previous, all within {WINDOW}; median of {args.repeat} alternated runs "
+             f"(naive: one run); "
              f"2-core machine, load average {results['load_average_at_start']} at the start.",
              "", "| engine | funnel (s) | naive self-join (s) | ratio | counts equal | "
              "paths, 5 steps (s) |", "| --- | ---: | ---: | ---: | --- | ---: |"]
@@ -188,6 +260,13 @@ def main() -> None:
         same = "yes" if r["counts_equal"] else "not run"
         lines.append(f"| {name} | {r['funnel_s']} | {naive_s} | {ratio} | {same} "
                      f"({', '.join(map(str, r['counts']))}) | {r['paths_s']} |")
+    lines += ["", "Each form, median of the alternated runs (CPU: seconds of the benchmark's "
+              "process, the engine's work where it runs in-process; `_sql`: the portable "
+              "SQL form where the walk runs):", "", "| engine | form | wall (s) | CPU (s) |",
+              "| --- | --- | ---: | ---: |"]
+    for name, r in results["engines"].items():  # type: ignore[union-attr]
+        for form, f in r["forms"].items():
+            lines.append(f"| {name} | {form} | {f['wall_s']} | {f['cpu_s']} |")
     stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

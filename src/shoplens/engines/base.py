@@ -41,6 +41,10 @@ class Engine(ABC):
     #: -> what to call it in the error (``"regex"``, ``"percentile"``, ``"timezone"``);
     #: a query needing one fails before running, naming the option and the engine
     insight_unsupported: ClassVar[dict[str, str]] = {}
+    #: whether a result arrives in this process as Arrow columns at about the cost of
+    #: producing it (an in-process engine): an analysis may then fetch sorted, narrow
+    #: rows and finish in NumPy where one pass over them beats several SQL window passes
+    local_arrow: ClassVar[bool] = False
 
     def __init__(self, url: str) -> None:
         self.url = url

@@ -16,7 +16,7 @@ from sqlglot import exp
 from shoplens.engines import Engine, Query
 from shoplens.insights.compile.context import Scope, check_engine
 from shoplens.insights.compile.dates import resolve_range
-from shoplens.insights.funnels import validation
+from shoplens.insights.funnels import validation, walk
 from shoplens.insights.funnels.base import FunnelBase
 from shoplens.insights.funnels.context import US, FunnelContext
 from shoplens.insights.funnels.ordered import OrderedFunnel
@@ -77,6 +77,7 @@ def run_funnel(engine: Engine, q: FunnelsQuery) -> InsightResult:
     variant, notes = prepare(engine, q)
     ctx = variant.ctx
     check_engine(engine, ctx.scope)
+    statement: Query | None = None
     if q.view == "trends":
         tree = trends(variant)
         df = engine.fetch_df(render(variant, tree), ctx.params or None)
@@ -85,14 +86,20 @@ def run_funnel(engine: Engine, q: FunnelsQuery) -> InsightResult:
         tree, payload_of = time_to_convert(variant)
         df = engine.fetch_df(render(variant, tree), ctx.params or None)
         payload, frame = payload_of(df)
+    elif walk.applies(engine, ctx):  # one sorted fetch, the layers in NumPy
+        df, statement = walk.steps_frame(engine, variant)
+        payload, frame, more = _steps_payload(df, ctx)
+        notes += more
     else:
         tree = variant.steps_query()
         df = engine.fetch_df(render(variant, tree), ctx.params or None)
         payload, frame, more = _steps_payload(df, ctx)
         notes += more
+    if statement is None:
+        statement = render(variant, tree)
     return InsightResult(
         kind="funnels", query=q.model_dump(mode="json"), frame=frame, payload=payload,
-        source="raw", sql=[engine.render(render(variant, tree))], notes=notes,
+        source="raw", sql=[engine.render(statement)], notes=notes,
         date_from=_iso(ctx.start), date_to=_iso(ctx.end))
 
 

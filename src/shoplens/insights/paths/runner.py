@@ -29,6 +29,7 @@ import pandas as pd
 from shoplens.engines import Engine, Query
 from shoplens.errors import ConfigError
 from shoplens.insights.compile.dates import resolve_range
+from shoplens.insights.paths import walk
 from shoplens.insights.paths.query import END, PathsContext, paths_query
 from shoplens.insights.properties import Catalogue
 from shoplens.insights.result import InsightResult
@@ -65,8 +66,12 @@ def run_paths(engine: Engine, q: PathsQuery) -> InsightResult:
         rng = resolve_range(engine, q.date_range)
         start, end = rng.start_utc, rng.end_utc
     ctx = PathsContext(q, Catalogue(engine), start=start, end=end)
-    pq = Query(paths_query(ctx).sql("postgres"), name="insights/paths")
-    payload = assemble(engine.fetch_df(pq, ctx.params or None), q)
+    if walk.applies(engine, q):  # one sorted fetch, the passes in NumPy
+        df, pq = walk.paths_frame(engine, ctx)
+    else:
+        pq = Query(paths_query(ctx).sql("postgres"), name="insights/paths")
+        df = engine.fetch_df(pq, ctx.params or None)
+    payload = assemble(df, q)
     frame = pd.DataFrame(payload["links"])
     return InsightResult(kind="paths", query=q.model_dump(mode="json"), frame=frame,
                          payload=payload, sql=[engine.render(pq)],
