@@ -133,6 +133,46 @@ def goals(runs: dict[str, BenchReport]) -> list[str]:
     return missed
 
 
+def _kept_engine_url(name: str, data: Path, server: PostgresServer | None) -> tuple[str, bool]:
+    """The URL of the kept data set of run ``name`` and whether it must be generated."""
+    if server is None:
+        path = data / "bench.duckdb"
+        return f"duckdb:{path}", not (data / "duckdb.ready").exists()
+    marker = data / "pg" / "database"
+    if marker.exists():
+        return server.url_for(marker.read_text(encoding="utf-8").strip()), False
+    url = server.create_database("bench")
+    marker.write_text(url.rsplit("/", 1)[-1], encoding="utf-8")
+    return url, True
+
+
+def _run_kept(name: str, data: Path, params: BenchParams, plans: Path) -> BenchReport:
+    """Run ``name`` on the data set kept in ``data`` (generated there on first use)."""
+    from shoplens.metrics.synthetic import write_shop
+
+    data.mkdir(parents=True, exist_ok=True)
+    server = None
+    if name in RUNS:
+        (data / "pg").mkdir(exist_ok=True)
+        server = PostgresServer(datadir=data / "pg", settings=RUNS[name], keep=True).start()
+    try:
+        url, fresh = _kept_engine_url(name, data, server)
+        with connect(url) as engine:
+            if fresh:
+                assert params.events is not None
+                log(f"{name}: writing about {params.events:,} synthetic events into {data}")
+                engine.init_schema()
+                write_shop(engine, params.events, days=params.days, seed=params.seed)
+                if server is None:
+                    (data / "duckdb.ready").write_text("ok", encoding="utf-8")
+            return run_bench(engine, params.model_copy(update={
+                "events": None, "plans": plans / name if server else plans}),
+                progress=lambda m: log(f"{name}: {m}"))
+    finally:
+        if server is not None:
+            server.stop()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--events", type=int, default=10_000_000)
@@ -142,6 +182,11 @@ def main() -> int:
                     help="generate with shoplens.generate and load with the importer "
                          "(slower) instead of the vectorized writer")
     ap.add_argument("--engines", default="postgres-production,postgres-stock,duckdb")
+    ap.add_argument("--data", type=Path,
+                    help="generate the data once into this folder and reuse it on later runs: "
+                         "a PostgreSQL cluster (DATA/pg, started with each run's settings) "
+                         "and a DuckDB file (DATA/bench.duckdb); the rollups are rebuilt "
+                         "every run")
     args = ap.parse_args()
 
     RESULTS.mkdir(exist_ok=True)
@@ -152,7 +197,9 @@ def main() -> int:
     started = time.perf_counter()
     for name in args.engines.split(","):
         log(f"{name}: start")
-        if name in RUNS:
+        if args.data is not None:
+            runs[name] = _run_kept(name, args.data, params, plans)
+        elif name in RUNS:
             with PostgresServer(settings=RUNS[name]) as server, \
                     connect(server.create_database()) as engine:
                 runs[name] = run_bench(engine, params.model_copy(update={
