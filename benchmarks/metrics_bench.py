@@ -12,6 +12,12 @@ per run and the settings each ran with, and writes
 ``benchmarks/results/metrics-<N>.{json,md}`` and the plans of both forms to
 ``benchmarks/results/metrics-plans-<N>/<run>/``. The goals of issues 4 and 21 are
 checked at the end.
+
+At 10M events, generate once and reuse, and time the revenue family only (issue 21;
+``metrics-<N>-revenue.{json,md}``)::
+
+    .venv/bin/python benchmarks/metrics_bench.py --events 10000000 --repeat 3 \
+        --data /tmp/revenue-10m --metrics revenue
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 REVENUE = ("revenue_by_category", "aov", "top_products", "top_categories", "top_brands")
+#: ``--metrics revenue``: the metrics of issue 21 and the planner's revenue breakdowns
+REVENUE_FAMILY = (*REVENUE, "revenue_by_category_weekly", "purchases_by_brand_in_fr")
 
 
 def _memory_mb() -> int:
@@ -182,6 +190,8 @@ def main() -> int:
                     help="generate with shoplens.generate and load with the importer "
                          "(slower) instead of the vectorized writer")
     ap.add_argument("--engines", default="postgres-production,postgres-stock,duckdb")
+    ap.add_argument("--metrics", help="comma-separated metrics to time (default: all); "
+                    f"'revenue': the revenue family ({', '.join(REVENUE_FAMILY)})")
     ap.add_argument("--data", type=Path,
                     help="generate the data once into this folder and reuse it on later runs: "
                          "a PostgreSQL cluster (DATA/pg, started with each run's settings) "
@@ -191,8 +201,10 @@ def main() -> int:
 
     RESULTS.mkdir(exist_ok=True)
     plans = RESULTS / f"metrics-plans-{args.events}"
+    metrics = (REVENUE_FAMILY if args.metrics == "revenue" else
+               tuple(args.metrics.split(",")) if args.metrics else None)
     params = BenchParams(events=args.events, repeat=args.repeat, plans=plans, days=args.days,
-                         synthetic=not args.generator)
+                         synthetic=not args.generator, metrics=metrics)
     runs: dict[str, BenchReport] = {}
     started = time.perf_counter()
     for name in args.engines.split(","):
@@ -216,8 +228,9 @@ def main() -> int:
               f"median and p95 of {args.repeat} runs after a warm-up; "
               f"total wall time {time.perf_counter() - started:,.0f} s\n\n")
     print(header + table)
-    (RESULTS / f"metrics-{args.events}.md").write_text(header + table, encoding="utf-8")
-    (RESULTS / f"metrics-{args.events}.json").write_text(
+    stem = f"metrics-{args.events}" + (f"-{args.metrics}" if args.metrics == "revenue" else "")
+    (RESULTS / f"{stem}.md").write_text(header + table, encoding="utf-8")
+    (RESULTS / f"{stem}.json").write_text(
         json.dumps({k: r.model_dump(mode="json") for k, r in runs.items()}, indent=2),
         encoding="utf-8")
 
