@@ -84,7 +84,7 @@ class Engine(ABC):
 
     def fetch_df(self, query: SQLLike, params: Params = None, *, native: bool = False) -> pd.DataFrame:
         """Result as a pandas DataFrame (numbers as numbers, NULL as NaN/NaT, text NULL as None)."""
-        return _text_nulls_as_none(self.fetch_arrow(query, params, native=native).to_pandas())
+        return arrow_to_pandas(self.fetch_arrow(query, params, native=native))
 
     def fetch_all(self, query: SQLLike, params: Params = None, *, native: bool = False) -> list[tuple]:
         table = self.fetch_arrow(query, params, native=native)
@@ -226,6 +226,24 @@ class Engine(ABC):
 
 
 __all__ = ["Engine", "Params", "SQLLike", "redact"]
+
+
+def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
+    """``table`` as pandas, text columns as Python objects with ``None`` for NULL.
+
+    The text columns are taken from Arrow directly (its object conversion keeps NULL as
+    ``None``): the round trip through pandas' ``str`` dtype of
+    :func:`_text_nulls_as_none` costs more than the rest of a small result's conversion
+    (0.6 of 0.85 ms for 4,742 rows of five columns).
+    """
+    df = table.to_pandas()
+    if df.shape[1] != table.num_columns:  # pandas metadata made some columns the index
+        return _text_nulls_as_none(df)
+    for i, dtype in enumerate(df.dtypes):
+        if isinstance(dtype, pd.StringDtype):
+            values = table.column(i).to_numpy(zero_copy_only=False)
+            df.isetitem(i, pd.Series(values, index=df.index, dtype=object, copy=False))
+    return df
 
 
 def _text_nulls_as_none(df: pd.DataFrame) -> pd.DataFrame:

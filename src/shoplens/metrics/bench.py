@@ -100,6 +100,10 @@ class BenchParams(BaseModel):
         Seed of the generated data.
     keep
         Keep the generated schema afterwards.
+    naive_timeout_s
+        Stop a naive statement after this many seconds where the engine can
+        (:data:`~shoplens.metrics.bench_timing.TIMEOUT_SQL`): its time is then reported
+        as the timeout, a lower bound, and its rows are not compared.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -113,6 +117,7 @@ class BenchParams(BaseModel):
     synthetic: bool = False
     seed: int = 42
     keep: bool = False
+    naive_timeout_s: float | None = Field(None, gt=0)
 
 
 def _ms(seconds: float) -> float:

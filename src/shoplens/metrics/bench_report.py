@@ -14,10 +14,14 @@ class BenchRow(BaseModel):
     naive_ms: float
     optimized_ms: float
     speedup: float
-    rows_equal: bool
+    #: None: not compared (the naive form was stopped at ``BenchParams.naive_timeout_s``)
+    rows_equal: bool | None
     naive_p95_ms: float
     optimized_p95_ms: float
     rows: int
+    #: the naive form was stopped at the timeout: its time and the speed-up are lower
+    #: bounds
+    naive_timed_out: bool = False
 
 
 class OptimizationCost(BaseModel):

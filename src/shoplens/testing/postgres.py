@@ -46,6 +46,9 @@ class PostgresServer:
     port: int = 0
     datadir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="shoplens-pg-")))
     settings: dict[str, str] = field(default_factory=dict)
+    #: reuse the cluster already in ``datadir`` and leave it there on stop (a benchmark's
+    #: data set, generated once and started again with other settings)
+    keep: bool = False
     _as_postgres: bool = field(default=False, init=False)
 
     def _cmd(self, *args: str) -> list[str]:
@@ -60,11 +63,12 @@ class PostgresServer:
         data = str(self.datadir / "data")
         if self._as_postgres:
             os.chmod(self.datadir, 0o755)
-        subprocess.run(
-            self._cmd(str(bindir / "initdb"), "-D", data, "-U", "postgres", "--auth=trust",
-                      "--encoding=UTF8", "--locale=C"),
-            check=True, capture_output=True,
-        )
+        if not (self.keep and (self.datadir / "data" / "PG_VERSION").exists()):
+            subprocess.run(
+                self._cmd(str(bindir / "initdb"), "-D", data, "-U", "postgres",
+                          "--auth=trust", "--encoding=UTF8", "--locale=C"),
+                check=True, capture_output=True,
+            )
         opts = {
             "listen_addresses": "127.0.0.1",
             "port": str(self.port),
@@ -109,10 +113,13 @@ class PostgresServer:
         data = str(self.datadir / "data")
         if Path(data).exists():
             subprocess.run(
-                self._cmd(str(_bindir() / "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop"),
+                # a kept cluster shuts down cleanly: no crash recovery at its next start
+                self._cmd(str(_bindir() / "pg_ctl"), "-D", data, "-m",
+                          "fast" if self.keep else "immediate", "-w", "stop"),
                 check=False, capture_output=True,
             )
-        shutil.rmtree(self.datadir, ignore_errors=True)
+        if not self.keep:
+            shutil.rmtree(self.datadir, ignore_errors=True)
 
     def __enter__(self) -> PostgresServer:
         return self.start()

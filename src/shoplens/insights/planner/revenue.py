@@ -23,6 +23,16 @@ back as NULL, which is what ``product.category`` gives for such events. Top-N cu
 answered when the breakdown ranks by value (``rank_by="value"``: the rollups keep no
 event counts); otherwise the planner declines and :mod:`.trends` or the raw events
 answer.
+
+The statement takes the simplest shape the question allows (every level of a statement
+is a pass that a few-millisecond read cannot spare):
+
+- the rollup's own rows are the answer (the range is whole periods of the interval,
+  which the rollup keeps, and the breakdowns are its key; no cut): no aggregation, one
+  answer row per rollup row;
+- a whole-range top N by value of one breakdown: one GROUP BY, ``ORDER BY … LIMIT N``,
+  and the "other" row as the total minus the top N's sum (exact before the cast);
+- otherwise the general form of :func:`shoplens.insights.planner.trends.finish`.
 """
 
 from __future__ import annotations
@@ -38,6 +48,7 @@ from shoplens.insights.compile.breakdowns import compile_breakdowns
 from shoplens.insights.compile.context import Compiled, Scope
 from shoplens.insights.compile.dates import period_start, step
 from shoplens.insights.compile.filters import filters_predicate
+from shoplens.insights.compile.math import DOUBLE
 from shoplens.insights.compile.rows import and_all
 from shoplens.insights.planner.trends import TIMESTAMP, finish, whole_days
 from shoplens.insights.schema import EventSeries, FilterGroup, PropertyFilter, TrendsQuery
@@ -58,6 +69,9 @@ class Rollup:
     columns: dict[tuple[str, str], str]
     #: (what, event types) -> (value, the condition for the raw form to have a row)
     measures: dict[tuple[str, frozenset[str]], tuple[str, str | None]]
+    #: the breakdown properties the rollup's rows are unique by within one grain and
+    #: period (each read back one-to-one from a key column)
+    key: tuple[str, ...] = ()
 
 
 _PRODUCT_MEASURES = {
@@ -76,12 +90,13 @@ ROLLUPS: tuple[Rollup, ...] = (
            {("revenue", BOTH): ("r.revenue", None),
             ("quantity", BOTH): ("r.units + r.refunded_units", None),
             ("quantity", PURCHASE): ("r.units", "r.units > 0"),
-            ("quantity", REFUND): ("r.refunded_units", "r.refunded_units > 0")}),
+            ("quantity", REFUND): ("r.refunded_units", "r.refunded_units > 0")},
+           key=("product.category",)),
     Rollup("rollup_revenue_brand", ("day", "month"), {("p", "brand"): "r.brand"},
            {("revenue", BOTH): ("r.revenue", None),
-            ("quantity", PURCHASE): ("r.units", "r.units > 0")}),
+            ("quantity", PURCHASE): ("r.units", "r.units > 0")}, key=("product.brand",)),
     Rollup("rollup_revenue_product", ("day", "month"), {("e", "product_id"): "r.product_id"},
-           _PRODUCT_MEASURES),
+           _PRODUCT_MEASURES, key=("event.product_id",)),
 )
 _MATH_PROPERTY = {"event.revenue": "revenue", "event.quantity": "quantity"}
 
@@ -226,13 +241,68 @@ def _series(query: TrendsQuery, i: int, s: EventSeries, scope: Scope, bds: Any,
                   if interval else exp.Cast(this=scope.bind(resolved_start(days)), to=TIMESTAMP))
         cond = and_all([_rows(rollup, interval, days[0], days[1], scope), moved_where,
                         exp.maybe_parse(exists, dialect="postgres") if exists else None])
+        mv = exp.maybe_parse(value, dialect="postgres")
+        if not (cut and bds.limit is not None) and _own_rows(rollup, bds, interval, days):
+            # every rollup row is one answer row: its own grain and period, its key
+            period = exp.Cast(this=exp.column("period", "r"), to=TIMESTAMP)
+            return (exp.select(exp.Literal.number(i).as_("series"), period.as_("bucket"),
+                               *bd_cols, exp.Literal.number(0).as_("bd_other"),
+                               exp.Cast(this=mv, to=DOUBLE).as_("value"))
+                    .from_(exp.to_table(rollup.table).as_("r")).where(cond))
         base = (exp.select(exp.Literal.number(i).as_("series"), bucket.as_("bucket"),
                            *bd_cols, exp.Cast(this=exp.null(), to=exp.DataType.build("BIGINT"))
-                           .as_("n"), exp.maybe_parse(value, dialect="postgres").as_("mv"))
+                           .as_("n"), mv.as_("mv"))
                 .from_(exp.to_table(rollup.table).as_("r")).where(cond))
+        if cut and bds.limit is not None and interval is None and len(bds.items) == 1 \
+                and bds.items[0].cut:
+            return _top(base, bds.limit)
         return finish(base, bds, exp.Sum(this=exp.column("mv")), rank="mv", cut=cut,
                       one_bucket=interval is None)
     raise _Declined
+
+
+def _own_rows(rollup: Rollup, bds: Any, interval: str | None,
+              days: tuple[dt.date, dt.date]) -> bool:
+    """Whether the rows read are the answer's rows: the range is whole periods of the
+    interval, which the rollup keeps (:func:`_rows` reads that one grain), and the
+    breakdowns are the rollup's key (its rows are unique per period and key)."""
+    if interval is None or (interval != "day" and interval not in rollup.grains):
+        return False
+    first, end = days
+    if period_start(first, interval) != first or period_start(end, interval) != end:
+        return False
+    return tuple(b.prop.ref for b in bds.items) == rollup.key
+
+
+def _top(base: exp.Select, limit: int) -> exp.Select:
+    """A whole-range top N by value of one breakdown, without ranking windows.
+
+    One bucket and one breakdown: each group is one breakdown value, so the raw form's
+    ``DENSE_RANK`` over (ranking total desc, value) orders the groups themselves, and
+    its top N are ``ORDER BY … LIMIT N``. The "other" row (when more than N groups
+    exist) is the sum of the rest: the total minus the top N's sum, exact before the
+    final cast as the raw form's sum of the rest is.
+    """
+    keys = ["series", "bucket", "bd_0"]
+    grouped = (exp.select(*keys, exp.Sum(this=exp.column("mv")).as_("mv"))
+               .from_(base.subquery("b")).group_by(*keys))
+    top = (exp.select(*keys, "mv").from_("g")
+           .order_by(exp.Ordered(this=exp.column("mv"), desc=True, nulls_first=False),
+                     exp.Ordered(this=exp.column("bd_0"), nulls_first=False))
+           .limit(limit))
+    kept = exp.select(*keys, exp.Literal.number(0).as_("bd_other"),
+                      exp.Cast(this=exp.column("mv"), to=DOUBLE).as_("value")).from_("t")
+    rest = exp.Sub(this=exp.Sum(this=exp.column("mv")),
+                   expression=exp.select(exp.Sum(this=exp.column("mv"))).from_("t").subquery())
+    other = (exp.select("series", "bucket", exp.null().as_("bd_0"),
+                        exp.Literal.number(1).as_("bd_other"),
+                        exp.Cast(this=rest, to=DOUBLE).as_("value"))
+             .from_("g").group_by("series", "bucket")
+             .having(exp.GT(this=exp.Count(this=exp.Star()),
+                            expression=exp.Literal.number(limit))))
+    both = exp.union(kept, other, distinct=False).with_("g", as_=grouped).with_("t", as_=top)
+    # a subquery: the series of a statement are joined by UNION ALL, each with its own CTEs
+    return exp.select("*").from_(both.subquery("top_n"))
 
 
 def resolved_start(days: tuple[dt.date, dt.date]) -> dt.datetime:
