@@ -37,6 +37,11 @@ class Engine(ABC):
     #: where it does not, the key columns are ``NOT NULL`` and ShopLens's writers keep
     #: the keys unique themselves (loads merge by key, analyses replace their rows)
     primary_key_indexes: ClassVar[bool] = True
+    #: whether ``a IS NOT DISTINCT FROM b`` is written ``ARRAY[a] = ARRAY[b]`` (equal,
+    #: NULL matching NULL): PostgreSQL can only nested-loop the former, the latter
+    #: hash- or merge-joins (a top-N breakdown's rank join: 415 s against 0.6 s for
+    #: 164,000 rows against 45,000 values)
+    null_safe_eq_as_arrays: ClassVar[bool] = False
     #: what insight queries (:mod:`shoplens.insights`) cannot ask of this engine: feature
     #: -> what to call it in the error (``"regex"``, ``"percentile"``, ``"timezone"``);
     #: a query needing one fails before running, naming the option and the engine
@@ -55,7 +60,8 @@ class Engine(ABC):
         """SQL text for this engine; ``native`` means it is already in its dialect."""
         text = query.sql if isinstance(query, Query) else query
         return text if native else transpile(text, self.dialect,
-                                             primary_keys=self.primary_key_indexes)
+                                             primary_keys=self.primary_key_indexes,
+                                             null_safe_arrays=self.null_safe_eq_as_arrays)
 
     @abstractmethod
     def _run(self, sql: str, params: Params) -> Any:

@@ -28,6 +28,7 @@ _COPY_CHUNK_ROWS = 200_000
 class PostgresEngine(Engine):
     name: ClassVar[str] = "postgres"
     dialect: ClassVar[str] = "postgres"
+    null_safe_eq_as_arrays: ClassVar[bool] = True
     explain_analyze: ClassVar[str] = "EXPLAIN (ANALYZE, BUFFERS)"
     #: per-connection settings. JIT off: analytics queries here are short or read rollups,
     #: and JIT compilation cost seconds per query once plan costs pass jit_above_cost

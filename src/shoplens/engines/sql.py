@@ -44,18 +44,32 @@ def load_sql(package: str, filename: str) -> Query:
 
 
 @functools.lru_cache(maxsize=1024)
-def transpile(sql: str, dialect: str, *, primary_keys: bool = True) -> str:
+def transpile(sql: str, dialect: str, *, primary_keys: bool = True,
+              null_safe_arrays: bool = False) -> str:
     """Render source-dialect SQL (one or more statements) in ``dialect``.
 
     Statements the source dialect writes the same way as the target are still parsed,
     so a syntax error is found on every engine alike. ``primary_keys=False`` declares
     ``PRIMARY KEY`` columns ``NOT NULL`` only, for an engine where the key's index costs
     more than it gives (see ``DuckDBEngine.primary_key_indexes``).
+    ``null_safe_arrays`` writes ``a IS NOT DISTINCT FROM b`` as ``ARRAY[a] = ARRAY[b]``
+    (see ``Engine.null_safe_eq_as_arrays``).
     """
     trees = [e for e in sqlglot.parse(sql, read=SOURCE_DIALECT) if e is not None]
     if not primary_keys:
         trees = [t.transform(_primary_key_as_not_null) for t in trees]
+    if null_safe_arrays:
+        trees = [t.transform(_null_safe_eq_as_arrays) for t in trees]
     return ";\n".join(e.sql(dialect) for e in trees)
+
+
+def _null_safe_eq_as_arrays(node: exp.Expression) -> exp.Expression:
+    """``a IS NOT DISTINCT FROM b`` -> ``ARRAY[a] = ARRAY[b]``: the same truth (array
+    equality compares NULL elements as equal), but an equality a join can hash."""
+    if isinstance(node, exp.NullSafeEQ):
+        return exp.EQ(this=exp.Array(expressions=[node.this.copy()]),
+                      expression=exp.Array(expressions=[node.expression.copy()]))
+    return node
 
 
 def _primary_key_as_not_null(node: exp.Expression) -> exp.Expression | None:
