@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from shoplens.engines import Engine
+from shoplens.engines import Engine, connect
 
 TABLES = ("users", "products", "sessions", "events", "orders", "order_items", "search_logs",
           "loads", "quarantine")
@@ -53,3 +53,12 @@ def snapshot(engine: Engine) -> dict[str, list[tuple]]:
                        "is_refund FROM order_items",
     }
     return {t: sorted(engine.fetch_all(q), key=repr) for t, q in queries.items()}
+
+
+def fetch_rows(db: str, sql: str) -> list[tuple]:
+    """The rows of ``sql`` on the database at URL ``db`` (opened and closed here)."""
+    eng = connect(db)
+    try:
+        return [tuple(r) for r in eng.fetch_all(sql)]
+    finally:
+        eng.close()

@@ -11,17 +11,11 @@ import pytest
 
 from shoplens.engines import connect
 
+from .helpers import fetch_rows
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mapped"
 CDNOW_MAP = ("--format", "orders", "--map", "user_id=column1", "--map", "order_time=column2",
              "--map", "quantity=column3", "--map", "amount=column4")
-
-
-def _rows(db: str, sql: str) -> list[tuple]:
-    eng = connect(db)
-    try:
-        return [tuple(r) for r in eng.fetch_all(sql)]
-    finally:
-        eng.close()
 
 
 def _nothing_written(db: str) -> bool:
@@ -37,9 +31,9 @@ def test_map_options_on_a_headerless_whitespace_file(cli, db_url: str) -> None: 
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     assert (doc["rows_read"], doc["rows_loaded"], doc["files"][0]["format"]) == (8, 8, "orders")
-    assert _rows(db_url, "SELECT min(order_time), max(order_time) FROM orders") == [
-        (_rows(db_url, "SELECT TIMESTAMP '1997-01-01 00:00:00'")[0][0],
-         _rows(db_url, "SELECT TIMESTAMP '1997-03-30 00:00:00'")[0][0])]
+    assert fetch_rows(db_url, "SELECT min(order_time), max(order_time) FROM orders") == [
+        (fetch_rows(db_url, "SELECT TIMESTAMP '1997-01-01 00:00:00'")[0][0],
+         fetch_rows(db_url, "SELECT TIMESTAMP '1997-03-30 00:00:00'")[0][0])]
     again = cli("load", FIXTURES / "transactions_cdnow.txt", *CDNOW_MAP, "--db", db_url, "--json")
     doc = json.loads(again.stdout)  # read again (a mapping may have changed), adds nothing
     assert (doc["rows_loaded"], doc["rows_already_present"]) == (0, 8)
@@ -49,15 +43,15 @@ def test_relational_export_joined_by_keys(cli, db_url: str) -> None:  # type: ig
     folder = FIXTURES / "relational"
     res = cli("load", folder, "--mapping", folder / "mapping.yml", "--db", db_url)
     assert res.exit_code == 0, res.output
-    assert _rows(db_url, "SELECT order_id, user_id, country, is_refund FROM orders ORDER BY 1") == [
+    assert fetch_rows(db_url, "SELECT order_id, user_id, country, is_refund FROM orders ORDER BY 1") == [
         ("O1", "C1", "FR", False), ("O2", "C2", "ES", False), ("O3", "C1", "FR", True)]
-    assert _rows(db_url, "SELECT product_id, category, brand, name FROM products ORDER BY 1") == [
+    assert fetch_rows(db_url, "SELECT product_id, category, brand, name FROM products ORDER BY 1") == [
         ("P1", "kitchen.cups", "Bialetti", "Espresso Cup"), ("P2", "kitchen.cutlery", None, "Spoon"),
         ("P3", None, None, "Catalogue")]
-    assert _rows(db_url, "SELECT user_id, CAST(signup_date AS VARCHAR) FROM users ORDER BY 1") == [
+    assert fetch_rows(db_url, "SELECT user_id, CAST(signup_date AS VARCHAR) FROM users ORDER BY 1") == [
         ("C1", "2023-05-20"), ("C2", "2023-05-25")]
     # the free catalogue is a line of its own, revenue 0
-    assert _rows(db_url, "SELECT unit_price FROM order_items WHERE product_id = 'P3'") == [
+    assert fetch_rows(db_url, "SELECT unit_price FROM order_items WHERE product_id = 'P3'") == [
         (Decimal("0"),)]
 
 
@@ -70,7 +64,8 @@ def test_semicolons_and_decimal_commas_are_detected(cli, tmp_path: Path) -> None
     assert res.exit_code == 0, res.output
     assert "decimal comma ('1,50')" in res.output
     assert "dates read day first ('13.01.2023 09:30' cannot be month first)" in res.output
-    assert _rows(db, "SELECT order_id, product_id, quantity, unit_price FROM order_items ORDER BY 1, 2") == [
+    assert fetch_rows(db, "SELECT order_id, product_id, quantity, unit_price FROM order_items "
+                          "ORDER BY 1, 2") == [
         ("A-1", "Kanne", 1, Decimal("1234")), ("A-1", "Tee", 2, Decimal("1.5")),
         ("A-2", "Tee", 1, Decimal("1.5"))]
 
@@ -84,7 +79,8 @@ def test_tabs_and_month_first_times(cli, tmp_path: Path) -> None:  # type: ignor
     assert res.exit_code == 0, res.output
     assert any("dates read month first ('12/13/2010 8:28' cannot be day first)" in w
                for w in json.loads(res.stdout)["warnings"])
-    assert _rows(db, "SELECT order_id, CAST(order_time AS VARCHAR), is_refund FROM orders ORDER BY 1") == [
+    assert fetch_rows(db, "SELECT order_id, CAST(order_time AS VARCHAR), is_refund FROM orders "
+                          "ORDER BY 1") == [
         ("536365", "2010-12-01 08:26:00", False), ("536366", "2010-12-13 08:28:00", False),
         ("536370", "2010-12-01 08:45:00", False), ("C536379", "2010-12-01 09:41:00", True)]
 
@@ -101,7 +97,7 @@ def test_epoch_milliseconds_and_a_yaml_mapping_for_a_headerless_file(cli, tmp_pa
     res = cli("load", data, "--mapping", mapping, "--db", db, "--json")
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["rows_quarantined"] == 1  # no user at all
-    assert _rows(db, "SELECT user_id, event_type, CAST(event_time AS VARCHAR) FROM events "
+    assert fetch_rows(db, "SELECT user_id, event_type, CAST(event_time AS VARCHAR) FROM events "
                      "ORDER BY event_time") == [
         ("u1", "view", "2023-05-01 10:00:00"), ("u1", "cart", "2023-05-01 10:01:00")]
 
@@ -140,7 +136,7 @@ def test_ambiguous_day_month_order_is_reported_not_guessed(cli, tmp_path: Path) 
                        "fields: {user_id: customer, order_time: date, amount: amount}\n")
     res = cli("load", FIXTURES / "ambiguous_dates.csv", "--mapping", mapping, "--db", db)
     assert res.exit_code == 0, res.output
-    assert _rows(db, "SELECT CAST(min(order_time) AS VARCHAR) FROM orders") == [("2023-02-01 00:00:00",)]
+    assert fetch_rows(db, "SELECT CAST(min(order_time) AS VARCHAR) FROM orders") == [("2023-02-01 00:00:00",)]
 
 
 def test_mixed_decimal_separators_are_refused(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -207,7 +203,7 @@ def test_currency_and_refund_rules(cli, tmp_path: Path) -> None:  # type: ignore
     res = cli("load", FIXTURES / "bigcommerce_orders_export.csv", "--mapping", mapping, "--db", db,
               "--json")
     assert res.exit_code == 0, res.output
-    assert _rows(db, "SELECT line, reason FROM quarantine") == [
+    assert fetch_rows(db, "SELECT line, reason FROM quarantine") == [
         (5, 'currency "USD" is not the shop\'s GBP')]
     # a refund rule by prefix: invoices starting with C are refunds, quantity made positive
     mapping = tmp_path / "retail.yml"
@@ -218,7 +214,7 @@ def test_currency_and_refund_rules(cli, tmp_path: Path) -> None:  # type: ignore
     db = f"duckdb:{tmp_path / 'r.duckdb'}"
     res = cli("load", FIXTURES / "retail_lines_month_first.tsv", "--mapping", mapping, "--db", db)
     assert res.exit_code == 0, res.output
-    assert _rows(db, "SELECT order_id, quantity, is_refund FROM order_items WHERE is_refund") == [
+    assert fetch_rows(db, "SELECT order_id, quantity, is_refund FROM order_items WHERE is_refund") == [
         ("C536379", 1, True)]
 
 

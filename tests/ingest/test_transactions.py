@@ -13,7 +13,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from shoplens.engines import connect
+from .helpers import fetch_rows
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mapped"
 DAY1 = FIXTURES / "ga4_bigquery_transactions.jsonl"
@@ -26,14 +26,6 @@ REVENUE = ("SELECT sum(CASE WHEN event_type = 'purchase' THEN price * quantity E
            "sum(CASE WHEN event_type = 'refund' THEN price * quantity END) FROM events")
 
 
-def _rows(db: str, sql: str) -> list[tuple]:
-    eng = connect(db)
-    try:
-        return [tuple(r) for r in eng.fetch_all(sql)]
-    finally:
-        eng.close()
-
-
 def _load(cli, db: str, tmp_path: Path, *files: Path) -> dict:  # type: ignore[no-untyped-def]
     res = cli("load", *files, "--preset", "ga4", "--db", db, "--quarantine-dir", tmp_path,
               "--json")
@@ -42,7 +34,7 @@ def _load(cli, db: str, tmp_path: Path, *files: Path) -> dict:  # type: ignore[n
 
 
 def _money(db: str) -> tuple[Decimal, Decimal]:
-    gross, refunds = _rows(db, REVENUE)[0]
+    gross, refunds = fetch_rows(db, REVENUE)[0]
     return Decimal(gross or 0), Decimal(refunds or 0)
 
 
@@ -51,12 +43,12 @@ def test_transaction_ids_are_the_orders_and_a_repeat_counts_once(cli, db_url: st
     doc = _load(cli, db_url, tmp_path, DAY1)
     # 7 lines, 9 item rows; the repeated T-9001 (line 3, two items) is quarantined
     assert (doc["rows_read"], doc["rows_loaded"], doc["rows_quarantined"]) == (9, 7, 2)
-    assert _rows(db_url, "SELECT order_id, user_id FROM orders ORDER BY 1") == DAY1_ORDERS
-    assert _rows(db_url, "SELECT DISTINCT line, field, reason FROM quarantine") == [
+    assert fetch_rows(db_url, "SELECT order_id, user_id FROM orders ORDER BY 1") == DAY1_ORDERS
+    assert fetch_rows(db_url, "SELECT DISTINCT line, field, reason FROM quarantine") == [
         (3, None, 'duplicate purchase of transaction "T-9001" (first at line 2)')]
     # 59 + 2 x 21 (T-9001 once) + 15 + 59 + 21; the refund is not a purchase repeat
     assert _money(db_url) == (Decimal("196"), Decimal("15"))
-    assert _rows(db_url, "SELECT count(*) FROM orders WHERE is_refund") == [(0,)]
+    assert fetch_rows(db_url, "SELECT count(*) FROM orders WHERE is_refund") == [(0,)]
 
 
 def test_a_repeat_in_a_later_load_is_quarantined_a_reload_adds_nothing(  # type: ignore[no-untyped-def]
@@ -64,9 +56,9 @@ def test_a_repeat_in_a_later_load_is_quarantined_a_reload_adds_nothing(  # type:
     _load(cli, db_url, tmp_path, DAY1)
     doc = _load(cli, db_url, tmp_path, DAY2)
     assert (doc["rows_read"], doc["rows_loaded"], doc["rows_quarantined"]) == (2, 1, 1)
-    assert _rows(db_url, "SELECT line, reason FROM quarantine WHERE load_id = 2") == [
+    assert fetch_rows(db_url, "SELECT line, reason FROM quarantine WHERE load_id = 2") == [
         (1, 'duplicate purchase of transaction "T-9002": already an order of load 1')]
-    assert [o for o, _ in _rows(db_url, "SELECT order_id, user_id FROM orders ORDER BY 1")] \
+    assert [o for o, _ in fetch_rows(db_url, "SELECT order_id, user_id FROM orders ORDER BY 1")] \
         == sorted([o for o, _ in DAY1_ORDERS] + ["T-9003"])
     assert _money(db_url) == (Decimal("255"), Decimal("15"))
     # the same rows again: already present (not repeats), the repeat line quarantined again
@@ -74,17 +66,17 @@ def test_a_repeat_in_a_later_load_is_quarantined_a_reload_adds_nothing(  # type:
     assert (again["rows_loaded"], again["rows_already_present"],
             again["rows_quarantined"]) == (0, 7, 2)
     assert _money(db_url) == (Decimal("255"), Decimal("15"))
-    assert _rows(db_url, "SELECT count(*) FROM orders") == [(5,)]
+    assert fetch_rows(db_url, "SELECT count(*) FROM orders") == [(5,)]
 
 
 def test_a_repeat_in_another_file_of_the_same_load(cli, db_url: str,  # type: ignore[no-untyped-def]
                                                    tmp_path: Path) -> None:
     doc = _load(cli, db_url, tmp_path, DAY1, DAY2)
     assert (doc["rows_read"], doc["rows_loaded"], doc["rows_quarantined"]) == (11, 8, 3)
-    assert _rows(db_url, "SELECT line, reason FROM quarantine WHERE line = 1") == [
+    assert fetch_rows(db_url, "SELECT line, reason FROM quarantine WHERE line = 1") == [
         (1, f'duplicate purchase of transaction "T-9002" (first at line 4 of {DAY1})')]
     assert _money(db_url) == (Decimal("255"), Decimal("15"))
-    assert _rows(db_url, "SELECT count(*) FROM orders") == [(5,)]
+    assert fetch_rows(db_url, "SELECT count(*) FROM orders") == [(5,)]
 
 
 def test_a_flattened_csv_export_through_map_options(cli, db_url: str,  # type: ignore[no-untyped-def]
@@ -103,7 +95,7 @@ def test_a_flattened_csv_export_through_map_options(cli, db_url: str,  # type: i
               "--quarantine-dir", tmp_path, "--json")
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["rows_quarantined"] == 1
-    assert _rows(db_url, "SELECT order_id FROM orders ORDER BY 1") == [
+    assert fetch_rows(db_url, "SELECT order_id FROM orders ORDER BY 1") == [
         ("1685952000@2023-06-05",), ("T-1",)]
     assert _money(db_url)[0] == Decimal("74")
     # --describe proposes the transaction id as the events' order_id
