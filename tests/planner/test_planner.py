@@ -97,3 +97,14 @@ def test_uncovered_series_read_raw_beside_covered_ones(planner_engine: Engine) -
         assert result.source == "mixed"
         sql = result.sql[0].lower()
         assert "rollup_" in sql and "from events" in sql
+
+
+def test_session_hour_reads_the_users_country_from_its_rows(planner_engine: Engine) -> None:
+    """Distinct sessions filtered and broken down by country: no join of ``users``."""
+    query = q(series=[{"event": "action:view", "math": "unique_sessions"}], interval="week",
+              filters=[{"property": "user.country", "operator": "neq", "value": "US"}],
+              breakdowns=[{"property": "user.country", "limit": 3}])
+    source, planned, raw = planner_vs_raw(planner_engine, query)
+    assert source == "rollups" and planned == raw and raw
+    sql = run(planner_engine, query).sql[0].lower()
+    assert "rollup_session_hour" in sql and " users " not in sql
