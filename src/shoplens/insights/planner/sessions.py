@@ -3,11 +3,11 @@ any event, and event counts, sums and averages by the hour and by the user's and
 session's own properties.
 
 ``rollup_session_hour`` keeps one row per UTC hour, session, user (with the user's
-country), event name and event type with its ``events``, the sums of ``event.revenue``, ``event.price`` and
-``event.quantity`` and the number of priced events (maintained on every load and
-catalogue change by :mod:`shoplens.metrics.rollups`; about a fifth of the events on
-the generated shop: a session's events mostly share a few names and one hour). A series
-is covered when
+country), event name and event type with its ``events``, the sums of
+``event.revenue``, ``event.price`` and ``event.quantity`` and the number of priced
+events (maintained on every load and catalogue change by
+:mod:`shoplens.metrics.rollups`; about a fifth of the events on the generated shop: a
+session's events mostly share a few names and one hour). A series is covered when
 
 - its math is ``total``, ``unique_users``, ``unique_sessions``, or ``sum``/``avg`` of
   one of those three properties;
