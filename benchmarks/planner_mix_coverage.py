@@ -5,10 +5,12 @@
 The 200 random trends queries of ``planner_bench.mix`` on one DuckDB database (its
 rollups built: ``planner_bench.py --duckdb`` builds them), each asked with both
 coverages interleaved (alternating which goes first): ``previous`` switches off what
-this round added (``rollup_session_hour`` and averages from ``rollup_event_day``),
-``current`` is the planner as it is. Each query is asked twice per coverage: the first
-ask compiles (the compile cache is keyed per coverage), the second finds its statements
-compiled. Prints p50/p95/max and the share answered from rollups.
+this round added (a series no rollup covers reading the raw events beside the covered
+ones: the whole query then reads the raw events), ``current`` is the planner as it is.
+Each query is asked twice per coverage: the first ask compiles (the compile cache is
+keyed per coverage), the second finds its statements compiled. Prints p50/p95/max, the
+share answered from rollups, and the queries not wholly answered from rollups, slowest
+first, with the maths and properties of their uncovered series (why they read raw).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import shoplens.insights.planner as planner
 from shoplens.engines import connect
 from shoplens.insights import runner
 from shoplens.insights.compile import cache
+from shoplens.insights.planner.coverage import filter_refs
+from shoplens.insights.schema import TrendsQuery
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from planner_bench import mix
@@ -34,25 +38,29 @@ COVERAGE = ["current"]
 
 
 def _switch() -> None:
-    """Route the planner's session-hour and event-day attempts through the coverage
-    switch, and key the compile cache by coverage."""
-    cached, session, event_day = cache.cached, planner.session_hour_series, \
-        planner.event_day_series
+    """Route the planner's per-series plan through the coverage switch, and key the
+    compile cache by coverage."""
+    cached, plan_series = cache.cached, planner.plan_series
 
     def keyed(engine: Any, key: Any, fn: Any) -> Any:
         return cached(engine, (COVERAGE[0], *key), fn)
 
-    def session_hour(query: Any, i: int, resolved: Any, scope: Any) -> Any:
-        return None if COVERAGE[0] == "previous" else session(query, i, resolved, scope)
-
-    def event_day_(query: Any, i: int, resolved: Any, scope: Any) -> Any:
-        if COVERAGE[0] == "previous" and query.series[i].math == "avg":
+    def series(engine: Any, query: Any, resolved: Any) -> Any:
+        planned = plan_series(engine, query, resolved)
+        if COVERAGE[0] == "previous" and planned is not None and planned.source != "rollups":
             return None
-        return event_day(query, i, resolved, scope)
+        return planned
 
     cache.cached = keyed
-    planner.session_hour_series = session_hour
-    planner.event_day_series = event_day_
+    planner.plan_series = series
+
+
+def why(query: TrendsQuery) -> str:
+    """The maths and the properties a query reads (filters, breakdowns)."""
+    props = sorted({*filter_refs(query.filters), *(b.property for b in query.breakdowns),
+                    *(p for s in query.series for p in filter_refs(s.filters))})
+    maths = sorted({s.math for s in query.series})
+    return f"{'/'.join(maths)} with {', '.join(props) or 'no property'}"
 
 
 def main() -> int:
@@ -63,8 +71,9 @@ def main() -> int:
     _switch()
     times: dict[tuple[str, str], list[float]] = {}
     sources: dict[str, list[str]] = {"previous": [], "current": []}
+    queries = mix(args.queries)
     with connect(f"duckdb:{args.duckdb}") as duck:
-        for i, q in enumerate(mix(args.queries)):
+        for i, q in enumerate(queries):
             order = ["current", "previous"] if i % 2 == 0 else ["previous", "current"]
             for ask in ("first", "again"):
                 for coverage in order:
@@ -83,8 +92,16 @@ def main() -> int:
         for ask in ("first", "again"):
             t = times[(coverage, ask)]
             share = sources[coverage].count("rollups") / len(sources[coverage])
+            mixed = sources[coverage].count("mixed") / len(sources[coverage])
             lines.append(f"| {coverage} | {ask} | {np.percentile(t, 50):,.1f} | "
-                         f"{np.percentile(t, 95):,.1f} | {max(t):,.1f} | {share:.0%} |")
+                         f"{np.percentile(t, 95):,.1f} | {max(t):,.1f} | {share:.0%} "
+                         f"(+{mixed:.0%} mixed) |")
+    first = times[("current", "first")]
+    slow = sorted((i for i, src in enumerate(sources["current"]) if src != "rollups"),
+                  key=lambda i: -first[i])
+    lines += ["", f"Not wholly from rollups ({len(slow)} of {len(queries)}; current coverage, "
+              "first ask), slowest first:", "", "| ms | source | reads |", "|---:|---|---|"]
+    lines += [f"| {first[i]:,.1f} | {sources['current'][i]} | {why(queries[i])} |" for i in slow]
     print("\n".join(lines))
     return 0
 

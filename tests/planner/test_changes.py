@@ -69,3 +69,24 @@ def test_a_rollup_an_older_version_lacks_is_built_before_the_planner_reads_it(
     rollups.ensure_fresh(engine)  # what `shoplens metrics` and every load run first
     source, planned, raw = rows_of_both(engine, VIEWERS_BY_COUNTRY)
     assert source == "rollups" and planned == raw and raw
+
+
+def test_users_loaded_after_their_events_reach_the_planner(engine: Engine) -> None:
+    """A users file that arrives after the events it describes: the rollups derived
+    those users without a country; the load lists them and their days are derived again."""
+    write_shop(engine, 3_000, days=40, seed=13)
+    # the most active user is not in the users table yet when the rollups are built
+    user, country = engine.fetch_all(
+        "SELECT u.user_id, u.country FROM users AS u JOIN events AS e ON e.user_id = u.user_id "
+        "GROUP BY u.user_id, u.country ORDER BY COUNT(*) DESC, u.user_id LIMIT 1")[0]
+    engine.execute("DELETE FROM users WHERE user_id = :u", {"u": user})
+    rollups.rebuild(engine)
+    assert engine.scalar("SELECT COUNT(*) FROM rollup_dims_pending") == 0
+    with engine.transaction():
+        engine.execute("INSERT INTO users (user_id, country) VALUES (:u, 'IS')", {"u": user})
+        run_post_load(engine, LoadScope(load_id=9, tables=frozenset({"users"})))
+    for query in (WAU_BY_COUNTRY, VIEWERS_BY_COUNTRY):
+        source, planned, raw = rows_of_both(engine, query)
+        assert source == "rollups" and planned == raw
+        assert "IS" in {r[2] for r in planned}
+    assert country != "IS"

@@ -70,3 +70,41 @@ def test_covered_queries_come_from_rollups(planner_engine: Engine) -> None:
     for query in DECLINED:
         source, _, _ = planner_vs_raw(planner_engine, query)
         assert source == "raw", query
+
+
+#: one series the rollups cover beside one they do not: the covered one is read from
+#: its rollup, the other from the raw events, in one statement
+MIXED = [
+    q(series=[{"event": "action:view", "math": "unique_users"},
+              {"math": "sum", "math_property": "revenue"}], interval="week",
+      breakdowns=[{"property": "product.category", "limit": 3}]),
+    q(series=[{"event": "action:view", "math": "sum", "math_property": "event.quantity"},
+              {"event": "purchased", "math": "unique_sessions"}], interval="month",
+      filters=[{"property": "product.brand", "operator": "in", "value": ["apple", "lg"]}]),
+    q(series=[{"math": "unique_sessions"},
+              {"math": "unique_users", "filters": [
+                  {"property": "event.price", "operator": "gt", "value": 50}]}],
+      breakdowns=[{"property": "event.action"}], date_range={"date_from": "-14d"}),
+]
+
+
+def test_uncovered_series_read_raw_beside_covered_ones(planner_engine: Engine) -> None:
+    for query in MIXED:
+        source, planned, raw = planner_vs_raw(planner_engine, query)
+        assert source == "mixed", query
+        assert planned == raw and raw, query
+        result = run(planner_engine, query)
+        assert result.source == "mixed"
+        sql = result.sql[0].lower()
+        assert "rollup_" in sql and "from events" in sql
+
+
+def test_session_hour_reads_the_users_country_from_its_rows(planner_engine: Engine) -> None:
+    """Distinct sessions filtered and broken down by country: no join of ``users``."""
+    query = q(series=[{"event": "action:view", "math": "unique_sessions"}], interval="week",
+              filters=[{"property": "user.country", "operator": "neq", "value": "US"}],
+              breakdowns=[{"property": "user.country", "limit": 3}])
+    source, planned, raw = planner_vs_raw(planner_engine, query)
+    assert source == "rollups" and planned == raw and raw
+    sql = run(planner_engine, query).sql[0].lower()
+    assert "rollup_session_hour" in sql and " users " not in sql

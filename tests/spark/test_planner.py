@@ -34,9 +34,14 @@ QUERIES = st.builds(
 @example(query=TrendsQuery.model_validate({  # from rollup_session_hour
     "series": [{"event": "action:view", "math": "unique_sessions"}], "interval": "week",
     "breakdowns": [{"property": "time.hour"}]}))
+@example(query=TrendsQuery.model_validate({  # one series raw, one from rollup_event_day
+    "series": [{"math": "unique_users"}, {"math": "sum", "math_property": "revenue"}],
+    "interval": "month", "breakdowns": [{"property": "product.category"}]}))
 def test_planner_equals_raw_on_spark(spark_shop: Engine, query: TrendsQuery) -> None:
     rollups.ensure_fresh(spark_shop)
     source, planned, raw = rows_of_both(spark_shop, query)
     assert planned == raw
     if query.series[0].math == "unique_sessions":
         assert source == "rollups" and raw
+    if len(query.series) == 2:
+        assert source == "mixed" and raw

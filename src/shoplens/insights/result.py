@@ -26,7 +26,7 @@ class InsightResult:
         :mod:`shoplens.insights.schema`).
     source
         ``"rollups"`` when the planner answered from pre-aggregated tables, ``"raw"``
-        when it read the events.
+        when it read the events, ``"mixed"`` when some trends series came from each.
     sql
         The SQL that ran, rendered for the engine (bound values not included).
     notes

@@ -15,8 +15,9 @@ here too.
 
 Results (the JSON each runner returns, ``InsightResult.to_json()``)
 --------------------------------------------------------------------
-All: ``{"kind", "query": <this document>, "source": "rollups"|"raw", "sql": [..],
-"date_from", "date_to", "notes": [..], ...}`` plus, per kind:
+All: ``{"kind", "query": <this document>, "source": "rollups"|"raw"|"mixed", "sql": [..],
+"date_from", "date_to", "notes": [..], ...}`` (``"mixed"``: a trends query whose series
+were answered partly from rollups, partly from the raw events) plus, per kind:
 
 - trends: ``"series": [{"label", "event", "math", "breakdown_value": str|list|None,
   "points": [{"date", "value"}], "total", "compare": bool}]``

@@ -70,8 +70,8 @@ LAYOUTS: dict[str, list[str]] = {
                              "refunded_units"],
     "rollup_event_day": ["day", "raw_event", "event_type", "country", "category", "brand",
                          "events", "revenue", "price", "priced", "quantity"],
-    "rollup_session_hour": ["hour_start", "session_id", "user_id", "raw_event", "event_type",
-                            "events", "revenue", "price", "priced", "quantity"],
+    "rollup_session_hour": ["hour_start", "session_id", "user_id", "country", "raw_event",
+                            "event_type", "events", "revenue", "price", "priced", "quantity"],
 }
 FINGERPRINT_SQL = ("SELECT COUNT(*), MIN(event_time), MAX(event_time), "
                    "CAST(COALESCE(SUM(event_id), 0) AS TEXT) FROM events")
@@ -206,6 +206,8 @@ def rebuild(engine: Engine) -> None:
         if lo is not None and hi is not None:
             refresh_days(engine, _as_date(lo), _as_date(hi), full=True)
         run_script(engine, "sql/refresh/user_dims.sql")
+        # every row was just derived with the users' current countries
+        engine.execute("DELETE FROM rollup_dims_pending WHERE kind = 'user'")
         _set_state(engine)
 
 

@@ -5,7 +5,8 @@
 statement over the rollups (``source="rollups"``) with exactly the rows of the raw
 statement, or ``None`` when the rollups do not cover the query's events, math, filters,
 breakdowns, interval, time zone or range, and the raw events are read. Each series is
-planned on its own (:func:`plan_series`); what each rollup covers is in
+planned on its own (:func:`plan_series`): a series no rollup covers reads the raw
+events beside the others (``source="mixed"``); what each rollup covers is in
 :mod:`shoplens.insights.planner.trends` (events per day and dimension, distinct users
 by country), :mod:`.sessions` (per hour, session and event name) and :mod:`.revenue`;
 how query expressions are moved onto rollup columns in
@@ -102,7 +103,11 @@ def plan_series(engine: Engine, query: TrendsQuery, resolved: Any) -> Compiled |
     """Each series from the smallest rollup that covers it — ``rollup_active_dims``
     (distinct users by country), ``rollup_event_day`` (counts and sums by the
     dimensions), ``rollup_session_hour`` (distinct users and sessions, hours, user and
-    session properties) — their rows unioned; None when one series is not covered."""
+    session properties) — their rows unioned. A series no rollup covers keeps its raw
+    ``SELECT`` (``resolved.series``: each series of the raw statement is a statement of
+    its own, top-N ranking included), so one uncovered series no longer sends the
+    others to the raw events: such a statement's source is ``"mixed"``. None when no
+    series is covered."""
     attempts = (
         lambda i, sc: active_dims_series(engine, query, i, resolved, sc),
         lambda i, sc: event_day_series(query, i, resolved, sc),
@@ -110,6 +115,7 @@ def plan_series(engine: Engine, query: TrendsQuery, resolved: Any) -> Compiled |
     )
     selects: list[exp.Expression] = []
     params: dict[str, Any] = {}
+    raw = 0
     for i in range(len(query.series)):
         for k, attempt in enumerate(attempts):
             # names of this series and attempt: a declined attempt's values are dropped
@@ -120,10 +126,20 @@ def plan_series(engine: Engine, query: TrendsQuery, resolved: Any) -> Compiled |
                 params.update(scope.binder.params)
                 break
         else:
-            return None
+            if len(resolved.series) != len(query.series):
+                return None
+            raw += 1
+            select = resolved.series[i].copy()
+            selects.append(select)
+            values = resolved.scope.binder.params
+            params.update({p.name: values[p.name] for p in select.find_all(exp.Placeholder)})
+    if raw == len(query.series):
+        return None
     statement = selects[0]
     for sel in selects[1:]:
         statement = exp.union(statement, sel, distinct=False)
+    if raw:
+        return Compiled(statement, params, source="mixed", name="trends-mixed")
     return Compiled(statement, params, source="rollups", name="trends-rollups")
 
 

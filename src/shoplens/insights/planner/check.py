@@ -34,10 +34,10 @@ def canonical(df: pd.DataFrame) -> list[tuple[Any, ...]]:
 
 
 def rows_of_both(engine: Engine, query: TrendsQuery) -> tuple[str, list, list]:
-    """(``"rollups"`` or ``"raw"``, the planner's rows, the raw rows) of ``query``; when
-    the planner declines, the raw rows twice."""
+    """(the source — ``"rollups"``, ``"mixed"`` or ``"raw"`` —, the planner's rows, the
+    raw rows) of ``query``; when the planner declines, the raw rows twice."""
     raw, planned = both_forms(engine, query)
     raw_rows = canonical(raw.fetch_df(engine))
     if planned is None:
         return "raw", raw_rows, raw_rows
-    return "rollups", canonical(planned.fetch_df(engine)), raw_rows
+    return planned.source, canonical(planned.fetch_df(engine)), raw_rows

@@ -2,20 +2,22 @@
 any event, and event counts, sums and averages by the hour and by the user's and the
 session's own properties.
 
-``rollup_session_hour`` keeps one row per UTC hour, session, user, event name and event
-type with its ``events``, the sums of ``event.revenue``, ``event.price`` and
-``event.quantity`` and the number of priced events (maintained on every load and
-catalogue change by :mod:`shoplens.metrics.rollups`; about a fifth of the events on
-the generated shop: a session's events mostly share a few names and one hour). A series
-is covered when
+``rollup_session_hour`` keeps one row per UTC hour, session, user (with the user's
+country), event name and event type with its ``events``, the sums of
+``event.revenue``, ``event.price`` and ``event.quantity`` and the number of priced
+events (maintained on every load and catalogue change by
+:mod:`shoplens.metrics.rollups`; about a fifth of the events on the generated shop: a
+session's events mostly share a few names and one hour). A series is covered when
 
 - its math is ``total``, ``unique_users``, ``unique_sessions``, or ``sum``/``avg`` of
   one of those three properties;
 - every filter and breakdown reads the event's name or type (the taxonomy's stage and
   action too, joined on the name), the time parts of the hour (``time.hour``,
-  ``time.weekday``, ``time.day``, ``time.month``), or a relation joined on the user or
-  the session (``users``, ``user_segments``, ``sessions``: joined at read time, so a
-  changed country or session is read as the raw statement reads it);
+  ``time.weekday``, ``time.day``, ``time.month``), the user's country (kept in the row,
+  as ``rollup_event_day`` keeps it: a load that changes a user's country re-derives
+  the user's days before the next read), or a relation joined on the user or the
+  session (``users``, ``user_segments``, ``sessions``: joined at read time, so a changed
+  signup date or session is read as the raw statement reads it);
 - the range starts and ends on whole UTC hours (relative and ISO-date ranges do), and
   nothing is binned.
 
@@ -53,7 +55,8 @@ TABLE = "rollup_session_hour"
 #: raw (alias, column) -> the rollup's column
 COLUMNS: dict[tuple[str, str], str] = {
     ("e", "raw_event"): "raw_event", ("e", "event_type"): "event_type",
-    ("e", "user_id"): "user_id", ("e", "session_id"): "session_id"}
+    ("e", "user_id"): "user_id", ("e", "session_id"): "session_id",
+    ("u", "country"): "country"}
 #: relations joined at read time: join name -> (table, alias, the rollup's key column)
 JOINS: dict[str, tuple[str, str, str]] = {
     "users": ("users", "u", "user_id"), "segments": ("user_segments", "us", "user_id"),
@@ -110,7 +113,10 @@ def session_hour_series(query: TrendsQuery, i: int, resolved: Any, scope: Scope
     if s.math == "avg" and ref is not None:
         cols.append(measure_count(ref).as_("c"))
     base = exp.select(*cols).from_(exp.to_table(TABLE).as_("r"))
-    for join in join_order({j: None for j in scope.joins}):
+    # a relation is joined only when a moved expression still reads it (the user's
+    # country is the rollup's own column)
+    read = {c.table for e in (where, *cols) for c in e.find_all(exp.Column)}
+    for join in join_order({j: None for j in scope.joins if JOINS[j][1] in read}):
         table, alias, key = JOINS[join]
         base = base.join(exp.to_table(table).as_(alias), join_type="left",
                          on=exp.EQ(this=exp.column(key, alias), expression=exp.column(key, "r")))

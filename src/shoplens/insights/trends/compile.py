@@ -32,7 +32,9 @@ class ResolvedTrends:
 
     ``range``: the local bounds; ``breakdowns``: the resolved properties (each with its
     ``prop.ref``, ``prop.join`` and bin edges); ``scope``: the joins and features the
-    raw statement needs.
+    raw statement needs; ``series``: the raw statement's ``SELECT`` of each series (the
+    statement is their ``UNION ALL``; their values are ``scope.binder.params``), which a
+    planner may union with its own for the series the rollups do not cover.
     """
 
     query: TrendsQuery
@@ -40,6 +42,7 @@ class ResolvedTrends:
     breakdowns: Breakdowns
     scope: Scope
     catalogue: Catalogue
+    series: list[exp.Select] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -78,7 +81,7 @@ def resolve_trends(engine: Engine, query: TrendsQuery, *, rng: ResolvedRange | N
     statement: exp.Expression = selects[0]
     for sel in selects[1:]:
         statement = exp.union(statement, sel, distinct=False)
-    resolved = ResolvedTrends(query, rng, bds, scope, catalogue)
+    resolved = ResolvedTrends(query, rng, bds, scope, catalogue, series=selects)
     return resolved, Compiled(statement, scope.binder.params, name="trends")
 
 

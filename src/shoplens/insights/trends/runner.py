@@ -190,7 +190,7 @@ def run_trends(engine: Engine, query: TrendsQuery, *, planner: Planner | None = 
     return InsightResult(
         kind="trends", query=query.model_dump(mode="json"), frame=frame,
         payload={"interval": query.interval, "series": series},
-        source="rollups" if all(s == "rollups" for s in sources) else "raw", sql=sql,
+        source=sources[0] if len(set(sources)) == 1 else "mixed", sql=sql,
         notes=notes, date_from=resolved.range.start.date().isoformat(),
         date_to=resolved.range.last_day.isoformat())
 

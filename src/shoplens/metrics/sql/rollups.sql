@@ -138,12 +138,15 @@ CREATE TABLE IF NOT EXISTS rollup_active_dims (
 );
 -- Events per UTC hour, session, user and event name and type, with the sums of
 -- rollup_event_day: distinct users and sessions of any event over any whole hours,
--- filtered and broken down by the event, the hour's time parts and, joined at read
--- time, the user's and the session's own properties (about a fifth of the events).
+-- filtered and broken down by the event, the hour's time parts, the user's country
+-- (kept like rollup_event_day's: a changed country re-derives the user's days) and,
+-- joined at read time, the user's and the session's other properties (about a fifth
+-- of the events).
 CREATE TABLE IF NOT EXISTS rollup_session_hour (
     hour_start  TIMESTAMP NOT NULL,  -- the UTC hour (DATE_TRUNC)
     session_id  TEXT,
     user_id     TEXT NOT NULL,
+    country     TEXT,
     raw_event   TEXT NOT NULL,
     event_type  TEXT,
     events      BIGINT NOT NULL,

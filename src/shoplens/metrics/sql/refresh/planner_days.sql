@@ -1,6 +1,7 @@
 -- The planner's rollups for the days [:day_lo, :day_hi): events per day and dimension,
--- and per hour, session and event name, from the events; distinct users per day, week
--- and month and country from the user-days of every period overlapping those days.
+-- and per hour, session, user (with the user's country) and event name, from the
+-- events; distinct users per day, week and month and country from the user-days of
+-- every period overlapping those days.
 DELETE FROM rollup_event_day WHERE day >= :day_lo AND day < :day_hi;
 INSERT INTO rollup_event_day (day, raw_event, event_type, country, category, brand, events,
                               revenue, price, priced, quantity)
@@ -18,10 +19,10 @@ WHERE e.event_time >= :day_lo AND e.event_time < :day_hi
 GROUP BY 1, 2, 3, 4, 5, 6
 ORDER BY 1, 2, 3, 4, 5, 6;
 DELETE FROM rollup_session_hour WHERE hour_start >= :day_lo AND hour_start < :day_hi;
-INSERT INTO rollup_session_hour (hour_start, session_id, user_id, raw_event, event_type, events,
-                                 revenue, price, priced, quantity)
-SELECT DATE_TRUNC('hour', e.event_time), e.session_id, e.user_id, e.raw_event, e.event_type,
-       COUNT(*),
+INSERT INTO rollup_session_hour (hour_start, session_id, user_id, country, raw_event, event_type,
+                                 events, revenue, price, priced, quantity)
+SELECT DATE_TRUNC('hour', e.event_time), e.session_id, e.user_id, u.country, e.raw_event,
+       e.event_type, COUNT(*),
        SUM(CASE WHEN e.event_type = 'purchase' THEN COALESCE(e.price, p.price, 0) * e.quantity
                 WHEN e.event_type = 'refund' THEN -COALESCE(e.price, p.price, 0) * e.quantity END),
        SUM(COALESCE(e.price, p.price)),
@@ -29,9 +30,10 @@ SELECT DATE_TRUNC('hour', e.event_time), e.session_id, e.user_id, e.raw_event, e
        SUM(e.quantity)
 FROM events AS e
 LEFT JOIN products AS p ON p.product_id = e.product_id
+LEFT JOIN users AS u ON u.user_id = e.user_id
 WHERE e.event_time >= :day_lo AND e.event_time < :day_hi
-GROUP BY 1, 2, 3, 4, 5
-ORDER BY 1, 2, 3, 4, 5;
+GROUP BY 1, 2, 3, 4, 5, 6
+ORDER BY 1, 2, 3, 4, 5, 6;
 DELETE FROM rollup_active_dims
 WHERE (grain = 'day' AND period >= :day_lo AND period < :day_hi)
    OR (grain = 'week' AND period >= :week_lo AND period < :week_hi)
