@@ -164,12 +164,27 @@ class Engine(ABC):
     @abstractmethod
     def columns(self, table: str) -> list[str]: ...
 
-    def gather_statistics(self, tables: Iterable[str]) -> None:
+    def gather_statistics(self, tables: Iterable[str], *, min_changed: float = 0.0) -> None:
         """Refresh the query planner's statistics of ``tables`` after a bulk write.
 
-        No-op where the engine keeps them itself (DuckDB, Spark); PostgreSQL overrides it,
-        since a freshly loaded table without statistics can get a plan many times slower
-        than the right one until autovacuum catches up.
+        ``min_changed``: only the tables whose rows written since their statistics were
+        gathered (this transaction's included) are more than that fraction of their rows;
+        the others keep theirs (a small change moves no estimate much, and reading a
+        large table's sample costs more than the write). No-op where the engine keeps
+        statistics itself (DuckDB, Spark); PostgreSQL overrides it, since a freshly
+        loaded table without statistics can get a plan many times slower than the right
+        one until autovacuum catches up.
+        """
+        return None
+
+    def note_appended_range(self, table: str, column: str) -> None:
+        """Rows were appended to ``table`` past the end of ``column``'s known range (a
+        new day of events): let the planner see the new range before the statements
+        that read those rows are planned.
+
+        No-op where the engine needs no statistics (DuckDB, Spark). On PostgreSQL a range
+        beyond the column's histogram is estimated at one row, which turns the joins of
+        a day's 300,000 events into nested loops of index probes.
         """
         return None
 

@@ -213,11 +213,44 @@ class PostgresEngine(Engine):
         )
         return [r[0] for r in rows]
 
-    def gather_statistics(self, tables: Iterable[str]) -> None:
+    #: rows written since the last ANALYZE (committed, and this transaction's) and the
+    #: rows the statistics counted (-1: never analyzed), per table
+    _CHANGES_SQL = (
+        "SELECT c.reltuples, COALESCE(s.n_mod_since_analyze, 0) + COALESCE(x.n_tup_ins, 0) "
+        "+ COALESCE(x.n_tup_upd, 0) + COALESCE(x.n_tup_del, 0) FROM pg_class AS c "
+        "LEFT JOIN pg_stat_user_tables AS s ON s.relid = c.oid "
+        "LEFT JOIN pg_stat_xact_user_tables AS x ON x.relid = c.oid "
+        "WHERE c.oid = to_regclass(%s)")
+    #: sample of the quick range ANALYZE (300 rows a unit: 3,000 rows, ~25 ms on 10M events
+    #: against ~250 ms for the whole table's default sample)
+    _RANGE_STATISTICS_TARGET = 10
+
+    def gather_statistics(self, tables: Iterable[str], *, min_changed: float = 0.0) -> None:
         for table in sorted(set(tables)):
-            if self.table_exists(table):
-                statement = psycopg.sql.SQL("ANALYZE {}").format(psycopg.sql.Identifier(table))
-                self.execute(statement.as_string(self.conn), native=True)
+            with self._guard():
+                row = self.conn.execute(self._CHANGES_SQL, (f'"{table}"',)).fetchone()
+            if row is None:
+                continue
+            rows, changed = row
+            # autovacuum's own rule (analyze_threshold 50 + scale factor × rows)
+            if min_changed and rows >= 0 and changed <= 50 + min_changed * rows:
+                continue
+            statement = psycopg.sql.SQL("ANALYZE {}").format(psycopg.sql.Identifier(table))
+            self.execute(statement.as_string(self.conn), native=True)
+
+    def note_appended_range(self, table: str, column: str) -> None:
+        # ANALYZE of the one column with a small sample: its histogram then ends at the
+        # new rows; the other columns keep their statistics. Inside the caller's
+        # transaction (set_config local), the target is restored after.
+        statement = psycopg.sql.SQL("ANALYZE {} ({})").format(
+            psycopg.sql.Identifier(table), psycopg.sql.Identifier(column))
+        with self._guard(), self.transaction():
+            target = self.conn.execute("SHOW default_statistics_target").fetchone()[0]
+            self.conn.execute("SELECT set_config('default_statistics_target', %s, true)",
+                              (str(self._RANGE_STATISTICS_TARGET),))
+            self.conn.execute(statement)
+            self.conn.execute("SELECT set_config('default_statistics_target', %s, true)",
+                              (target,))
 
     def interrupt(self) -> None:
         self.conn.cancel_safe()
