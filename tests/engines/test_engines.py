@@ -167,3 +167,30 @@ def test_statistics_after_a_load_follow_what_it_changed(engine: Engine) -> None:
         engine.append_df("events", _events(50_000, 6_000, "2024-01-22"))
         engine.gather_statistics(["events"], min_changed=0.1)
     assert _analyses(engine) == before + 1
+
+
+def test_a_large_result_reads_the_same_every_time(engine: Engine) -> None:
+    """A large result read again (PostgreSQL: as CSV through COPY, with the types its
+    first read described) has the same Arrow types and values: NULL and empty text,
+    quotes, commas and newlines in text, NaN and infinities, booleans, dates, times,
+    a column of only NULLs (null-typed on PostgreSQL, as its row path has no value to
+    infer a type from); an empty result keeps the columns."""
+    sql = ("SELECT i, CAST(i AS DOUBLE PRECISION) / 7 AS ratio, "
+           "CASE WHEN i % 5 = 0 THEN NULL WHEN i % 5 = 1 THEN '' "
+           "ELSE 'a,\"b\"' || CHR(10) || 'c ' || CAST(i AS TEXT) END AS label, "
+           "CASE WHEN i % 3 = 0 THEN CAST('NaN' AS DOUBLE PRECISION) "
+           "WHEN i % 3 = 1 THEN CAST('-Infinity' AS DOUBLE PRECISION) END AS odd, "
+           "i % 2 = 0 AS even, CAST(NULL AS BIGINT) AS nothing, "
+           "CAST(CAST('2024-01-01' AS DATE) + CAST(i % 30 AS INTEGER) AS DATE) AS day, "
+           "CAST('2024-01-01 00:00:00' AS TIMESTAMP) + i * INTERVAL '1 second' AS at "
+           "FROM generate_series(1, :n) AS g(i) ORDER BY i")
+    first = engine.fetch_arrow(sql, {"n": 1500})
+    again = engine.fetch_arrow(sql, {"n": 1500})
+    assert again.schema == first.schema
+    assert again.to_pandas().equals(first.to_pandas())
+    assert [c.null_count for c in again.columns] == [c.null_count for c in first.columns]
+    labels = again.column("label").to_pylist()
+    assert labels[:5] == ['', 'a,"b"\nc 2', 'a,"b"\nc 3', 'a,"b"\nc 4', None]
+    assert again.column("nothing").null_count == 1500
+    none = engine.fetch_arrow(sql, {"n": 0})
+    assert none.num_rows == 0 and none.column_names == first.column_names
