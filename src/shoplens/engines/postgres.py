@@ -32,6 +32,7 @@ _CSV_ARROW_TYPES: dict[int, pa.DataType] = {
 #: a SELECT that returned at least this many rows is read through COPY the next times
 _COPY_RESULT_ROWS = 1_000
 _CSV_PARSE = pacsv.ParseOptions(newlines_in_values=True)
+_THREADED_BYTES = 1 << 22
 _DDL = ("CREATE", "ALTER", "DROP")
 
 
@@ -131,8 +132,11 @@ class PostgresEngine(Engine):
         out = [d[0] for d in described]
         if not data:
             return _empty(out)
+        # one thread unless the text is large: on a busy machine, handing a few hundred
+        # kilobytes to Arrow's pool waited 10-20 ms for a descheduled worker
         table = pacsv.read_csv(pa.py_buffer(bytes(data)),
-                               read_options=pacsv.ReadOptions(column_names=names),
+                               read_options=pacsv.ReadOptions(
+                                   column_names=names, use_threads=len(data) > _THREADED_BYTES),
                                parse_options=_CSV_PARSE, convert_options=convert)
         columns = [c.combine_chunks() for c in table.columns]
         return pa.Table.from_arrays(
