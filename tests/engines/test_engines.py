@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -123,3 +124,73 @@ def test_deferred_keys_rebuild_the_key_and_still_refuse_duplicates(engine: Engin
         engine.append_df("users", users.head(3))
     assert engine.scalar("SELECT count(*) FROM users") == 1000  # rolled back whole
     assert engine.scalar(key) == 1
+
+
+def _events(first_id: int, n: int, start: str) -> pd.DataFrame:
+    return pd.DataFrame({
+        "event_id": range(first_id, first_id + n), "user_id": "u", "event_type": "view",
+        "raw_event": "view",
+        "event_time": pd.date_range(start, periods=n, freq="min")})
+
+
+def _analyses(engine: Engine) -> int:
+    return int(engine.scalar("SELECT analyze_count FROM pg_stat_user_tables "
+                             "WHERE relid = to_regclass('events')"))
+
+
+def test_statistics_after_a_load_follow_what_it_changed(engine: Engine) -> None:
+    """A new day past the end of the event times is estimated as what it holds, not one
+    row; a table's statistics are gathered again only when a load changed enough of it."""
+    engine.append_df("events", _events(1, 20_000, "2024-01-01"))
+    engine.gather_statistics(["events"])
+    with engine.transaction():
+        engine.append_df("events", _events(30_000, 1_440, "2024-01-20"))
+        engine.note_appended_range("events", "event_time")  # no-op where nothing to do
+        got = engine.fetch_all("SELECT COUNT(*) FROM events WHERE event_time >= :d",
+                               {"d": pd.Timestamp("2024-01-20").to_pydatetime()})
+    assert got == [(1_440,)]
+    if engine.dialect != "postgres":
+        engine.gather_statistics(["events"], min_changed=0.1)
+        return
+    plan = engine.fetch_all("EXPLAIN (FORMAT JSON) SELECT * FROM events "
+                            "WHERE event_time >= '2024-01-20'", native=True)[0][0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    assert plan[0]["Plan"]["Plan Rows"] > 100  # 1 without the note (past the histogram)
+    engine.fetch_all("SELECT pg_stat_force_next_flush()", native=True)
+    engine.gather_statistics(["events"])
+    before = _analyses(engine)
+    with engine.transaction():  # 1 % of the table: left to autovacuum
+        engine.append_df("events", _events(40_000, 200, "2024-01-21"))
+        engine.gather_statistics(["events"], min_changed=0.1)
+    assert _analyses(engine) == before
+    with engine.transaction():  # a quarter of it: gathered again
+        engine.append_df("events", _events(50_000, 6_000, "2024-01-22"))
+        engine.gather_statistics(["events"], min_changed=0.1)
+    assert _analyses(engine) == before + 1
+
+
+def test_a_large_result_reads_the_same_every_time(engine: Engine) -> None:
+    """A large result read again (PostgreSQL: as CSV through COPY, with the types its
+    first read described) has the same Arrow types and values: NULL and empty text,
+    quotes, commas and newlines in text, NaN and infinities, booleans, dates, times,
+    a column of only NULLs (null-typed on PostgreSQL, as its row path has no value to
+    infer a type from); an empty result keeps the columns."""
+    sql = ("SELECT i, CAST(i AS DOUBLE PRECISION) / 7 AS ratio, "
+           "CASE WHEN i % 5 = 0 THEN NULL WHEN i % 5 = 1 THEN '' "
+           "ELSE 'a,\"b\"' || CHR(10) || 'c ' || CAST(i AS TEXT) END AS label, "
+           "CASE WHEN i % 3 = 0 THEN CAST('NaN' AS DOUBLE PRECISION) "
+           "WHEN i % 3 = 1 THEN CAST('-Infinity' AS DOUBLE PRECISION) END AS odd, "
+           "i % 2 = 0 AS even, CAST(NULL AS BIGINT) AS nothing, "
+           "CAST(CAST('2024-01-01' AS DATE) + CAST(i % 30 AS INTEGER) AS DATE) AS day, "
+           "CAST('2024-01-01 00:00:00' AS TIMESTAMP) + i * INTERVAL '1 second' AS at "
+           "FROM generate_series(1, :n) AS g(i) ORDER BY i")
+    first = engine.fetch_arrow(sql, {"n": 1500})
+    again = engine.fetch_arrow(sql, {"n": 1500})
+    assert again.schema == first.schema
+    assert again.to_pandas().equals(first.to_pandas())
+    assert [c.null_count for c in again.columns] == [c.null_count for c in first.columns]
+    labels = again.column("label").to_pylist()
+    assert labels[:5] == ['', 'a,"b"\nc 2', 'a,"b"\nc 3', 'a,"b"\nc 4', None]
+    assert again.column("nothing").null_count == 1500
+    none = engine.fetch_arrow(sql, {"n": 0})
+    assert none.num_rows == 0 and none.column_names == first.column_names

@@ -23,6 +23,17 @@ from shoplens.redact import redact
 # literal '%' (LIKE '%x') must be doubled; the '%(name)s' SQLGlot writes must not.
 _LITERAL_PERCENT = re.compile(r"%(?!\(\w+\)s)")
 _COPY_CHUNK_ROWS = 200_000
+#: result column types (PostgreSQL type OIDs) that a large result may bring as CSV, with
+#: the Arrow type the row path infers from psycopg's Python value of each
+_CSV_ARROW_TYPES: dict[int, pa.DataType] = {
+    16: pa.bool_(), 20: pa.int64(), 21: pa.int64(), 23: pa.int64(), 25: pa.string(),
+    1043: pa.string(), 700: pa.float64(), 701: pa.float64(), 1082: pa.date32(),
+    1114: pa.timestamp("us")}
+#: a SELECT that returned at least this many rows is read through COPY the next times
+_COPY_RESULT_ROWS = 1_000
+_CSV_PARSE = pacsv.ParseOptions(newlines_in_values=True)
+_THREADED_BYTES = 1 << 22
+_DDL = ("CREATE", "ALTER", "DROP")
 
 
 class PostgresEngine(Engine):
@@ -40,6 +51,9 @@ class PostgresEngine(Engine):
         # autocommit, with BEGIN/COMMIT issued by Engine.transaction(): a statement
         # outside a transaction commits by itself, as on DuckDB.
         self.conn = psycopg.connect(url, autocommit=True)
+        #: SELECTs whose last read returned many rows: (text, parameter types) -> the
+        #: result's column names and types (read as CSV from then on: _fetch_csv)
+        self._large_results: dict[tuple[str, tuple[Any, ...]], list[tuple[str, int]]] = {}
         for name, value in self.session_settings.items():
             self.conn.execute("SELECT set_config(%s, %s, false)", (name, value))
         if read_only:  # every transaction of this session refuses to write
@@ -61,6 +75,8 @@ class PostgresEngine(Engine):
                 self.url)) from None
 
     def _run(self, sql: str, params: Params) -> Any:
+        if sql.lstrip()[:6].upper().startswith(_DDL):
+            self._large_results.clear()  # a result's column types may change with it
         cur = self.conn.cursor()
         with self._guard():
             if params:
@@ -70,6 +86,11 @@ class PostgresEngine(Engine):
         return cur
 
     def _fetch_arrow(self, sql: str, params: Params) -> pa.Table:
+        key = (sql, tuple(sorted((k, type(v).__name__) for k, v in params.items()))
+               if params else ())
+        described = self._large_results.get(key)
+        if described is not None:
+            return self._fetch_csv(sql, params, described)
         cur = self._run(sql, params)
         if cur.description is None:
             return pa.table({})
@@ -79,9 +100,47 @@ class PostgresEngine(Engine):
         # by position, not a dict by name: PostgreSQL names both of `SELECT count(*),
         # count(DISTINCT x)` "count", and a dict would keep only the last
         if not rows:
-            return pa.Table.from_arrays([pa.array([], type=pa.null()) for _ in names], names=names)
+            return _empty(names)
+        if len(rows) >= _COPY_RESULT_ROWS and sql.lstrip()[:6].upper() == "SELECT" and all(
+                d.type_code in _CSV_ARROW_TYPES for d in cur.description):
+            if len(self._large_results) > 256:
+                self._large_results.clear()
+            self._large_results[key] = [(d.name, d.type_code) for d in cur.description]
         columns = list(zip(*rows, strict=True))
         return pa.Table.from_arrays([pa.array(list(c)) for c in columns], names=names)
+
+    def _fetch_csv(self, sql: str, params: Params, described: list[tuple[str, int]]
+                   ) -> pa.Table:
+        """A large result as CSV (``COPY (…) TO STDOUT``) parsed by Arrow, with the column
+        types its first read described, instead of a Python value per field (6,824 rows
+        of five columns: 6 ms against 9 ms; smaller results stay on the row path, where
+        the CSV reader's setup would cost more than it saves). The same Arrow types and
+        values as the row path: NULL is an unquoted empty field, an empty string a
+        quoted one, ``NaN`` a number; a column of only NULLs has Arrow's null type."""
+        names = [f"c{i}" for i in range(len(described))]
+        convert = pacsv.ConvertOptions(
+            column_types={n: _CSV_ARROW_TYPES[oid] for n, (_, oid) in zip(names, described, strict=True)},
+            null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=False,
+            true_values=["t"], false_values=["f"])
+        # COPY takes no bound parameters: psycopg merges them client-side, as literals
+        statement = f"COPY ({_LITERAL_PERCENT.sub('%%', sql) if params else sql}) TO STDOUT (FORMAT csv)"
+        data = bytearray()
+        with self._guard(), self.conn.cursor() as cur, \
+                cur.copy(statement, dict(params) if params else None) as copy:
+            for chunk in copy:
+                data += chunk
+        out = [d[0] for d in described]
+        if not data:
+            return _empty(out)
+        # one thread unless the text is large: on a busy machine, handing a few hundred
+        # kilobytes to Arrow's pool waited 10-20 ms for a descheduled worker
+        table = pacsv.read_csv(pa.py_buffer(bytes(data)),
+                               read_options=pacsv.ReadOptions(
+                                   column_names=names, use_threads=len(data) > _THREADED_BYTES),
+                               parse_options=_CSV_PARSE, convert_options=convert)
+        columns = [c.combine_chunks() for c in table.columns]
+        return pa.Table.from_arrays(
+            [c if c.null_count < len(c) else pa.nulls(len(c)) for c in columns], names=out)
 
     def _begin(self) -> None:
         with self._guard():
@@ -213,17 +272,55 @@ class PostgresEngine(Engine):
         )
         return [r[0] for r in rows]
 
-    def gather_statistics(self, tables: Iterable[str]) -> None:
+    #: rows written since the last ANALYZE (committed, and this transaction's) and the
+    #: rows the statistics counted (-1: never analyzed), per table
+    _CHANGES_SQL = (
+        "SELECT c.reltuples, COALESCE(s.n_mod_since_analyze, 0) + COALESCE(x.n_tup_ins, 0) "
+        "+ COALESCE(x.n_tup_upd, 0) + COALESCE(x.n_tup_del, 0) FROM pg_class AS c "
+        "LEFT JOIN pg_stat_user_tables AS s ON s.relid = c.oid "
+        "LEFT JOIN pg_stat_xact_user_tables AS x ON x.relid = c.oid "
+        "WHERE c.oid = to_regclass(%s)")
+    #: sample of the quick range ANALYZE (300 rows a unit: 3,000 rows, ~25 ms on 10M events
+    #: against ~250 ms for the whole table's default sample)
+    _RANGE_STATISTICS_TARGET = 10
+
+    def gather_statistics(self, tables: Iterable[str], *, min_changed: float = 0.0) -> None:
         for table in sorted(set(tables)):
-            if self.table_exists(table):
-                statement = psycopg.sql.SQL("ANALYZE {}").format(psycopg.sql.Identifier(table))
-                self.execute(statement.as_string(self.conn), native=True)
+            with self._guard():
+                row = self.conn.execute(self._CHANGES_SQL, (f'"{table}"',)).fetchone()
+            if row is None:
+                continue
+            rows, changed = row
+            # autovacuum's own rule (analyze_threshold 50 + scale factor × rows)
+            if min_changed and rows >= 0 and changed <= 50 + min_changed * rows:
+                continue
+            statement = psycopg.sql.SQL("ANALYZE {}").format(psycopg.sql.Identifier(table))
+            self.execute(statement.as_string(self.conn), native=True)
+
+    def note_appended_range(self, table: str, column: str) -> None:
+        # ANALYZE of the one column with a small sample: its histogram then ends at the
+        # new rows; the other columns keep their statistics. Inside the caller's
+        # transaction (set_config local), the target is restored after.
+        statement = psycopg.sql.SQL("ANALYZE {} ({})").format(
+            psycopg.sql.Identifier(table), psycopg.sql.Identifier(column))
+        with self._guard(), self.transaction():
+            target = self.conn.execute("SHOW default_statistics_target").fetchone()[0]
+            self.conn.execute("SELECT set_config('default_statistics_target', %s, true)",
+                              (str(self._RANGE_STATISTICS_TARGET),))
+            self.conn.execute(statement)
+            self.conn.execute("SELECT set_config('default_statistics_target', %s, true)",
+                              (target,))
 
     def interrupt(self) -> None:
         self.conn.cancel_safe()
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _empty(names: list[str]) -> pa.Table:
+    """A result without rows: columns of Arrow's null type (no value to infer one from)."""
+    return pa.Table.from_arrays([pa.array([], type=pa.null()) for _ in names], names=names)
 
 
 def _lists_to_pg_arrays(data: pa.Table) -> pa.Table:

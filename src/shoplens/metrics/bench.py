@@ -200,6 +200,7 @@ def refresh_one_day(engine: Engine) -> tuple[float | None, int]:
     if last is None:
         return None, 0
     lo = datetime.combine(last, datetime.min.time())
+    load = int(engine.scalar("SELECT COALESCE(MAX(load_id), 0) + 1 FROM events"))
     elapsed: list[float] = []
     count = 0
     try:
@@ -208,11 +209,13 @@ def refresh_one_day(engine: Engine) -> tuple[float | None, int]:
                 "INSERT INTO events (event_id, user_id, session_id, event_type, raw_event, "
                 "product_id, price, quantity, event_time, properties, load_id) "
                 "SELECT event_id, user_id, session_id || '+1d', event_type, raw_event, "
-                "product_id, price, quantity, event_time + INTERVAL '1 day', properties, -1 "
-                "FROM events WHERE event_time >= :lo", {"lo": lo})
-            count = engine.scalar("SELECT COUNT(*) FROM events WHERE load_id = -1")
-            scope = LoadScope(load_id=-1, tables=frozenset({"events"}),
-                              min_time=lo + timedelta(days=1), max_time=lo + timedelta(days=2))
+                "product_id, price, quantity, event_time + INTERVAL '1 day', properties, :load "
+                "FROM events WHERE event_time >= :lo", {"lo": lo, "load": load})
+            count = engine.scalar("SELECT COUNT(*) FROM events WHERE load_id = :load",
+                                  {"load": load})
+            scope = LoadScope(load_id=load, tables=frozenset({"events"}),
+                              min_time=lo + timedelta(days=1),
+                              max_time=lo + timedelta(days=2, microseconds=-1))
             seconds, _ = _timed(lambda: rollups.refresh_after_load(engine, scope))
             elapsed.append(seconds)
             raise _Rollback

@@ -43,6 +43,11 @@ ROLLUP_TABLES: tuple[str, ...] = (
 
 #: longest trailing window of the rolling actives, in days
 ROLLING_DAYS = 28
+#: after a load, the statistics of a table are gathered again when the rows written
+#: since they were last gathered exceed this fraction of its rows (PostgreSQL's
+#: autovacuum_analyze_scale_factor): a first load or a large backfill is analyzed, a
+#: new day of a half-year's events (3 %) is left to autovacuum
+STATISTICS_CHANGED = 0.1
 
 
 @functools.cache
@@ -154,12 +159,37 @@ def _stored(engine: Engine) -> str | None:
     return str(rows[0][0]) if len(rows) == 1 else None
 
 
-def _set_state(engine: Engine) -> None:
-    count, fp = fingerprint(engine)
+def _set_state(engine: Engine, fp: str | None = None) -> None:
+    count, fp = fingerprint(engine) if fp is None else (int(fp.split("|")[0]), fp)
     engine.execute("DELETE FROM rollup_state")
     engine.execute("INSERT INTO rollup_state (events_covered, events_fp, built_at) "
                    "VALUES (:n, :fp, :at)",
                    {"n": count, "fp": fp, "at": datetime.now(UTC).replace(tzinfo=None)})
+
+
+def _fingerprint_after_load(engine: Engine, stored: str, scope: LoadScope) -> str | None:
+    """The events' fingerprint after a load that only appended the rows tagged with its
+    load id within ``[scope.min_time, scope.max_time]``: the stored one (taken before the
+    load) combined with those rows' own, read through the time range (a day's blocks,
+    not the whole table). None when the load's span is unknown or its id negative.
+
+    Count and id sum add up and the times take the extremes, so a fingerprint already
+    stale before the load (events written behind ShopLens' back) stays stale after it.
+    """
+    if scope.min_time is None or scope.max_time is None or scope.load_id < 0:
+        return None  # a negative id: a refresh that appended nothing (taxonomy re-apply)
+    n, lo, hi, ids = engine.fetch_all(
+        FINGERPRINT_SQL + " WHERE event_time >= :lo AND event_time <= :hi AND load_id = :load",
+        {"lo": scope.min_time, "hi": scope.max_time, "load": scope.load_id})[0]
+    if not n:
+        return stored
+    old_n, old_lo, old_hi, old_ids = stored.split("|")
+    times = [_as_datetime(x) for x in (lo, hi)]
+    if old_lo:
+        times += [datetime.fromisoformat(old_lo), datetime.fromisoformat(old_hi)]
+    total = int(old_n) + int(n)
+    id_sum = int(old_ids) + int(str(ids).split(".")[0])
+    return f"{total}|{min(times).isoformat()}|{max(times).isoformat()}|{id_sum}"
 
 
 def refresh_days(engine: Engine, first: date, last: date, *, full: bool = False) -> None:
@@ -217,14 +247,20 @@ def refresh_after_load(engine: Engine, scope: LoadScope) -> None:
     Runs inside the load's transaction. Builds everything on the first call.
     """
     with engine.transaction():
+        if not scope.tables or "events" in scope.tables:
+            # the new days lie past the planner's idea of the events' time range: without
+            # this, each day statement below probes the catalogue once per event
+            engine.note_appended_range("events", "event_time")
         _refresh_after_load(engine, scope)
-        # fresh bulk writes without statistics can get PostgreSQL plans many times slower
-        engine.gather_statistics({*scope.tables, *ROLLUP_TABLES})
+        # fresh bulk writes without statistics can get PostgreSQL plans many times
+        # slower; a day added to a large table moves no estimate much (autovacuum's rule)
+        engine.gather_statistics({*scope.tables, *ROLLUP_TABLES}, min_changed=STATISTICS_CHANGED)
 
 
 def _refresh_after_load(engine: Engine, scope: LoadScope) -> None:
     ensure(engine)
-    if _stored(engine) is None:
+    stored = _stored(engine)
+    if stored is None:
         rebuild(engine)
         return
     # a products file moves revenue between categories, brands and prices; a users
@@ -240,7 +276,7 @@ def _refresh_after_load(engine: Engine, scope: LoadScope) -> None:
         lo, hi = _event_span(engine, "WHERE load_id = :load", {"load": scope.load_id})
     if lo is not None and hi is not None:
         refresh_days(engine, _as_date(lo), _as_date(hi))
-    _set_state(engine)
+    _set_state(engine, _fingerprint_after_load(engine, stored, scope))
 
 
 def apply_pending(engine: Engine) -> bool:

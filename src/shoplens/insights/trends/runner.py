@@ -68,34 +68,39 @@ def _keyed(df: pd.DataFrame, bds: Breakdowns) -> dict[tuple[int, Key], dict[dt.d
     out: dict[tuple[int, Key], dict[dt.datetime, Any]] = {}
     if df.empty:
         return out
-    # column-wise: a per-row Timestamp and dict cost more than the rollups' read
-    buckets: dict[Any, dt.datetime] = {}
-    for b in pd.unique(df["bucket"]):
-        buckets[b] = _bucket(b)
-    others = (df["bd_other"].fillna(0).astype(int) == 1).tolist() if "bd_other" in df \
-        else [False] * len(df)
-    labels = [[b.label(v) for v in df[c].tolist()]
-              for b, c in zip(bds.items, bds.columns, strict=True)]
-    cut = [b.cut for b in bds.items]
-    for i, (series, bucket, value, other) in enumerate(zip(
-            df["series"].tolist(), df["bucket"].tolist(), df["value"].tolist(), others,
-            strict=True)):
-        key = tuple(OTHER if (other and c) else col[i] for col, c in zip(labels, cut, strict=True))
-        out.setdefault((int(series), key), {})[buckets[bucket]] = _value(value)
+    # column-wise, each distinct bucket and breakdown value converted once: a Timestamp
+    # and a label per row cost more than the rollups' read (6,824 rows of revenue per
+    # category: 58 ms against 4 ms for the statement)
+    codes, distinct = pd.factorize(df["bucket"], use_na_sentinel=False)
+    stamps = [_bucket(b) for b in distinct]
+    buckets = [stamps[k] for k in codes.tolist()]
+    columns = []
+    for b, c in zip(bds.items, bds.columns, strict=True):
+        codes, distinct = pd.factorize(df[c], use_na_sentinel=False)
+        labels = [b.label(v) for v in distinct]
+        columns.append([labels[k] for k in codes.tolist()])
+    keys: list[Key] = list(zip(*columns, strict=True)) if columns else [()] * len(df)
+    if "bd_other" in df:
+        cut = [b.cut for b in bds.items]
+        for i in (df["bd_other"].fillna(0).astype(int) == 1).to_numpy().nonzero()[0].tolist():
+            keys[i] = tuple(OTHER if c else v for v, c in zip(keys[i], cut, strict=True))
+    for series, key, bucket, value in zip(df["series"].tolist(), keys, buckets,
+                                          df["value"].tolist(), strict=True):
+        out.setdefault((int(series), key), {})[bucket] = _value(value)
     return out
 
 
-def _points(values: dict[dt.datetime, Any], points: list[dt.datetime], interval: str,
+def _points(values: dict[dt.datetime, Any], points: list[dt.datetime], labels: list[str],
             fill: float | None, cumulative: bool) -> list[dict[str, Any]]:
     out, running = [], 0.0
-    for b in points:
+    for b, date in zip(points, labels, strict=True):
         v = values.get(b, fill)
         if v is None and fill is not None:  # a sum of only NULLs: nothing summed
             v = fill
         if cumulative and v is not None:
             running += v
             v = running
-        out.append({"date": label(b, interval), "value": v})
+        out.append({"date": date, "value": v})
     return out
 
 
@@ -115,6 +120,7 @@ def shape_series(query: TrendsQuery, resolved: ResolvedTrends, df: pd.DataFrame,
     """The JSON series of one period's rows."""
     points = ([resolved.range.start] if query.display == "total"
               else buckets(resolved.range, query.interval))
+    labels = [label(b, query.interval) for b in points]  # once, not per series
     keyed = _keyed(df, resolved.breakdowns)
     if any(b.breakdown.hide_other for b in resolved.breakdowns.items):
         keyed = {k: v for k, v in keyed.items() if OTHER not in k[1]}
@@ -135,7 +141,7 @@ def shape_series(query: TrendsQuery, resolved: ResolvedTrends, df: pd.DataFrame,
             values = {b: evaluate(tree, {L: v.get(b, fills[L]) for L, v in letters.items()})
                       for b in points}
             series.append(_one(query.formula, None, "formula", key, values, points, query,
-                               None, compare))
+                               None, compare, labels=labels))
         return series
     for i, s in enumerate(query.series):
         fill = 0.0 if s.math in ZERO_FILLED else None
@@ -143,14 +149,15 @@ def shape_series(query: TrendsQuery, resolved: ResolvedTrends, df: pd.DataFrame,
             if (i, key) not in keyed and resolved.breakdowns.items:
                 continue
             series.append(_one(s.label, s.event, s.math, key, keyed.get((i, key), {}), points,
-                               query, fill, compare, index=i))
+                               query, fill, compare, index=i, labels=labels))
     return series
 
 
 def _one(label_: str, event: str | None, math: str, key: Key,
          values: dict[dt.datetime, Any], points: list[dt.datetime], query: TrendsQuery,
-         fill: float | None, compare: bool, index: int | None = None) -> dict[str, Any]:
-    pts = _points(values, points, query.interval, fill, query.cumulative)
+         fill: float | None, compare: bool, *, labels: list[str],
+         index: int | None = None) -> dict[str, Any]:
+    pts = _points(values, points, labels, fill, query.cumulative)
     vals = [p["value"] for p in pts if p["value"] is not None]
     total = (vals[-1] if query.cumulative and vals else sum(vals)) if vals else None
     return {"label": label_, "series_index": index, "event": event, "math": math,
@@ -182,17 +189,31 @@ def run_trends(engine: Engine, query: TrendsQuery, *, planner: Planner | None = 
             notes.append(f"breakdowns[{i}] {b.prop.ref}: more than {b.breakdown.limit} values; "
                          f"the top {resolved.breakdowns.limit} are shown, the rest grouped as "
                          f"{OTHER!r}")
-    rows = [{"series": s["label"], "series_index": s["series_index"],
-             "breakdown_value": s["breakdown_value"], "date": p["date"], "value": p["value"],
-             "compare": s["compare"]} for s in series for p in s["points"]]
-    frame = pd.DataFrame(rows, columns=["series", "series_index", "breakdown_value", "date",
-                                        "value", "compare"])
     return InsightResult(
-        kind="trends", query=query.model_dump(mode="json"), frame=frame,
+        kind="trends", query=query.model_dump(mode="json"), frame=_frame(series),
         payload={"interval": query.interval, "series": series},
         source=sources[0] if len(set(sources)) == 1 else "mixed", sql=sql,
         notes=notes, date_from=resolved.range.start.date().isoformat(),
         date_to=resolved.range.last_day.isoformat())
+
+
+def _frame(series: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per point of every series, built column by column (a dict per point
+    cost 5 of the 20 ms of a 6,824-row revenue-per-category answer)."""
+    columns: dict[str, list[Any]] = {k: [] for k in (
+        "series", "series_index", "breakdown_value", "date", "value", "compare")}
+    for s in series:
+        points = s["points"]
+        n = len(points)
+        columns["series"] += [s["label"]] * n
+        columns["series_index"] += [s["series_index"]] * n
+        columns["breakdown_value"] += [s["breakdown_value"]] * n
+        columns["date"] += [p["date"] for p in points]
+        columns["value"] += [p["value"] for p in points]
+        columns["compare"] += [s["compare"]] * n
+    if not columns["series"]:  # no points: object columns, as for any empty answer
+        return pd.DataFrame(columns=list(columns))
+    return pd.DataFrame(columns)
 
 
 def _as_list(v: Any) -> list[Any]:

@@ -2,6 +2,10 @@
 -- and per hour, session, user (with the user's country) and event name, from the
 -- events; distinct users per day, week and month and country from the user-days of
 -- every period overlapping those days.
+-- The event-day rows are written in day order (DuckDB's zone maps prune days with it)
+-- by their first event's time, not by the six group keys: ordering by the keys lets
+-- PostgreSQL sort a day's 300,000 joined events to group them (0.85 s at 10M events)
+-- where hashing them and sorting the 3,000 groups takes half that.
 DELETE FROM rollup_event_day WHERE day >= :day_lo AND day < :day_hi;
 INSERT INTO rollup_event_day (day, raw_event, event_type, country, category, brand, events,
                               revenue, price, priced, quantity)
@@ -17,7 +21,7 @@ LEFT JOIN products AS p ON p.product_id = e.product_id
 LEFT JOIN users AS u ON u.user_id = e.user_id
 WHERE e.event_time >= :day_lo AND e.event_time < :day_hi
 GROUP BY 1, 2, 3, 4, 5, 6
-ORDER BY 1, 2, 3, 4, 5, 6;
+ORDER BY MIN(e.event_time);
 DELETE FROM rollup_session_hour WHERE hour_start >= :day_lo AND hour_start < :day_hi;
 INSERT INTO rollup_session_hour (hour_start, session_id, user_id, country, raw_event, event_type,
                                  events, revenue, price, priced, quantity)

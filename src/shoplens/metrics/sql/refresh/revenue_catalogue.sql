@@ -39,12 +39,15 @@ SET category = (SELECT COALESCE(NULLIF(TRIM(p.category), ''), '(no category)')
 WHERE product_id IN (SELECT product_id FROM rollup_revenue_changed);
 -- A product gone from the catalogue has no category (the subquery above gives NULL).
 UPDATE rollup_revenue_catalogue SET category = '(no category)' WHERE category IS NULL;
+-- Money moves only with a list price (the units bought without a price are re-priced);
+-- a product that changed category or brand keeps its gross and refunds, and the period
+-- totals theirs.
 UPDATE rollup_revenue_product
 SET gross = priced_gross + COALESCE(unpriced_units * (
         SELECT p.price FROM products AS p WHERE p.product_id = rollup_revenue_product.product_id), 0),
     refunds = priced_refunds + COALESCE(unpriced_refund_units * (
         SELECT p.price FROM products AS p WHERE p.product_id = rollup_revenue_product.product_id), 0)
-WHERE product_id IN (SELECT product_id FROM rollup_revenue_changed);
+WHERE product_id IN (SELECT product_id FROM rollup_revenue_changed WHERE price_changed);
 UPDATE rollup_revenue_total
 SET gross = (SELECT COALESCE(SUM(r.gross), 0) FROM rollup_revenue_product AS r
              WHERE r.grain = rollup_revenue_total.grain AND r.period = rollup_revenue_total.period),
@@ -52,7 +55,8 @@ SET gross = (SELECT COALESCE(SUM(r.gross), 0) FROM rollup_revenue_product AS r
                WHERE r.grain = rollup_revenue_total.grain AND r.period = rollup_revenue_total.period)
 WHERE EXISTS (SELECT 1 FROM rollup_revenue_product AS r
               WHERE r.grain = rollup_revenue_total.grain AND r.period = rollup_revenue_total.period
-                AND r.product_id IN (SELECT product_id FROM rollup_revenue_changed));
+                AND r.product_id IN (SELECT product_id FROM rollup_revenue_changed
+                                     WHERE price_changed));
 DELETE FROM rollup_revenue_category
 WHERE category IN (SELECT label FROM rollup_revenue_keys WHERE kind = 'category');
 INSERT INTO rollup_revenue_category (grain, period, category, revenue, units, refunded_units)
