@@ -6,10 +6,9 @@ purchase, each step within 1 day of the previous one, all within 14 days) throug
 rows) against the same funnel written as chained self-joins of the events (every chain
 enumerated, then ``COUNT(DISTINCT user)`` per step). Both must return identical counts;
 the run stops if they do not. Then 5-step event paths (:func:`run_paths`). Where the
-engine fetches many rows in bulk (``Engine.bulk_arrow``: DuckDB, PostgreSQL) the funnel
-runs as one fetch and a NumPy walk, and paths do on in-process engines
-(``Engine.local_arrow``: DuckDB); their portable SQL forms run beside them, alternately,
-and must agree too; each form's median wall and CPU seconds are printed (CPU: this
+engine fetches many rows in bulk (``Engine.bulk_arrow``: DuckDB, PostgreSQL) funnels and
+paths run as one fetch and a NumPy walk; their portable SQL forms run beside them,
+alternately, and must agree too; each form's median wall and CPU seconds are printed (CPU: this
 process, plus on PostgreSQL the server process of the connection).
 
     .venv/bin/python benchmarks/funnels_bench.py --events 2000000 --engines duckdb,postgres
@@ -246,7 +245,7 @@ def main() -> None:
                     raise SystemExit(f"{name}: counts differ: funnel {counts}, naive {naive_counts}")
                 log(f"{name}: naive {t_n:.2f} s (x{t_n / t_f:.1f})")
             forms = {"paths": lambda: path_counts(run_paths(engine, paths))}  # noqa: B023
-            if engine.local_arrow:
+            if engine.bulk_arrow:
                 forms["paths_sql"] = lambda: sql_paths(engine, paths)  # noqa: B023
             pat = side_by_side(forms, args.repeat, used)
             t_p, psessions = pat["paths"]["wall_s"], pat["paths"]["result"]
