@@ -6,9 +6,10 @@ purchase, each step within 1 day of the previous one, all within 14 days) throug
 rows) against the same funnel written as chained self-joins of the events (every chain
 enumerated, then ``COUNT(DISTINCT user)`` per step). Both must return identical counts;
 the run stops if they do not. Then 5-step event paths (:func:`run_paths`). Where the
-engine runs in-process (``Engine.local_arrow``: DuckDB) funnels and paths run as a sorted
-fetch and a NumPy walk; their portable SQL forms run beside them, alternately, and must
-agree too; each form's median wall and CPU seconds are printed.
+engine fetches many rows in bulk (``Engine.bulk_arrow``: DuckDB, PostgreSQL) funnels and
+paths run as one fetch and a NumPy walk; their portable SQL forms run beside them,
+alternately, and must agree too; each form's median wall and CPU seconds are printed (CPU: this
+process, plus on PostgreSQL the server process of the connection).
 
     .venv/bin/python benchmarks/funnels_bench.py --events 2000000 --engines duckdb,postgres
 
@@ -49,6 +50,12 @@ def cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
+def backend_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a local PostgreSQL server process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def timed(fn, repeat: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]
     best, out = float("inf"), None
     for _ in range(repeat):
@@ -58,16 +65,17 @@ def timed(fn, repeat: int) -> tuple[float, object]:  # type: ignore[no-untyped-d
     return best, out
 
 
-def side_by_side(forms: dict, repeat: int) -> dict[str, dict]:  # type: ignore[type-arg]
+def side_by_side(forms: dict, repeat: int, used=cpu) -> dict[str, dict]:  # type: ignore[no-untyped-def,type-arg]
     """Run the forms alternately ``repeat`` times: per form the median wall and CPU
-    seconds (CPU: of this process, so meaningful for in-process engines) and its result."""
+    seconds (``used``: of this process by default, so meaningful for in-process engines)
+    and its result."""
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name in forms}
     out: dict[str, object] = {}
     for _ in range(repeat):
         for name, fn in forms.items():
-            t, c = time.perf_counter(), cpu()
+            t, c = time.perf_counter(), used()
             out[name] = fn()
-            runs[name].append((time.perf_counter() - t, cpu() - c))
+            runs[name].append((time.perf_counter() - t, used() - c))
             log(f"  {name}: {runs[name][-1][0]:.2f} s wall, {runs[name][-1][1]:.2f} CPU-s "
                 f"(load {os.getloadavg()[0]:.1f})")
     return {name: {"wall_s": round(statistics.median(w for w, _ in r), 3),
@@ -166,8 +174,9 @@ def main() -> None:
     ap.add_argument("--skip-naive", default="",
                     help="engines not to run the self-join on (it takes many minutes on Spark)")
     ap.add_argument("--cache", type=Path, default=None,
-                    help="folder keeping the generated events (events-<N>.parquet) and the "
-                         "DuckDB database between runs (generated once, reused after)")
+                    help="folder keeping the generated events (events-<N>.parquet), the "
+                         "DuckDB database and the PostgreSQL cluster between runs (generated "
+                         "once, reused after)")
     args = ap.parse_args()
 
     from shoplens.engines import Query, connect
@@ -191,9 +200,16 @@ def main() -> None:
             if name == "postgres":
                 from shoplens.testing.postgres import PostgresServer
 
-                server = PostgresServer().start()
+                if args.cache:  # the loaded cluster is kept in the cache folder
+                    server = PostgresServer(datadir=tmp / f"pg-{args.events}-{args.seed}",
+                                            keep=True)
+                    server.datadir.mkdir(parents=True, exist_ok=True)
+                    server.start()
+                    url = server.url
+                else:
+                    server = PostgresServer().start()
+                    url = server.create_database()
                 servers.append(server)
-                url = server.create_database()
             elif name == "spark":  # local[2], a Parquet lake kept in the cache folder
                 url = (f"spark://local[2]?lake={tmp / f'lake-{args.events}-{args.seed}'}"
                        "&shuffle_partitions=4")
@@ -206,13 +222,16 @@ def main() -> None:
                 if have:
                     engine.execute("DELETE FROM events")
                 engine.append_arrow("events", data)
-            if name == "postgres":
-                engine.execute("ANALYZE events")
+                engine.gather_statistics(["events"])
+            used = cpu
+            if name == "postgres":  # the server's process too (parallel workers not counted)
+                pid = int(engine.scalar("SELECT pg_backend_pid()"))
+                used = lambda: cpu() + backend_cpu(pid)  # noqa: B023, E731
             forms = {"funnel": lambda: [s["count"] for s in run_funnel(
                 engine, query).payload["steps"]]}  # noqa: B023
-            if engine.local_arrow:  # the walk runs: time the SQL form beside it
+            if engine.bulk_arrow:  # the walk runs: time the SQL form beside it
                 forms["funnel_sql"] = lambda: sql_funnel(engine, query)  # noqa: B023
-            fun = side_by_side(forms, args.repeat)
+            fun = side_by_side(forms, args.repeat, used)
             t_f, counts = fun["funnel"]["wall_s"], fun["funnel"]["result"]
             if "funnel_sql" in fun and fun["funnel_sql"]["result"] != counts:
                 raise SystemExit(f"{name}: counts differ: walk {counts}, "
@@ -226,9 +245,9 @@ def main() -> None:
                     raise SystemExit(f"{name}: counts differ: funnel {counts}, naive {naive_counts}")
                 log(f"{name}: naive {t_n:.2f} s (x{t_n / t_f:.1f})")
             forms = {"paths": lambda: path_counts(run_paths(engine, paths))}  # noqa: B023
-            if engine.local_arrow:
+            if engine.bulk_arrow:
                 forms["paths_sql"] = lambda: sql_paths(engine, paths)  # noqa: B023
-            pat = side_by_side(forms, args.repeat)
+            pat = side_by_side(forms, args.repeat, used)
             t_p, psessions = pat["paths"]["wall_s"], pat["paths"]["result"]
             if "paths_sql" in pat and pat["paths_sql"]["result"] != psessions:
                 raise SystemExit(f"{name}: paths differ between the walk and the SQL")
@@ -261,8 +280,9 @@ def main() -> None:
         lines.append(f"| {name} | {r['funnel_s']} | {naive_s} | {ratio} | {same} "
                      f"({', '.join(map(str, r['counts']))}) | {r['paths_s']} |")
     lines += ["", "Each form, median of the alternated runs (CPU: seconds of the benchmark's "
-              "process, the engine's work where it runs in-process; `_sql`: the portable "
-              "SQL form where the walk runs):", "", "| engine | form | wall (s) | CPU (s) |",
+              "process, the engine's work where it runs in-process, plus on PostgreSQL its "
+              "server process; `_sql`: the portable SQL form where the walk runs):", "",
+              "| engine | form | wall (s) | CPU (s) |",
               "| --- | --- | ---: | ---: |"]
     for name, r in results["engines"].items():  # type: ignore[union-attr]
         for form, f in r["forms"].items():

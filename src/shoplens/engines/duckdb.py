@@ -44,6 +44,8 @@ class DuckDBEngine(Engine):
     # results are Arrow in this process (no wire, no copy): 6.6M sorted rows of a
     # funnel come back in about 1.2 CPU-seconds (benchmarks/funnels_bench.py)
     local_arrow: ClassVar[bool] = True
+    #: its own Arrow fetch is the bulk path (:meth:`Engine.fetch_arrow_bulk`)
+    bulk_arrow: ClassVar[bool] = True
 
     def __init__(self, url: str, path: str, *, read_only: bool = False,
                  memory_limit: str | None = None) -> None:

@@ -14,8 +14,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from shoplens.engines import pg_binary
-from shoplens.engines.base import Engine, Params
+from shoplens.engines import pg_binary, pg_bulk
+from shoplens.engines.base import Engine, Params, SQLLike
 from shoplens.errors import BusyError, ConnectionLostError
 from shoplens.redact import redact
 
@@ -45,6 +45,8 @@ class PostgresEngine(Engine):
     #: and JIT compilation cost seconds per query once plan costs pass jit_above_cost
     #: (measured 5.6 s on a cohort matrix over 10M events) without paying back.
     session_settings: ClassVar[dict[str, str]] = {"jit": "off"}
+    #: many rows come packed by the server, one value per column (:mod:`.pg_bulk`)
+    bulk_arrow: ClassVar[bool] = True
 
     def __init__(self, url: str, *, read_only: bool = False) -> None:
         super().__init__(url)
@@ -74,16 +76,36 @@ class PostgresEngine(Engine):
                 "unfinished work was committed: check the server and run the command again",
                 self.url)) from None
 
-    def _run(self, sql: str, params: Params) -> Any:
+    def _run(self, sql: str, params: Params, *, binary: bool = False) -> Any:
         if sql.lstrip()[:6].upper().startswith(_DDL):
             self._large_results.clear()  # a result's column types may change with it
         cur = self.conn.cursor()
         with self._guard():
             if params:
-                cur.execute(_LITERAL_PERCENT.sub("%%", sql), dict(params))
+                cur.execute(_LITERAL_PERCENT.sub("%%", sql), dict(params), binary=binary)
             else:
-                cur.execute(sql)
+                cur.execute(sql, binary=binary)
         return cur
+
+    def fetch_arrow_bulk(self, query: SQLLike, params: Params = None, *,
+                         native: bool = False) -> pa.Table:
+        """Each column of the result packed by the server into one value
+        (:mod:`.pg_bulk`): 6.6M rows of three columns in about the server's time to
+        produce them, against seconds of Python per million rows through the driver.
+        Rows come in no particular order; other column types or a NULL fall back to
+        :meth:`fetch_arrow`."""
+        sql = self.render(query, native=native)
+        cur = self._run(f"SELECT * FROM ({sql}) AS q LIMIT 0", params)
+        names = [d.name for d in cur.description]
+        kinds = pg_bulk.plan([d.type_code for d in cur.description],
+                             self.conn.info.parameter_status("server_encoding") or "")
+        table = None
+        if kinds is not None and len(set(names)) == len(names):
+            with self._guard():
+                row = self._run(pg_bulk.statement(sql, names, kinds), params,
+                                binary=True).fetchone()
+            table = pg_bulk.unpack(row, names, kinds)
+        return self._fetch_arrow(sql, params) if table is None else table
 
     def _fetch_arrow(self, sql: str, params: Params) -> pa.Table:
         key = (sql, tuple(sorted((k, type(v).__name__) for k, v in params.items()))

@@ -1,4 +1,4 @@
-"""The NumPy walk of paths (in-process engines) against their SQL form."""
+"""The NumPy walk of paths (engines with a bulk fetch) against their SQL form."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from shoplens.insights.schema import PathsQuery
 
 from .test_paths_reference import T0, logs
 
-pytestmark = pytest.mark.parametrize("db_url", ["duckdb"], indirect=True)
+pytestmark = pytest.mark.parametrize("db_url", ["duckdb", "postgres"], indirect=True)
 
 
 def _rows(df: pd.DataFrame, n: int) -> list[tuple]:
@@ -49,3 +49,21 @@ def test_walk_equals_sql(engine: Engine, case: tuple[list, PathsQuery], counting
     got, _ = walk.paths_frame(engine, ctx)
     want = engine.fetch_df(paths_query(ctx).sql("postgres"), ctx.params or None)
     assert _rows(got, q.steps) == _rows(want, q.steps)
+
+
+def test_no_tracker_session_is_not_a_session_named_like_its_code(engine: Engine) -> None:
+    """Events without a tracker session id and events of a session named ``N`` (or
+    ``SN``) are different sessions, as in the SQL (the bulk route encodes the id)."""
+    engine.execute("DELETE FROM events")
+    rows = [("u", None, "A", 0), ("u", "N", "B", 1), ("u", None, "C", 2), ("u", "SN", "D", 3),
+            ("u", "N", "C", 4)]
+    engine.append_df("events", pd.DataFrame(
+        [{"event_id": i + 1, "user_id": u, "session_id": s, "raw_event": n,
+          "event_time": T0 + timedelta(minutes=m), "quantity": 1}
+         for i, (u, s, n, m) in enumerate(rows)]))
+    q = PathsQuery.model_validate({"steps": 3, "top_n": 100})
+    ctx = PathsContext(q, Catalogue(engine))
+    got, _ = walk.paths_frame(engine, ctx)
+    want = engine.fetch_df(paths_query(ctx).sql("postgres"), ctx.params or None)
+    assert _rows(got, 3) == _rows(want, 3) == sorted(
+        [("A", "C", None, 1), ("B", "C", None, 1), ("D", None, None, 1)], key=repr)
