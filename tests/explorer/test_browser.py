@@ -239,8 +239,12 @@ def test_trends_breakdown_and_date_range_through_the_form(page: Any, server: str
     # the chart's lines are the series `shoplens query --json` prints for the same document
     plotted = page.evaluate("() => document.querySelector('#result .js-plotly-plot').data"
                             ".map(t => t.y)")
-    assert plotted == [[p["value"] for p in s["points"]]
-                       for s in _cli_json(segmented[0], doc, tmp_path)["series"]]
+    cli = _cli_json(segmented[0], doc, tmp_path)
+    assert plotted == [[p["value"] for p in s["points"]] for s in cli["series"]]
+    # the facts line says where the answer was read, as the JSON's "source" does
+    facts = page.inner_text("#result .facts")
+    assert {"rollups": "from rollups", "raw": "from the raw events",
+            "mixed": "from rollups and the raw events"}[cli["source"]] in facts, facts
     page.screenshot(path=str(shots / "trends-breakdown.png"), full_page=True)
     # the link reproduces the view
     url = page.url

@@ -173,6 +173,10 @@ function drawTable(container, table) {
   }
 }
 
+// where an answer was read (the result's "source"), in the words of docs/queries.md
+const SOURCES = { rollups: "from rollups", raw: "from the raw events",
+  mixed: "from rollups and the raw events" };
+
 async function showResult(box, result) {
   const kind = box.dataset.kind;
   if (result.query) box.dataset.query = JSON.stringify(result.query);
@@ -182,7 +186,8 @@ async function showResult(box, result) {
   const meta = box.querySelector(".meta");
   meta.replaceChildren();
   const facts = [`${result.date_from || "…"} → ${result.date_to || "…"}`,
-    `from ${result.source}`, result.cached ? "cached" : `${result.seconds} s`];
+    SOURCES[result.source] || `from ${result.source}`,
+    result.cached ? "cached" : `${result.seconds} s`];
   meta.appendChild(el("span", { class: "facts" }, facts.join(" · ")));
   for (const n of result.notes || []) meta.appendChild(el("p", { class: "note" }, n));
   const charts = await drawFigures(box.querySelector(".charts"), result.figures);
