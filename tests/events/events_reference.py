@@ -47,8 +47,10 @@ def funnel(sess: dict) -> list[tuple[str, int, int]]:
 
     tracked = {e["stage"] for evs in sess.values() for e in evs}
     stages = [s for s in FUNNEL if s in tracked]
-    if len(stages) < 2:
-        return [(s, len(sess), len({k[0] for k in sess})) for s in stages]
+    if len(stages) < 2:  # the sessions and users with an event of the one stage
+        return [(s, sum(any(e["stage"] == s for e in evs) for evs in sess.values()),
+                 len({k[0] for k, evs in sess.items() if any(e["stage"] == s for e in evs)}))
+                for s in stages]
     optional = [s == "checkout" and 0 < i < len(stages) - 1 for i, s in enumerate(stages)]
 
     def evs(by_user: bool) -> list[Ev]:

@@ -44,6 +44,19 @@ def test_untracked_stage_is_skipped(engine: Engine) -> None:
     assert steps["conversion"].session_rate_from_previous == round(3 / 5, 4)
 
 
+def test_one_tracked_stage_counts_who_had_it(engine: Engine) -> None:
+    from events_shop import _t
+    # one funnel stage in the data (consideration; login is "other"): u1 carts in two
+    # gap-sessions without ids, u3 in s1; u2's s9 only logs in, so it never reached it
+    seed(engine, [("u1", None, "add_to_cart", "p1", _t(1, 10, 0)),
+                  ("u1", None, "add_to_cart", "p2", _t(1, 12, 0)),
+                  ("u2", "s9", "login", None, _t(1, 11, 0)),
+                  ("u3", "s1", "add_to_cart", "p1", _t(1, 13, 0))])
+    categorize(engine)
+    tracked = [(s.stage, s.sessions, s.users) for s in funnel(engine) if s.tracked]
+    assert tracked == [("consideration", 3, 2)]
+
+
 def test_patterns(shop: Engine) -> None:
     doc = patterns(shop)
     paths = {p["path"]: p["sessions"] for p in doc["session_paths"]}

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import events_reference as ref
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from shoplens.engines import Engine, connect
@@ -67,6 +67,7 @@ def test_against_reference_on_both_engines(engine: Engine) -> None:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), n=st.integers(1, 120))
+@example(seed=301, n=4)  # one tracked stage; a session that never reached it
 def test_against_reference_property(seed: int, n: int) -> None:
     engine = connect("duckdb:///:memory:")
     try:

@@ -95,9 +95,11 @@ def funnel(engine: Engine, params: SessionParams | None = None,
             result = run_funnel(engine, stage_query(stages, count_by))
             by[count_by] = {s["name"]: s for s in result.payload["steps"]}
     elif stages:
-        n_s = int(engine.scalar("SELECT COUNT(DISTINCT COALESCE(session_id, user_id)) FROM events"))
-        n_u = int(engine.scalar("SELECT COUNT(DISTINCT user_id) FROM events"))
-        by = {"sessions": {stages[0]: _only(n_s)}, "users": {stages[0]: _only(n_u)}}
+        # one stage is no funnel (2 steps at least): the entry count of the stage followed
+        # by itself is the sessions and users with an event of it, sessions formed as above
+        for count_by in by:
+            result = run_funnel(engine, stage_query(stages * 2, count_by))
+            by[count_by] = {stages[0]: _only(int(result.payload["steps"][0]["count"]))}
     steps: list[FunnelStep] = []
     for stage in FUNNEL_STAGES:
         s, u = by["sessions"].get(stage), by["users"].get(stage)
