@@ -74,9 +74,9 @@ def log(msg: str) -> None:
 
 def markdown(runs: dict[str, BenchReport]) -> str:
     labels = list(runs)
-    lines = ["| metric | " + " | ".join(f"{k} naive ms | {k} optimized ms | {k} speed-up"
-                                         for k in labels) + " | rows equal |",
-             "|---|" + "---:|---:|---:|" * len(labels) + "---|"]
+    lines = ["| metric | " + " | ".join(f"{k} naive ms | {k} optimized ms | {k} speed-up | "
+                                         f"{k} reads (N)" for k in labels) + " | rows equal |",
+             "|---|" + "---:|---:|---:|---:|" * len(labels) + "---|"]
     names = [r.metric for r in next(iter(runs.values())).rows]
     for name in names:
         cells: list[str] = []
@@ -84,11 +84,12 @@ def markdown(runs: dict[str, BenchReport]) -> str:
         for rep in runs.values():
             r = next((x for x in rep.rows if x.metric == name), None)
             if r is None:
-                cells.append("- | - | -")
+                cells.append("- | - | - | -")
                 continue
             at_least = "> " if r.naive_timed_out else ""
             cells.append(f"{at_least}{r.naive_ms:,.1f} | {r.optimized_ms:,.2f} | "
-                         f"{'≥ ' if r.naive_timed_out else ''}{r.speedup:,.1f}x")
+                         f"{'≥ ' if r.naive_timed_out else ''}{r.speedup:,.1f}x | "
+                         f"{r.naive_reads} / {r.optimized_reads}")
             equal = None if equal is None or r.rows_equal is None else equal and r.rows_equal
         verdict = "not compared (naive stopped)" if equal is None else "yes" if equal else "NO"
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {verdict} |")
@@ -193,7 +194,10 @@ def _run_kept(name: str, data: Path, params: BenchParams, plans: Path) -> BenchR
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--events", type=int, default=10_000_000)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="timed reads of each form at least, after one untimed warm-up read")
+    ap.add_argument("--read-seconds", type=float, default=1.0,
+                    help="read each form again while its timed reads took less than this")
     ap.add_argument("--days", type=int, default=182)
     ap.add_argument("--generator", action="store_true",
                     help="generate with shoplens.generate and load with the importer "
@@ -215,11 +219,13 @@ def main() -> int:
     plans = RESULTS / f"metrics-plans-{args.events}"
     metrics = (REVENUE_FAMILY if args.metrics == "revenue" else
                tuple(args.metrics.split(",")) if args.metrics else None)
-    params = BenchParams(events=args.events, repeat=args.repeat, plans=plans, days=args.days,
+    params = BenchParams(events=args.events, repeat=args.repeat, read_seconds=args.read_seconds,
+                         plans=plans, days=args.days,
                          synthetic=not args.generator, metrics=metrics,
                          naive_timeout_s=args.naive_timeout)
     runs: dict[str, BenchReport] = {}
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
     for name in args.engines.split(","):
         log(f"{name}: start")
         if args.data is not None:
@@ -238,7 +244,11 @@ def main() -> int:
     first = next(iter(runs.values()))
     table = markdown(runs)
     header = (f"{first.events:,} events, {first.first_day} .. {first.last_day}; "
-              f"median and p95 of {args.repeat} runs after a warm-up; "
+              f"each form: one untimed warm-up read after its EXPLAIN ANALYZE, then the "
+              f"median of N timed reads, N = at least {args.repeat} and more while they took "
+              f"under {args.read_seconds:g} s (naive / optimized N per engine below); "
+              f"load average (1 min) {load_before:.1f} at the start, "
+              f"{os.getloadavg()[0]:.1f} at the end; "
               f"total wall time {time.perf_counter() - started:,.0f} s\n\n")
     print(header + table)
     stem = f"metrics-{args.events}" + (f"-{args.metrics}" if args.metrics == "revenue" else "")

@@ -107,7 +107,7 @@ def catalogue() -> pd.DataFrame:
 
 def random_events(seed: int, first_id: int, n: int = 30) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    day0 = int(rng.integers(0, 40))
+    day0 = int(rng.integers(0, 100))  # March 25 to July 8: the whole second quarter
     kinds = rng.choice(["purchase", "purchase", "refund", "view"], n)
     priced = rng.random(n) < 0.3
     return pd.DataFrame({
@@ -161,9 +161,12 @@ def test_loads_and_catalogue_changes_interleaved(engine: Engine, steps: list) ->
         else:
             update_catalogue(engine, arg)
         rollups.ensure_fresh(engine)
-        same_both_forms(engine, START.date(), START.date() + timedelta(days=45))
+        # the whole second quarter (its quarter rows) and March's days around it
+        same_both_forms(engine, START.date(), START.date() + timedelta(days=105))
     # a range that starts and ends inside months (day rows around a whole month)
     same_both_forms(engine, START.date() + timedelta(days=3), START.date() + timedelta(days=40))
+    # whole months around a whole quarter
+    same_both_forms(engine, date(2024, 3, 1), date(2024, 8, 31))
 
 
 def test_cli_update_and_rename(db_url: str, cli, tmp_path) -> None:

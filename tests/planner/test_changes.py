@@ -3,12 +3,15 @@ category, a brand renamed, a user moved to another country (by a load)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from shoplens.engines import Engine
 from shoplens.ingest.hooks import LoadScope, run_post_load
-from shoplens.insights.planner.check import rows_of_both
+from shoplens.insights.planner.check import both_forms, canonical, rows_of_both
 from shoplens.insights.schema import TrendsQuery
 from shoplens.metrics import rollups
 from shoplens.metrics.catalogue import ProductChange, rename_brand, update_catalogue
+from shoplens.metrics.queries import metric_query
 from shoplens.metrics.synthetic import write_shop
 
 BY_CATEGORY = TrendsQuery.model_validate({
@@ -90,3 +93,60 @@ def test_users_loaded_after_their_events_reach_the_planner(engine: Engine) -> No
         assert source == "rollups" and planned == raw
         assert "IS" in {r[2] for r in planned}
     assert country != "IS"
+
+
+#: ranges of a shop of 2024-01-01 .. 2024-07-18: whole quarters (with whole months and
+#: days around them) or none
+QUARTER_RANGES = {(date(2024, 1, 1), date(2024, 6, 30)): True,
+                  (date(2024, 2, 10), date(2024, 7, 15)): True,
+                  (date(2024, 1, 1), date(2024, 3, 31)): True,
+                  (date(2024, 1, 5), date(2024, 3, 30)): False}
+
+
+def _top_products_read_quarters(engine: Engine) -> None:
+    """Top products over each range: the raw rows, read from quarter rows exactly where
+    the range holds a whole quarter."""
+    for (first, last), quarters in QUARTER_RANGES.items():
+        query = metric_query("top_products", first=first, last=last, top_n=2)
+        raw, planned = both_forms(engine, query)
+        assert planned is not None
+        assert ("'quarter'" in planned.sql()) == quarters, (first, last)
+        rows = canonical(planned.fetch_df(engine))
+        assert rows == canonical(raw.fetch_df(engine)) and len(rows) == 3  # 2 and "other"
+
+
+def test_top_products_over_whole_quarters_read_quarter_rows(engine: Engine) -> None:
+    write_shop(engine, 3_000, days=200, seed=7)
+    rollups.rebuild(engine)
+    _top_products_read_quarters(engine)
+    # a re-categorization and a list-price change move the quarter rows' revenue
+    busiest = engine.scalar("SELECT product_id FROM events WHERE event_type = 'purchase' "
+                            "GROUP BY product_id ORDER BY COUNT(*) DESC, product_id LIMIT 1")
+    update_catalogue(engine, [ProductChange(product_id=busiest, price=99999, category="z")])
+    _top_products_read_quarters(engine)
+
+
+def test_rollups_of_an_older_layout_are_rebuilt(engine: Engine) -> None:
+    """Rollups derived before the quarter rows existed: the planner reads the raw events
+    until the next load or ``ensure_fresh`` rebuilds them."""
+    write_shop(engine, 2_000, days=200, seed=9)
+    rollups.rebuild(engine)
+    query = metric_query("top_products", first=date(2024, 1, 1), last=date(2024, 6, 30),
+                         top_n=5)
+    # the database of the version before the layout was stored
+    engine.execute("DELETE FROM rollup_revenue_product WHERE grain = 'quarter'")
+    engine.execute("DROP TABLE rollup_state")
+    engine.execute("CREATE TABLE rollup_state (events_covered BIGINT NOT NULL, "
+                   "events_fp TEXT NOT NULL, built_at TIMESTAMP NOT NULL)")
+    engine.execute("INSERT INTO rollup_state VALUES (1, 'x', CURRENT_TIMESTAMP)")
+    assert rows_of_both(engine, query)[0] == "raw"
+    rollups.ensure_fresh(engine)
+    source, planned, raw = rows_of_both(engine, query)
+    assert source == "rollups" and planned == raw and raw
+    # a stored layout other than this version's
+    engine.execute("DELETE FROM rollup_revenue_product WHERE grain = 'quarter'")
+    engine.execute("UPDATE rollup_state SET layout = 1")
+    assert rows_of_both(engine, query)[0] == "raw"
+    rollups.ensure_fresh(engine)
+    source, planned, raw = rows_of_both(engine, query)
+    assert source == "rollups" and planned == raw and raw

@@ -3,8 +3,9 @@
 :func:`run_bench` optionally fills a fresh schema with about ``events`` generated events,
 builds the optimization (access paths, then rollups) and times it, times a one-day
 incremental refresh (rolled back afterwards), saves the executed plan of both forms of
-every metric (the ``EXPLAIN ANALYZE`` run doubles as the warm-up), then times each form
-``repeat`` times and checks that both return identical rows.
+every metric, then reads each form once untimed and times its next reads (``repeat``, or
+as many as take ``read_seconds``; :mod:`shoplens.metrics.bench_timing`) and checks that
+both return identical rows.
 """
 
 from __future__ import annotations
@@ -81,7 +82,11 @@ class BenchParams(BaseModel):
         Generate and load about this many events into a fresh schema first; ``None``
         benchmarks the data already loaded.
     repeat
-        Timed runs of each form after the warm-up.
+        Timed reads of each form at least, after one untimed warm-up read.
+    read_seconds
+        After ``repeat`` reads, a form is read again while its timed reads took less than
+        this in all (the median of many reads; 0: exactly ``repeat``), for the naive and
+        the optimized form alike.
     plans
         Folder for the executed plans (``<engine>/<metric>.<form>.txt``); None: not saved.
     metrics
@@ -110,6 +115,7 @@ class BenchParams(BaseModel):
 
     events: int | None = Field(None, ge=100, le=2_000_000_000)
     repeat: int = Field(5, ge=1, le=1000)
+    read_seconds: float = Field(1.0, ge=0, le=60)
     plans: Path | None = None
     metrics: tuple[str, ...] | None = None
     days: int = Field(182, ge=7, le=3660)
@@ -319,7 +325,8 @@ def run_bench(engine: Engine, params: BenchParams | None = None, *,
                 rows.append(bench_query(engine, name, _query(name, first, last, params),
                                         params))
         return BenchReport(engine=engine.name, events=n_events, first_day=first, last_day=last,
-                           repeat=params.repeat, rows=rows, cost=cost, plans=params.plans,
+                           repeat=params.repeat, read_seconds=params.read_seconds, rows=rows,
+                           cost=cost, plans=params.plans,
                            settings=server_settings(engine))
     finally:
         if schema is not None:

@@ -22,6 +22,9 @@ class BenchRow(BaseModel):
     #: the naive form was stopped at the timeout: its time and the speed-up are lower
     #: bounds
     naive_timed_out: bool = False
+    #: timed reads of each form (the median and p95 are of these)
+    naive_reads: int = 0
+    optimized_reads: int = 0
 
 
 class OptimizationCost(BaseModel):
@@ -46,6 +49,9 @@ class BenchReport(BaseModel):
     first_day: date | None
     last_day: date | None
     repeat: int
+    #: each form was read at least ``repeat`` times and more while its reads took
+    #: less than this many seconds
+    read_seconds: float = 0.0
     rows: list[BenchRow]
     cost: OptimizationCost
     plans: Path | None = None

@@ -1,4 +1,11 @@
-"""Timing of one query in both forms: the raw statement and the planner's, side by side."""
+"""Timing of one query in both forms: the raw statement and the planner's, side by side.
+
+Both forms are timed alike: one untimed warm-up read (after the ``EXPLAIN ANALYZE`` that
+saves the plan, when plans are saved), then N timed reads, N = ``repeat`` or, when more
+fit, as many as take ``read_seconds`` (the first reads of a statement in a fresh process
+are the slowest, and one descheduling decides a median of three). Every read executes
+the statement against the database: nothing is cached between reads.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +31,10 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 def _percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q))
 
+
+#: most timed reads of one form (a read of a few microseconds would otherwise run
+#: hundreds of thousands of times in ``read_seconds``)
+MAX_READS = 1000
 
 #: per-dialect statements that stop a statement after ``{ms}`` milliseconds, and undo it
 TIMEOUT_SQL: dict[str, tuple[str, str]] = {
@@ -79,13 +90,15 @@ def bench_query(engine: Engine, name: str, query: TrendsQuery, params: Any) -> B
         rows_equal=None if timed_out else results["naive"] == results["optimized"],
         naive_p95_ms=round(_percentile(timings["naive"], 95), 3),
         optimized_p95_ms=round(_percentile(timings["optimized"], 95), 3),
+        naive_reads=len(timings["naive"]), optimized_reads=len(timings["optimized"]),
         rows=len(results["optimized"]), naive_timed_out=timed_out)
 
 
 def _time_form(engine: Engine, name: str, form: str, compiled: Any, params: Any,
                results: dict[str, list[tuple]], canonical: Callable[[Any], list[tuple]]
                ) -> list[float]:
-    """Warm up (saving the executed plan), then time ``repeat`` runs of one form."""
+    """Save the executed plan, read once untimed, then time ``repeat`` reads of one form
+    and more while all of them took less than ``read_seconds``."""
     if params.plans is not None:
         folder = params.plans / engine.name
         folder.mkdir(parents=True, exist_ok=True)
@@ -93,10 +106,10 @@ def _time_form(engine: Engine, name: str, form: str, compiled: Any, params: Any,
         (folder / f"{name}.{form}.txt").write_text(
             f"-- {compiled.source}; {engine.explain_analyze}\n{compiled.rendered(engine)}\n\n{plan}\n",
             encoding="utf-8")
-    else:
-        compiled.fetch_df(engine)  # warm-up
-    runs = []
-    for _ in range(params.repeat):
+    compiled.fetch_df(engine)  # warm-up
+    runs: list[float] = []
+    budget_ms = params.read_seconds * 1000
+    while len(runs) < params.repeat or (sum(runs) < budget_ms and len(runs) < MAX_READS):
         seconds, df = _timed(lambda c=compiled: c.fetch_df(engine))
         runs.append(seconds * 1000)
         results.setdefault(form, canonical(df))

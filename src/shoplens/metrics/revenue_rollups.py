@@ -34,7 +34,14 @@ def period_values(first: date, last: date) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for grain in ("day", "week", "month"):
         values[f"{grain}_lo"], values[f"{grain}_hi"] = period_bounds(grain, first, last)
+    values["quarter_lo"] = quarter_start(first)
+    values["quarter_hi"] = quarter_start(quarter_start(last) + timedelta(days=92))
     return values
+
+
+def quarter_start(d: date) -> date:
+    """First day of ``d``'s calendar quarter (``date_trunc('quarter')``)."""
+    return d.replace(month=(d.month - 1) // 3 * 3 + 1, day=1)
 
 
 def run_script(engine: Engine, filename: str, values: Mapping[str, Any] | None = None) -> None:

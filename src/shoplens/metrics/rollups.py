@@ -64,12 +64,18 @@ def run_script(engine: Engine, filename: str, values: Mapping[str, Any] | None =
         engine.execute(stmt, {k: values[k] for k in names} if names and values else None)
 
 
+#: the rollups' layout, stored in ``rollup_state``: rollups derived by a version with
+#: another layout count as never built (the next load or :func:`ensure_fresh` rebuilds
+#: them, the planner reads the raw events until then). 2: quarter rows in
+#: ``rollup_revenue_product``
+LAYOUT = 2
+
 #: tables whose layout changed: one left by an older version is derived data, dropped
 #: and created again (the next read rebuilds it)
 LAYOUTS: dict[str, list[str]] = {
     "rollup_user_day": ["day", "user_id", "events", "active_events", "purchases", "orders",
                         "revenue"],
-    "rollup_state": ["events_covered", "events_fp", "built_at"],
+    "rollup_state": ["events_covered", "events_fp", "built_at", "layout"],
     "rollup_revenue_changed": ["product_id", "price_changed"],
     "rollup_revenue_total": ["grain", "period", "orders", "gross", "refunds", "units",
                              "refunded_units"],
@@ -155,16 +161,18 @@ def _as_datetime(x: Any) -> datetime:
 
 
 def _stored(engine: Engine) -> str | None:
-    rows = engine.fetch_all("SELECT events_fp FROM rollup_state")
+    rows = engine.fetch_all("SELECT events_fp FROM rollup_state WHERE layout = :layout",
+                            {"layout": LAYOUT})
     return str(rows[0][0]) if len(rows) == 1 else None
 
 
 def _set_state(engine: Engine, fp: str | None = None) -> None:
     count, fp = fingerprint(engine) if fp is None else (int(fp.split("|")[0]), fp)
     engine.execute("DELETE FROM rollup_state")
-    engine.execute("INSERT INTO rollup_state (events_covered, events_fp, built_at) "
-                   "VALUES (:n, :fp, :at)",
-                   {"n": count, "fp": fp, "at": datetime.now(UTC).replace(tzinfo=None)})
+    engine.execute("INSERT INTO rollup_state (events_covered, events_fp, built_at, layout) "
+                   "VALUES (:n, :fp, :at, :layout)",
+                   {"n": count, "fp": fp, "at": datetime.now(UTC).replace(tzinfo=None),
+                    "layout": LAYOUT})
 
 
 def _fingerprint_after_load(engine: Engine, stored: str, scope: LoadScope) -> str | None:
@@ -235,9 +243,11 @@ def rebuild(engine: Engine) -> None:
         lo, hi = _event_span(engine)
         if lo is not None and hi is not None:
             refresh_days(engine, _as_date(lo), _as_date(hi), full=True)
-        run_script(engine, "sql/refresh/user_dims.sql")
-        # every row was just derived with the users' current countries
-        engine.execute("DELETE FROM rollup_dims_pending WHERE kind = 'user'")
+        # every row was just derived with the users' current countries (not
+        # user_dims.sql: PostgreSQL plans its anti-join on the statistics of the table
+        # emptied above, one probe per user, 15 minutes at 10 M events)
+        engine.execute("INSERT INTO rollup_user_dims (user_id, country) "
+                       "SELECT user_id, country FROM users")
         _set_state(engine)
 
 
@@ -315,6 +325,8 @@ def _runs(days: list[date]) -> list[tuple[date, date]]:
 def is_fresh(engine: Engine) -> bool:
     """Whether the rollups exist and cover every event (reads only; for read-only callers)."""
     if not all(engine.table_exists(t) for t in (*ROLLUP_TABLES, "rollup_state")):
+        return False
+    if engine.columns("rollup_state") != LAYOUTS["rollup_state"]:
         return False
     return _stored(engine) == fingerprint(engine)[1]
 

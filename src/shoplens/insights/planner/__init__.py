@@ -13,7 +13,8 @@ how query expressions are moved onto rollup columns in
 :mod:`shoplens.insights.planner.coverage`.
 
 The rollups are kept current by every load (:mod:`shoplens.metrics.rollups`); the
-planner answers only when they have been built (``rollup_state`` has its row) and
+planner answers only when they have been built (``rollup_state`` has its row, of the
+current layout) and
 first folds in any catalogue or user change still pending
 (:func:`shoplens.metrics.rollups.apply_pending`). Events written without
 ``shoplens load`` are not seen until :func:`shoplens.metrics.rollups.ensure_fresh` runs
@@ -58,11 +59,15 @@ def rollups_ready(engine: Engine) -> bool:
             return False
         # a database whose rollups an older version laid out: raw until a load rebuilds
         if any(engine.columns(t) != LAYOUTS[t] for t in ("rollup_event_day",
-                                                         "rollup_session_hour")):
+                                                         "rollup_session_hour",
+                                                         "rollup_state")):
             return False
         _SEEN.add(engine)
+    from shoplens.metrics.rollups import LAYOUT
+
     built, pending = engine.fetch_all(
-        "SELECT (SELECT COUNT(*) FROM rollup_state), (SELECT COUNT(*) FROM rollup_dims_pending)")[0]
+        "SELECT (SELECT COUNT(*) FROM rollup_state WHERE layout = :layout), "
+        "(SELECT COUNT(*) FROM rollup_dims_pending)", {"layout": LAYOUT})[0]
     if not built:
         return False
     if pending:

@@ -12,12 +12,14 @@ rollup                            grains              answers
 ``rollup_revenue_total``          day, month          revenue, units, orders (per day)
 ``rollup_revenue_category``       day, week, month    net revenue, units by category
 ``rollup_revenue_brand``          day, month          net revenue, units by brand
-``rollup_revenue_product``        day, month          revenue, units by product
+``rollup_revenue_product``        day, month,         revenue, units by product
+                                  quarter
 ================================  ==================  ====================================
 
 A question over whole periods reads the rows of that grain; a range that starts or
 ends inside a period reads the day rows of its partial periods (a one-year total is 12
-month rows, not 365 day rows). The category is stored as the catalogue's normalised
+month rows, not 365 day rows; a total reads whole quarters where the rollup keeps them,
+whole months and days around them). The category is stored as the catalogue's normalised
 value (``"(no category)"`` for an unknown product or a NULL or blank category), read
 back as NULL, which is what ``product.category`` gives for such events. Top-N cuts are
 answered when the breakdown ranks by value (``rank_by="value"``: the rollups keep no
@@ -95,7 +97,7 @@ ROLLUPS: tuple[Rollup, ...] = (
     Rollup("rollup_revenue_brand", ("day", "month"), {("p", "brand"): "r.brand"},
            {("revenue", BOTH): ("r.revenue", None),
             ("quantity", PURCHASE): ("r.units", "r.units > 0")}, key=("product.brand",)),
-    Rollup("rollup_revenue_product", ("day", "month"), {("e", "product_id"): "r.product_id"},
+    Rollup("rollup_revenue_product", ("day", "month", "quarter"), {("e", "product_id"): "r.product_id"},
            _PRODUCT_MEASURES, key=("event.product_id",)),
 )
 _MATH_PROPERTY = {"event.revenue": "revenue", "event.quantity": "quantity"}
@@ -150,23 +152,38 @@ def _move(expr: exp.Expression, columns: dict[tuple[str, str], str]) -> exp.Expr
 
 def _rows(rollup: Rollup, interval: str | None, first: dt.date, end: dt.date,
           scope: Scope) -> exp.Expression:
-    """The rows of ``[first, end)``: whole periods of the grain asked for (or of months,
-    for a total) where the rollup keeps that grain, day rows around them."""
-    grain = interval or "month"
-    if grain == "day" or grain not in rollup.grains:
-        return _segment(scope, "day", first, end)
+    """The rows of ``[first, end)``: whole periods of the grain asked for where the
+    rollup keeps that grain, day rows around them; for a total, the coarsest nested
+    periods the rollup keeps (whole quarters, then whole months, then days at the
+    edges: a half-year of a product is 2 quarter rows, not 6 month rows)."""
+    if interval is None:
+        grains = tuple(g for g in TOTAL_GRAINS if g in rollup.grains)
+    else:
+        grains = (interval,) if interval != "day" and interval in rollup.grains else ()
+    parts = [_segment(scope, grain, lo, hi) for grain, lo, hi in _cover(grains, first, end)]
+    return parts[0] if len(parts) == 1 else exp.Paren(this=exp.or_(*parts))
+
+
+#: the nested grains a total over a range is read from, coarsest first
+TOTAL_GRAINS = ("quarter", "month")
+
+
+def _cover(grains: tuple[str, ...], first: dt.date, end: dt.date
+           ) -> list[tuple[str, dt.date, dt.date]]:
+    """``[first, end)`` as whole periods of ``grains[0]``, the parts before and after
+    them covered the same way by the finer grains, days last."""
+    if first >= end:
+        return []
+    if not grains:
+        return [("day", first, end)]
+    grain, finer = grains[0], grains[1:]
     lo = period_start(first, grain)
     if lo != first:
         lo = step(dt.datetime.combine(lo, dt.time()), grain).date()
     hi = period_start(end, grain)
     if lo >= hi:
-        return _segment(scope, "day", first, end)
-    parts = [_segment(scope, grain, lo, hi)]
-    if first < lo:
-        parts.append(_segment(scope, "day", first, lo))
-    if hi < end:
-        parts.append(_segment(scope, "day", hi, end))
-    return exp.Paren(this=exp.or_(*parts))
+        return _cover(finer, first, end)
+    return [(grain, lo, hi), *_cover(finer, first, lo), *_cover(finer, hi, end)]
 
 
 def _segment(scope: Scope, grain: str, lo: dt.date, hi: dt.date) -> exp.Expression:

@@ -168,10 +168,12 @@ CREATE TABLE IF NOT EXISTS rollup_dims_pending (
 );
 
 -- What the rollups cover: the number of events folded in and a fingerprint of them
--- (count, first and last time, sum of the ids), so writes that bypass a load are noticed.
+-- (count, first and last time, sum of the ids), so writes that bypass a load are noticed,
+-- and the layout they were derived in (another layout: rebuilt).
 CREATE TABLE IF NOT EXISTS rollup_state (
     events_covered  BIGINT NOT NULL,
     events_fp       TEXT NOT NULL,
-    built_at        TIMESTAMP NOT NULL
+    built_at        TIMESTAMP NOT NULL,
+    layout          INTEGER NOT NULL  -- shoplens.metrics.rollups.LAYOUT of the rollups
 );
 

@@ -1,9 +1,12 @@
 -- Re-derive the revenue rollups of the days [:day_lo, :day_hi) from their events (a load
 -- touched them), then the week and month rows that contain those days. Runs after
--- revenue_catalogue.sql, so `products` and rollup_revenue_catalogue agree.
+-- revenue_catalogue.sql, so `products` and rollup_revenue_catalogue agree. The product
+-- rows also have a quarter grain (a whole-range top products list reads a third of the
+-- month rows), derived from the month rows.
 DELETE FROM rollup_revenue_product
 WHERE (grain = 'day' AND period >= :day_lo AND period < :day_hi)
-   OR (grain = 'month' AND period >= :month_lo AND period < :month_hi);
+   OR (grain = 'month' AND period >= :month_lo AND period < :month_hi)
+   OR (grain = 'quarter' AND period >= :quarter_lo AND period < :quarter_hi);
 INSERT INTO rollup_revenue_product (grain, period, product_id, priced_gross, priced_refunds,
                                     unpriced_units, unpriced_refund_units, units,
                                     refunded_units, gross, refunds)
@@ -35,6 +38,16 @@ SELECT 'month', CAST(date_trunc('month', CAST(period AS TIMESTAMP)) AS DATE), pr
        SUM(units), SUM(refunded_units), SUM(gross), SUM(refunds)
 FROM rollup_revenue_product
 WHERE grain = 'day' AND period >= :month_lo AND period < :month_hi
+GROUP BY 2, 3
+ORDER BY 2, 3;
+INSERT INTO rollup_revenue_product (grain, period, product_id, priced_gross, priced_refunds,
+                                    unpriced_units, unpriced_refund_units, units,
+                                    refunded_units, gross, refunds)
+SELECT 'quarter', CAST(date_trunc('quarter', CAST(period AS TIMESTAMP)) AS DATE), product_id,
+       SUM(priced_gross), SUM(priced_refunds), SUM(unpriced_units), SUM(unpriced_refund_units),
+       SUM(units), SUM(refunded_units), SUM(gross), SUM(refunds)
+FROM rollup_revenue_product
+WHERE grain = 'month' AND period >= :quarter_lo AND period < :quarter_hi
 GROUP BY 2, 3
 ORDER BY 2, 3;
 -- Products seen for the first time (any event of the days): remember the catalogue
