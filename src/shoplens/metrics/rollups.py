@@ -151,9 +151,14 @@ def fingerprint(engine: Engine) -> tuple[int, str]:
     """Number of events and a fingerprint of them: count, first and last time, sum of
     the ids (the same on every engine)."""
     n, lo, hi, ids = engine.fetch_all(FINGERPRINT_SQL)[0]
+    return int(n), _fingerprint_text(n, lo, hi, ids)
+
+
+def _fingerprint_text(n: Any, lo: Any, hi: Any, ids: Any) -> str:
+    """``count|first time|last time|id sum``, the same text on every engine."""
     ids = str(ids).split(".")[0]  # NUMERIC prints as "123" or "123.0" by engine
     stamp = "|".join("" if x is None else _as_datetime(x).isoformat() for x in (lo, hi))
-    return int(n), f"{int(n)}|{stamp}|{ids}"
+    return f"{int(n)}|{stamp}|{ids}"
 
 
 def _as_datetime(x: Any) -> datetime:
@@ -195,9 +200,8 @@ def _fingerprint_after_load(engine: Engine, stored: str, scope: LoadScope) -> st
     times = [_as_datetime(x) for x in (lo, hi)]
     if old_lo:
         times += [datetime.fromisoformat(old_lo), datetime.fromisoformat(old_hi)]
-    total = int(old_n) + int(n)
     id_sum = int(old_ids) + int(str(ids).split(".")[0])
-    return f"{total}|{min(times).isoformat()}|{max(times).isoformat()}|{id_sum}"
+    return _fingerprint_text(int(old_n) + int(n), min(times), max(times), id_sum)
 
 
 def refresh_days(engine: Engine, first: date, last: date, *, full: bool = False) -> None:
